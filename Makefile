@@ -1,0 +1,38 @@
+# The two front-door commands: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OUT := out
+
+.PHONY: demo test install install-test bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+
+demo: install
+	$(BIN)/vnflag train data/posts_labelled.csv --text-col text --label-col label \
+		--meta-cols num_like,num_comment,num_share -o $(OUT)/model
+	$(BIN)/vnflag score data/posts_unlabelled.csv --model $(OUT)/model --text-col text -o $(OUT)/scored.csv
+	$(BIN)/vnflag queue $(OUT)/scored.csv --budget 20 -o $(OUT)/queue.csv
+	@echo
+	@echo "Top of the review queue (scores are requests for a human to look, not verdicts):"
+	@$(BIN)/python -c "import pandas as pd; q = pd.read_csv('$(OUT)/queue.csv', dtype=str); pd.set_option('display.width', 160); pd.set_option('display.max_colwidth', 60); print(q[['rank', 'id', 'score', 'reasons', 'text']].head(10).to_string(index=False))"
+	@echo
+	@echo "Outputs: model $(OUT)/model (manifest.json, MODEL_CARD.md), scores $(OUT)/scored.csv, queue $(OUT)/queue.csv"
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+bench: install-test
+	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/throughput.py
+
+clean:
+	rm -rf $(VENV) $(OUT) build dist src/*.egg-info

@@ -1,0 +1,38 @@
+"""vnflag: triage Vietnamese social-media posts for human verification.
+
+Scores say how likely a post is to be unverified or misleading; they ask a person to look and
+never act on a post or a person. The public surface is re-exported here.
+"""
+
+__version__ = "0.1.0"
+
+from .features import CountFeatures, parse_count  # noqa: E402
+from .io import VnflagError, read_table, write_table  # noqa: E402
+from .model import Flagger  # noqa: E402
+from .normalize import normalize_text, normalize_texts  # noqa: E402
+from .persist import load_model, read_manifest, save_model  # noqa: E402
+from .score import score_file, score_frame  # noqa: E402
+from .segment import Segmenter, segment_text  # noqa: E402
+from .train import parse_labels, train_file, train_frame  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "CountFeatures",
+    "Flagger",
+    "Segmenter",
+    "VnflagError",
+    "load_model",
+    "normalize_text",
+    "normalize_texts",
+    "parse_count",
+    "parse_labels",
+    "read_manifest",
+    "read_table",
+    "save_model",
+    "score_file",
+    "score_frame",
+    "segment_text",
+    "train_file",
+    "train_frame",
+    "write_table",
+]
