@@ -25,6 +25,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from .drift import leave_one_out_unseen_share, score_bins
 from .features import CountFeatures, char_vectorizer, style_features, word_vectorizer
 from .normalize import PLACEHOLDER_LABELS, normalize_texts
 from .segment import Segmenter
@@ -165,6 +166,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
             self.word_vectorizer_ = word_vectorizer(self.word_ngram_range, self.min_df)
             self.char_vectorizer_ = char_vectorizer(self.char_ngram_range, self.min_df, self.max_char_features)
             words = self.word_vectorizer_.fit_transform(segmented)
+            self.training_unseen_share_ = leave_one_out_unseen_share(segmented, self.min_df)
             chars = self.char_vectorizer_.fit_transform(normalized)
             for vectorizer in (self.word_vectorizer_, self.char_vectorizer_):
                 # Plain ints and no stop_words_ (every pruned term): a compact, fast model file.
@@ -240,6 +242,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         }
         # Kept for drift checks: where training scores fell, and which words training saw.
         self.training_score_quantiles_ = np.quantile(oof_scores, np.linspace(0, 1, 11))
+        self.training_score_edges_, self.training_score_shares_ = score_bins(oof_scores)
         return self
 
     def _reason_terms(self) -> list[str]:

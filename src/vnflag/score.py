@@ -8,13 +8,16 @@ scored, e.g. an empty text; empty otherwise).
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .io import TableWriter, VnflagError, iter_table
+from .drift import DriftMonitor
+from .io import TableWriter, VnflagError, atomic_path, iter_table
 from .model import Flagger
 from .persist import load_model
 from .train import check_columns
@@ -83,19 +86,23 @@ def score_file(
 ) -> dict[str, Any]:
     """Score a file into another, chunk by chunk; the output appears atomically when complete.
 
-    Returns a summary: rows, flagged, not scored, model version.
+    Returns a summary: rows, flagged, not scored, model version, and the batch's drift figures
+    (``drift``) with ``warnings`` when it looks unlike the training data. The drift figures are
+    written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
     >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
-    {'rows': 1000, 'flagged': 87, 'not_scored': 2, 'model_version': '...'}
+    {'rows': 1000, 'flagged': 87, 'not_scored': 2, 'model_version': '...', 'drift': {...}, 'warnings': []}
     """
     flagger = resolve_model(model)
     writer = TableWriter(output)
+    drift = DriftMonitor(flagger)
     summary = {"rows": 0, "flagged": 0, "not_scored": 0, "model_version": getattr(flagger, "model_version_", "unsaved")}
     try:
         wrote = False
         for chunk in iter_table(path, chunksize=chunksize):
             scored = score_frame(flagger, chunk, text_col=text_col, top_k=top_k)
             writer.write(scored)
+            drift.update(scored[text_col or flagger.text_col].tolist(), scored["score"].to_numpy(dtype=float))
             wrote = True
             summary["rows"] += len(scored)
             summary["flagged"] += int(scored["flagged"].sum())
@@ -106,4 +113,12 @@ def score_file(
     except BaseException:
         writer.abort()
         raise
+    summary["drift"] = drift.result()
+    summary["warnings"] = summary["drift"]["warnings"]
+    figures = json.dumps(summary["drift"], ensure_ascii=False, indent=2)
+    if str(output) == "-":
+        print(figures, file=sys.stderr)
+    else:
+        with atomic_path(f"{output}.drift.json", suffix=".json") as tmp:
+            tmp.write_text(figures + "\n", encoding="utf-8")
     return summary
