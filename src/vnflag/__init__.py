@@ -6,11 +6,14 @@ never act on a post or a person. The public surface is re-exported here.
 
 __version__ = "0.1.0"
 
+from .drift import drift_report  # noqa: E402
+from .evaluate import EvaluationResult, evaluate  # noqa: E402
 from .features import CountFeatures, parse_count  # noqa: E402
 from .io import VnflagError, read_table, write_table  # noqa: E402
 from .model import Flagger  # noqa: E402
 from .normalize import normalize_text, normalize_texts  # noqa: E402
 from .persist import load_model, read_manifest, save_model  # noqa: E402
+from .report import markdown_summary, render_html, report_figures, write_report  # noqa: E402
 from .score import score_file, score_frame  # noqa: E402
 from .segment import Segmenter, segment_text  # noqa: E402
 from .train import parse_labels, train_file, train_frame  # noqa: E402
@@ -18,6 +21,13 @@ from .train import parse_labels, train_file, train_frame  # noqa: E402
 __all__ = [
     "__version__",
     "CountFeatures",
+    "EvaluationResult",
+    "drift_report",
+    "evaluate",
+    "markdown_summary",
+    "render_html",
+    "report_figures",
+    "write_report",
     "Flagger",
     "Segmenter",
     "VnflagError",

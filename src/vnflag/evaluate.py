@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import emoji
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
@@ -89,6 +90,30 @@ def reliability_table(y_true, scores, n_bins: int = 10) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
+    """ROC-AUC as the Mann-Whitney statistic (ties count half): equal to scikit-learn's, and
+    fast enough to call a thousand times in a bootstrap."""
+    ranks = rankdata(scores)
+    positives = int(y_true.sum())
+    negatives = len(y_true) - positives
+    return float((ranks[y_true == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def _average_precision(y_true: np.ndarray, scores: np.ndarray) -> float:
+    """Average precision as scikit-learn defines it (sum over distinct score thresholds of the
+    recall step times the precision there), without its per-call validation cost."""
+    order = np.argsort(-scores, kind="mergesort")
+    y_sorted, s_sorted = y_true[order], scores[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(s_sorted)), len(s_sorted) - 1]
+    hits = np.cumsum(y_sorted)[last_of_tie]
+    precision = hits / (last_of_tie + 1)
+    recall_step = np.diff(np.r_[0, hits]) / hits[-1]
+    return float(np.sum(recall_step * precision))
+
+
+_FAST = {roc_auc_score: _roc_auc, average_precision_score: _average_precision}
+
+
 def bootstrap_ci(metric, y_true, scores, n_bootstrap: int = 1000, level: float = 0.95,
                  random_state: int | None = 0) -> tuple[float, float]:
     """Percentile bootstrap confidence interval of ``metric(y_true, scores)`` over posts.
@@ -100,6 +125,7 @@ def bootstrap_ci(metric, y_true, scores, n_bootstrap: int = 1000, level: float =
     """
     y_true = np.asarray(y_true)
     scores = np.asarray(scores, dtype=float)
+    metric = _FAST.get(metric, metric)
     rng = np.random.default_rng(random_state)
     values = []
     if len(np.unique(y_true)) == 2 and n_bootstrap > 0:
@@ -270,8 +296,9 @@ class EvaluationResult:
 def _manifest_of(model, flagger) -> dict[str, Any]:
     if isinstance(model, (str, os.PathLike)):
         from .persist import read_manifest
+        from .registry import resolve_model_dir
 
-        return read_manifest(model)
+        return read_manifest(resolve_model_dir(model))
     return {
         "model_version": getattr(flagger, "model_version_", "unsaved"),
         "threshold": flagger.threshold_,
