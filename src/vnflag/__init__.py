@@ -10,9 +10,13 @@ from .drift import drift_report  # noqa: E402
 from .evaluate import EvaluationResult, evaluate  # noqa: E402
 from .features import CountFeatures, parse_count  # noqa: E402
 from .io import VnflagError, read_table, write_table  # noqa: E402
+from .labels import ImportReport, LabelStore, import_reviews  # noqa: E402
 from .model import Flagger  # noqa: E402
 from .normalize import normalize_text, normalize_texts  # noqa: E402
 from .persist import load_model, read_manifest, save_model  # noqa: E402
+from .queue import build_queue, choose_threshold, export_queue, read_reviews  # noqa: E402
+from .registry import Registry  # noqa: E402
+from .retrain import retrain  # noqa: E402
 from .report import markdown_summary, render_html, report_figures, write_report  # noqa: E402
 from .score import score_file, score_frame  # noqa: E402
 from .segment import Segmenter, segment_text  # noqa: E402
@@ -29,6 +33,15 @@ __all__ = [
     "report_figures",
     "write_report",
     "Flagger",
+    "ImportReport",
+    "LabelStore",
+    "Registry",
+    "build_queue",
+    "choose_threshold",
+    "export_queue",
+    "import_reviews",
+    "read_reviews",
+    "retrain",
     "Segmenter",
     "VnflagError",
     "load_model",

@@ -145,7 +145,7 @@ def _load_command_modules() -> None:
     """Import modules whose sub-commands register themselves with :func:`register`."""
     import importlib
 
-    for name in ("queue", "labels", "registry", "retrain", "evaluate"):
+    for name in ("queue", "labels", "registry", "retrain", "evaluate", "review"):
         try:
             importlib.import_module(f"vnflag.{name}_cli")
         except ModuleNotFoundError as exc:

@@ -28,8 +28,10 @@ SCORE_COLUMNS = ("score", "flagged", "reasons", "model_version", "error")
 
 
 def resolve_model(model: Flagger | str | os.PathLike) -> Flagger:
-    """A fitted :class:`Flagger`, or one loaded from a model directory."""
-    return model if isinstance(model, Flagger) else load_model(model)
+    """A fitted :class:`Flagger`, or one loaded from a model directory or a registry (its promoted version)."""
+    from .registry import resolve_model_dir
+
+    return model if isinstance(model, Flagger) else load_model(resolve_model_dir(model))
 
 
 def score_frame(
