@@ -48,6 +48,7 @@ def score_bins(scores, n_bins: int = 20) -> tuple[np.ndarray, np.ndarray]:
     """
     scores = np.asarray(scores, dtype=float)
     edges = np.unique(np.quantile(scores, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    edges = edges[edges > scores.min()]  # a point mass at the minimum would leave bin 0 empty
     counts = np.bincount(np.searchsorted(edges, scores, side="right"), minlength=len(edges) + 1)
     return edges, counts / max(counts.sum(), 1)
 
@@ -72,8 +73,8 @@ def word_tokens(segmented: str) -> list[str]:
 def leave_one_out_unseen_share(segmented: Sequence[str], min_df: int) -> float:
     """Share of training word tokens that a vocabulary built without their own post would lack.
 
-    >>> leave_one_out_unseen_share(["a b", "a c", "a b"], min_df=2)
-    0.3333333333333333
+    >>> leave_one_out_unseen_share(["a b", "a c", "a b"], min_df=2)  # b twice, c once
+    0.5
     """
     tokens = [word_tokens(s) for s in segmented]
     doc_freq = Counter(w for words in tokens for w in set(words))

@@ -86,8 +86,10 @@ def report_figures(result: EvaluationResult) -> dict[str, Any]:
 
     ax = new("histogram")
     bins = np.linspace(0, 1, 21)
-    ax.hist(s[y == 0], bins=bins, alpha=0.6, label=f"label 0 (n={int((y == 0).sum())})", density=True)
-    ax.hist(s[y == 1], bins=bins, alpha=0.6, label=f"label 1 (n={int(y.sum())})", density=True)
+    for label, color in ((0, "C0"), (1, "C1")):
+        if (y == label).any():  # a density of no posts is undefined
+            ax.hist(s[y == label], bins=bins, alpha=0.6, color=color, density=True,
+                    label=f"label {label} (n={int((y == label).sum())})")
     ax.axvline(result.threshold, color="C3", linestyle="--", label="threshold")
     ax.set(xlabel="score", ylabel="density")
     ax.legend(loc="upper center")

@@ -1,0 +1,78 @@
+"""The HTML report is one offline file with every figure; the Markdown summary has the key figures."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import numpy as np
+import pytest
+
+from vnflag import evaluate, markdown_summary, read_manifest, render_html, write_report
+from vnflag.report import FIGURES
+
+DATA_URI = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+@pytest.fixture(scope="module")
+def result(model_dir, labelled):
+    return evaluate(model_dir, labelled.sample(200, random_state=1), slice_cols=["num_share"], n_bootstrap=50,
+                    source="sample.csv")
+
+
+@pytest.fixture(scope="module")
+def page(result):
+    return render_html(result)
+
+
+def test_report_embeds_every_figure_as_png(page):
+    images = DATA_URI.findall(page)
+    assert len(images) == len(FIGURES)
+    for encoded in images:
+        assert base64.b64decode(encoded)[:8] == b"\x89PNG\r\n\x1a\n"
+    for caption in FIGURES.values():
+        assert f'alt="{caption}"' in page
+
+
+def test_report_needs_no_network(page):
+    assert "http://" not in page and "https://" not in page
+    assert "<script" not in page and "<link" not in page and "@import" not in page and "url(" not in page
+    # Every src is an embedded image.
+    assert page.count("src=") == len(DATA_URI.findall(page))
+
+
+def test_report_names_model_and_data(page, result, model_dir):
+    manifest = read_manifest(model_dir)
+    assert manifest["model_version"] in page
+    assert result.data["fingerprint"] in page and len(result.data["fingerprint"]) == 64
+    assert "sample.csv" in page
+    for section in ("Reviewer budgets", "Confusion matrix", "Metrics by slice", "Model manifest"):
+        assert section in page
+    assert f"{result.metrics['roc_auc']:.3f}" in page
+
+
+def test_markdown_summary_has_key_metrics(result):
+    text = markdown_summary(result)
+    m = result.metrics
+    assert f"{m['roc_auc']:.3f} ({m['roc_auc_low']:.3f}–{m['roc_auc_high']:.3f})" in text
+    assert f"{m['average_precision']:.3f}" in text and f"{m['ece']:.3f}" in text
+    assert "| top 50 | 50 |" in text and "| top 10% | 20 |" in text
+    assert result.manifest["model_version"] in text
+    assert "\n\n\n" not in text
+
+
+def test_write_report_writes_both_files(result, tmp_path):
+    html_path, md_path = write_report(result, tmp_path / "out" / "report.html")
+    assert md_path.endswith("report.md")
+    assert (tmp_path / "out" / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert (tmp_path / "out" / "report.md").read_text(encoding="utf-8").startswith("## vnflag evaluation")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.html", "report.md"]
+
+
+def test_report_with_one_label_only_still_renders(flagger, labelled):
+    ordinary = labelled[labelled["label"] == "0"].head(30)
+    result = evaluate(flagger, ordinary, n_bootstrap=20)
+    assert np.isnan(result.metrics["roc_auc"])
+    page = render_html(result)
+    assert len(DATA_URI.findall(page)) == len(FIGURES)
+    assert "Only 30 posts" in markdown_summary(result)
