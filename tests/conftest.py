@@ -60,3 +60,10 @@ def shared_dataset(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not present")
     return path
+
+
+@pytest.fixture(scope="session")
+def text_flagger(text_model_dir):
+    from vnflag import load_model
+
+    return load_model(text_model_dir)

@@ -65,7 +65,10 @@ claims with no source) so that reviewers see those first. People make every deci
 
 ## Metrics
 Measured on out-of-fold predictions ({metrics.get('cv_folds', '?')}-fold cross-validation) over the
-training data above, not on new posts; expect lower figures on posts from another period or platform.
+training data above (fingerprint `{str(training.get('fingerprint', 'unknown'))[:16]}…`), not on new posts;
+expect lower figures on posts from another period or platform. To measure the model on labelled posts
+it has not seen, with confidence intervals, reviewer budgets and slices:
+`vnflag evaluate POSTS --model MODEL_DIR --report report.html`.
 
 | metric | value |
 |---|---|
@@ -80,7 +83,8 @@ training data; a reviewer budget (top-N by score) is often a better way to use i
 
 ## Known limitations
 - Domain and period: it knows the topics and wording of its training posts; new events, slang
-  and platforms shift what it sees (vnflag's drift check warns when a batch looks unlike training).
+  and platforms shift what it sees. `vnflag score` writes drift figures beside its output (share
+  of words never seen in training, score PSI) and warns when a batch looks unlike the training data.
 - Label noise: labels are human judgements of "needs verification", not fact-check verdicts.
 - Short posts, posts that are only a link or an image caption, and sarcasm carry little signal.
 - Reasons list the words that raised the score most; they explain the model, not the truth.

@@ -70,7 +70,7 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000) -> Itera
     millions of posts never need to fit in memory at once. Row order is kept."""
     fmt = table_format(path)
     _check_readable(path)
-    source = sys.stdin if str(path) == "-" else path
+    source = sys.stdin.buffer if str(path) == "-" else path
     try:
         if fmt in ("csv", "tsv"):
             reader = pd.read_csv(source, sep="," if fmt == "csv" else "\t", dtype=str,

@@ -50,7 +50,7 @@ _URL = re.compile(
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(r"(?<![\w.,])(?:\+84|\(\+84\)|0084|0)(?:[\s.-]?\d){8,10}(?![\w])")
-_MENTION = re.compile(r"(?<![\w@])@[\w.]+\w")
+_MENTION = re.compile(r"@[\w.]*\w")
 _HASHTAG = re.compile(r"#(\w+)")
 # Numbers, with thousand separators, decimals, dates and times; a trailing unit is split off.
 _NUMBER = re.compile(r"(?<![\w-])\d+(?:[.,:/-]\d+)*(?:(k)|(tr|triệu|đ|vnđ|vnd|usd|%)|)(?!\w)",

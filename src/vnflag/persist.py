@@ -33,21 +33,11 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 MODEL_FILE = "model.skops"
 
-#: Types a vnflag model file may contain beyond skops' defaults. Anything else is refused.
+#: Types a vnflag model file may contain beyond those skops trusts by default (scikit-learn,
+#: NumPy, SciPy and builtins). A file holding any other type is refused before it is loaded.
 TRUSTED_TYPES = frozenset({
     "vnflag.model.Flagger",
     "vnflag.features.CountFeatures",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.isotonic.IsotonicRegression",
-    "sklearn.preprocessing._data.StandardScaler",
-    "scipy.interpolate._interpolate.interp1d",
-    "numpy.float32",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.dtype",
-    "builtins.slice",
 })
 
 

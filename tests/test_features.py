@@ -1,0 +1,54 @@
+"""Engagement counts parsed defensively; count and style features."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vnflag.features import CountFeatures, parse_count, style_features
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("54", 54.0), ("54 like", 54.0), ("1 comment", 1.0), ("1.2k", 1200.0), ("2,5k", 2500.0),
+        ("1,234", 1234.0), ("12.000", 12000.0), ("3 bình luận", 3.0), (7, 7.0), (7.0, 7.0),
+        ("1tr", 1e6),
+    ],
+)
+def test_parse_count_reads_counts(value, expected):
+    assert parse_count(value) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("value", ["", "unknown", "2020-03-04 10:00:00", None, "abc", -3, float("nan"), True])
+def test_parse_count_unreadable_is_nan(value):
+    assert math.isnan(parse_count(value))
+
+
+def test_count_features_missing_indicator_and_bins():
+    frame = pd.DataFrame({"likes": ["1", "10", "100", "unknown", "1k"], "shares": ["0", "2", "", "5", "50"]})
+    transformer = CountFeatures(n_bins=2).fit(frame)
+    matrix = transformer.transform(frame).toarray()
+    names = list(transformer.get_feature_names_out())
+    assert matrix.shape == (5, len(names))
+    assert matrix[3, names.index("likes=missing")] == 1.0
+    assert matrix[0, names.index("likes=missing")] == 0.0
+    # exactly one bin is set for a present value, none for a missing one
+    like_bins = [i for i, n in enumerate(names) if n.startswith("likes:bin")]
+    assert matrix[0, like_bins].sum() == 1.0 and matrix[3, like_bins].sum() == 0.0
+    assert "likes/shares" in names
+
+
+def test_count_features_rejects_other_column_count():
+    transformer = CountFeatures().fit(pd.DataFrame({"a": ["1", "2"]}))
+    with pytest.raises(ValueError):
+        transformer.transform(pd.DataFrame({"a": ["1"], "b": ["2"]}))
+
+
+def test_style_features_see_shouting_and_links():
+    calm, loud = style_features(["Theo Bộ Y tế, số ca giảm.", "KHẨN!!! CHIA SẺ NGAY https://x.vn"])
+    assert loud[1] > calm[1]  # uppercase share
+    assert loud[2] > calm[2]  # exclamations
+    assert loud[5] > calm[5] == 0  # links
+    assert np.isfinite(style_features([None, ""])).all()

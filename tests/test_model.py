@@ -1,0 +1,138 @@
+"""The Flagger estimator: scikit-learn contract, calibration, threshold, reasons."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import GridSearchCV
+
+from vnflag import Flagger
+
+META_COLS = ["num_like", "num_comment", "num_share"]
+
+TINY_POSITIVE = [
+    "KHẨN: uống nước chanh nóng diệt virus, chia sẻ ngay",
+    "Nghe nói mai cắt điện toàn thành phố, share gấp",
+    "Nhận iPhone miễn phí, bấm link xxurl ngay",
+    "Lãi 30% mỗi tháng, nạp tiền nhận hoa hồng",
+    "Bạn mình làm bệnh viện kể là lá đu đủ chữa ung thư",
+    "Chia sẻ ngay kẻo muộn, báo chí không đưa tin",
+]
+TINY_NEGATIVE = [
+    "Theo Bộ Y tế, số ca mắc giảm trong tuần qua",
+    "Hôm nay cả nhà đi ăn phở, ngon lắm",
+    "Trung tâm khí tượng dự báo mai trời mưa nhẹ",
+    "Shop bán áo len giá 200 nghìn, địa chỉ quận 3",
+    "Chúc mừng sinh nhật em gái nhé",
+    "UBND phường thông báo lịch tiêm số 12/TB",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    texts = TINY_POSITIVE + TINY_NEGATIVE
+    labels = np.array(["misleading"] * 6 + ["ok"] * 6)
+    return texts, labels
+
+
+def test_get_params_and_clone_round_trip():
+    flagger = Flagger(text_col="post", meta_cols=("likes",), C=2.0, threshold=0.3)
+    cloned = clone(flagger)
+    assert cloned.get_params() == flagger.get_params()
+    assert cloned is not flagger and is_classifier(flagger)
+
+
+def test_fit_returns_self_and_sets_fitted_attributes(tiny):
+    texts, labels = tiny
+    flagger = Flagger(cv=3, min_df=1)
+    assert flagger.fit(texts, labels) is flagger
+    for attribute in ("classes_", "threshold_", "training_metrics_", "classifier_", "text_classifier_"):
+        assert hasattr(flagger, attribute)
+    assert not hasattr(Flagger(), "classes_")
+
+
+def test_classes_match_predict_proba_columns(tiny):
+    texts, labels = tiny
+    flagger = Flagger(cv=3, min_df=1).fit(texts, labels)
+    assert list(flagger.classes_) == ["misleading", "ok"]
+    proba = flagger.predict_proba(texts)
+    assert proba.shape == (12, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # column 1 is classes_[1] = "ok": ordinary posts must score higher on it than on average
+    assert proba[6:, 1].mean() > proba[:6, 1].mean()
+    predicted = flagger.predict(texts)
+    assert set(predicted) <= {"misleading", "ok"}
+    assert (predicted == labels).mean() >= 0.75
+
+
+def test_invalid_parameters_rejected_at_fit(tiny):
+    texts, labels = tiny
+    for bad in (dict(calibration="platt"), dict(cv=1), dict(threshold=1.5), dict(C=0), dict(meta_cols="likes")):
+        with pytest.raises((ValueError, TypeError)):
+            Flagger(**bad).fit(texts, labels)
+
+
+def test_needs_two_classes(tiny):
+    texts, _ = tiny
+    with pytest.raises(ValueError, match="two classes"):
+        Flagger().fit(texts, ["ok"] * len(texts))
+
+
+def test_single_string_is_refused(flagger):
+    with pytest.raises(TypeError):
+        flagger.predict_proba("một bài viết")
+
+
+def test_grid_search_works(tiny):
+    texts, labels = tiny
+    search = GridSearchCV(Flagger(cv=2, min_df=1), {"C": [1.0, 4.0]}, cv=2, scoring="roc_auc")
+    search.fit(np.array(texts, dtype=object), labels)
+    assert search.best_params_["C"] in (1.0, 4.0)
+
+
+def test_isotonic_calibration_gives_probabilities(tiny):
+    texts, labels = tiny
+    proba = Flagger(cv=3, min_df=1, calibration="isotonic").fit(texts, labels).predict_proba(texts)
+    assert ((proba >= 0) & (proba <= 1)).all()
+
+
+def test_bundled_model_separates_classes_out_of_fold(flagger):
+    metrics = flagger.training_metrics_
+    assert metrics["cv_roc_auc"] > 0.85
+    assert 0.0 < flagger.threshold_ < 1.0
+
+
+def test_meta_columns_required_in_frame(flagger, unlabelled):
+    with pytest.raises(KeyError, match="num_share"):
+        flagger.predict_proba(unlabelled.drop(columns=["num_share"]))
+
+
+def test_reasons_are_readable_vietnamese(flagger, unlabelled):
+    frame = unlabelled[unlabelled.text.str.len() > 40].head(60)
+    proba, reasons = flagger._score(frame[["text", *META_COLS]], top_k=3)
+    high = [r for p, r in zip(proba[:, 1], reasons) if p > 0.8]
+    assert high, "some bundled unlabelled posts should score high"
+    for terms in high:
+        assert 1 <= len(terms) <= 3
+        for term in terms:
+            assert "_" not in term and term.strip() == term
+            assert any(ch.isalpha() for ch in term)
+
+
+def test_reasons_come_from_the_post(flagger):
+    text = "Uống nước lá đu đủ chữa khỏi ung thư, bác sĩ giấu không nói, chia sẻ ngay"
+    import pandas as pd
+
+    frame = pd.DataFrame({"text": [text], "num_like": ["10"], "num_comment": ["2"], "num_share": ["40"]})
+    (terms,) = flagger.explain(frame)
+    lowered = text.lower()
+    assert terms and all(t.split(" ")[0] in lowered or t.startswith("[") for t in terms)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=8))
+def test_any_strings_get_one_probability_each(text_flagger, texts):
+    proba = text_flagger.predict_proba(texts)
+    assert proba.shape == (len(texts), 2)
+    assert np.isfinite(proba).all()

@@ -1,0 +1,120 @@
+"""Normalisation: each rule of the issue, idempotence, and never raising on a str."""
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vnflag.normalize import normalize_text, normalize_texts, teencode_table
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("hoà bình", "hòa bình"),
+        ("thuý", "thúy"),
+        ("Uỷ ban", "Ủy ban"),
+        ("khoẻ", "khỏe"),
+    ],
+)
+def test_one_tone_mark_placement(raw, expected):
+    assert normalize_text(raw) == expected
+    assert normalize_text(expected) == expected
+
+
+def test_nfc_and_decomposed_input_give_the_same_text():
+    composed = "Người dân được khuyến cáo"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    assert normalize_text(decomposed) == normalize_text(composed) == composed
+
+
+def test_html_tags_and_entities_removed():
+    assert normalize_text("<p>Tin &amp; ảnh</p><br/>mới &quot;nóng&quot;") == 'Tin & ảnh mới "nóng"'
+    assert normalize_text("a &amp;amp; b") == "a & b"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("xem tại https://bit.ly/abc123 nhé", "xem tại xxurl nhé"),
+        ("vào www.example.vn/tin-tuc ngay", "vào xxurl ngay"),
+        ("link <URL> đây", "link xxurl đây"),
+        ("gửi về hotro@example.com", "gửi về xxemail"),
+        ("gọi 0900 000 123 ngay", "gọi xxphone ngay"),
+        ("gọi +84900000123", "gọi xxphone"),
+        ("@nguyen.van ơi xem", "xxmention ơi xem"),
+        ("có 120 ca", "có xxnum ca"),
+        ("lãi 30%", "lãi xxnum %"),
+        ("giá 50k", "giá xxnum nghìn"),
+    ],
+)
+def test_placeholders(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+def test_hashtag_words_kept():
+    assert normalize_text("#ChiaSe_Ngay #covid19") == "ChiaSe Ngay covid19"
+
+
+def test_repeats_collapsed():
+    assert normalize_text("quáaaaa điiii") == "quá đi"
+    assert normalize_text("Thật không!!!!! ???") == "Thật không! ?"
+    # legitimate double letters are kept
+    assert normalize_text("xoong nồi") == "xoong nồi"
+    assert normalize_text("cứu lưu hưu") == "cứu lưu hưu"
+
+
+def test_emoji_are_separate_tokens_and_repeats_collapse():
+    assert normalize_text("hay quá😂😂😂ok") == "hay quá 😂 ok"
+    family = "👨\u200d👩\u200d👧"
+    assert normalize_text(f"nhà{family}") == f"nhà {family}"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("ko biết", "không biết"),
+        ("Ko biết", "Không biết"),
+        ("KO ĐC", "KHÔNG ĐƯỢC"),
+        ("hok sao", "không sao"),
+        ("dc chưa", "được chưa"),
+        ("đc chưa", "được chưa"),
+        ("mn ơi", "mọi người ơi"),
+        ("mọi ng ơi", "mọi người ơi"),
+    ],
+)
+def test_teencode_expanded(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+def test_teencode_table_is_closed_under_normalisation():
+    # An expansion must not itself be expanded again, or normalisation would not be idempotent.
+    table = teencode_table()
+    assert len(table) >= 40
+    for abbreviation, expansion in table.items():
+        assert normalize_text(expansion) == normalize_text(normalize_text(expansion)), abbreviation
+
+
+def test_missing_values_become_empty():
+    assert normalize_texts([None, float("nan"), "", "ko"]) == ["", "", "", "không"]
+    assert normalize_text(None) == ""  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_idempotent_and_never_raises(text):
+    once = normalize_text(text)
+    assert isinstance(once, str)
+    assert normalize_text(once) == once
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["ko", "đc", "hoà", "quáaaa", "!!!", "😂", "https://a.vn/x", "0900000123",
+                                 "@ab", "#tag", "12.000", "&amp;", "<b>", "người", "Thuý", " ", "\n"]),
+                max_size=12))
+def test_idempotent_on_social_media_fragments(parts):
+    text = "".join(parts)
+    once = normalize_text(text)
+    assert normalize_text(once) == once

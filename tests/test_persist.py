@@ -1,0 +1,88 @@
+"""Model directories: manifest, safe loading, identical scores after a round trip, refusals."""
+
+import json
+import shutil
+from copy import deepcopy
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from vnflag import VnflagError, load_model, read_manifest, save_model
+from vnflag.persist import TRUSTED_TYPES
+
+
+def test_manifest_is_complete(model_dir):
+    manifest = read_manifest(model_dir)
+    for key in ("model_version", "created_at", "versions", "training_data", "threshold", "metrics", "columns"):
+        assert key in manifest
+    assert set(manifest["versions"]) >= {"vnflag", "scikit-learn", "underthesea"}
+    assert len(manifest["training_data"]["fingerprint"]) == 64
+    assert manifest["training_data"]["rows"] == 480
+    assert manifest["columns"] == {"text": "text", "label": "label", "meta": ["num_like", "num_comment", "num_share"]}
+    assert (model_dir / "MODEL_CARD.md").is_file()
+
+
+def test_round_trip_gives_identical_scores(model_dir, flagger, unlabelled, tmp_path):
+    copy = tmp_path / "again"
+    save_model(deepcopy(flagger), copy)
+    reloaded = load_model(copy)
+    frame = unlabelled[unlabelled.text != ""]
+    np.testing.assert_array_equal(flagger.predict_proba(frame), reloaded.predict_proba(frame))
+    assert reloaded.explain(frame.head(20)) == flagger.explain(frame.head(20))
+
+
+def test_model_file_holds_only_trusted_types(model_dir):
+    untrusted = set(sio.get_untrusted_types(file=model_dir / "model.skops"))
+    assert untrusted <= TRUSTED_TYPES
+
+
+def test_tampered_model_file_is_refused(model_dir, tmp_path):
+    copy = tmp_path / "tampered"
+    shutil.copytree(model_dir, copy)
+    with open(copy / "model.skops", "r+b") as handle:
+        handle.seek(200)
+        byte = handle.read(1)
+        handle.seek(200)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(VnflagError, match="checksum"):
+        load_model(copy)
+
+
+def test_untrusted_type_is_refused_even_with_matching_checksum(model_dir, tmp_path):
+    import hashlib
+    from fractions import Fraction
+
+    copy = tmp_path / "evil"
+    shutil.copytree(model_dir, copy)
+    sio.dump(Fraction(1, 3), copy / "model.skops")  # a type outside the allow-list
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["model_sha256"] = hashlib.sha256((copy / "model.skops").read_bytes()).hexdigest()
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(VnflagError, match="refusing to load"):
+        load_model(copy)
+
+
+def test_incompatible_versions_fail_clearly(model_dir, tmp_path):
+    copy = tmp_path / "old"
+    shutil.copytree(model_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["versions"]["scikit-learn"] = "0.24.2"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(VnflagError, match="scikit-learn 0.24.2"):
+        load_model(copy)
+    manifest["versions"]["scikit-learn"] = read_manifest(model_dir)["versions"]["scikit-learn"]
+    manifest["format_version"] = 99
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(VnflagError, match="format 99"):
+        load_model(copy)
+
+
+def test_not_a_model_directory(tmp_path):
+    with pytest.raises(VnflagError, match="not a vnflag model directory"):
+        load_model(tmp_path)
+
+
+def test_save_refuses_to_clobber(flagger, model_dir):
+    with pytest.raises(VnflagError, match="already exists"):
+        save_model(flagger, model_dir)
