@@ -53,7 +53,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from .score import score_file
 
     summary = score_file(args.model, args.data, args.output, text_col=args.text_col, top_k=args.reasons,
-                         chunksize=args.chunksize)
+                         chunksize=args.chunksize, n_jobs=args.jobs)
     print(
         f"scored {summary['rows']} rows with model {summary['model_version']}: {summary['flagged']} flagged, "
         f"{summary['not_scored']} not scored; wrote {args.output}",
@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
     score.add_argument("--reasons", type=int, default=3, help="reasons per post (default: 3)")
     score.add_argument("--chunksize", type=int, default=20_000, help="rows per chunk for large files")
+    score.add_argument("--jobs", type=int, default=-1,
+                       help="processes for word segmentation (default -1: all cores; 1: this process only)")
     score.add_argument("-o", "--output", required=True, help="output table (format by extension), - for stdout")
     score.set_defaults(func=_cmd_score)
 

@@ -22,8 +22,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .normalize import PLACEHOLDER_LABELS, normalize_texts
-from .segment import Segmenter
+from .normalize import PLACEHOLDER_LABELS
 
 __all__ = ["psi", "score_bins", "word_tokens", "leave_one_out_unseen_share", "DriftMonitor", "drift_report",
            "PSI_WARN", "UNSEEN_WARN_MARGIN", "MIN_ROWS"]
@@ -87,7 +86,7 @@ class DriftMonitor:
     """Accumulate drift figures over one batch, chunk by chunk, against a fitted Flagger.
 
     >>> monitor = DriftMonitor(flagger)                  # doctest: +SKIP
-    >>> monitor.update(texts, scores); monitor.result()  # doctest: +SKIP
+    >>> monitor.update(segmented_texts, scores); monitor.result()  # doctest: +SKIP
     """
 
     def __init__(self, flagger):
@@ -106,15 +105,15 @@ class DriftMonitor:
         self.unseen = 0
         self.flagged = 0
 
-    def update(self, texts: Iterable[object], scores) -> None:
-        """Add a chunk: its texts (all rows) and scores (``nan`` for rows not scored)."""
+    def update(self, segmented: Iterable[str], scores) -> None:
+        """Add a chunk: the segmented texts of its scored rows (as the model saw them) and the
+        scores of all its rows (``nan`` for rows not scored)."""
         scores = np.asarray(scores, dtype=float)
         self.flagged += int((scores >= self.flagger.threshold_).sum())
         self.counts += np.bincount(np.searchsorted(self.edges, scores[~np.isnan(scores)], side="right"),
                                    minlength=len(self.counts))
-        texts = [t for t, s in zip(texts, scores) if not np.isnan(s)]
-        for segmented in Segmenter(n_jobs=self.flagger.n_jobs).transform(normalize_texts(texts)):
-            words = word_tokens(segmented)
+        for text in segmented:
+            words = word_tokens(text)
             self.tokens += len(words)
             self.unseen += sum(w not in self.vocabulary for w in words)
 
@@ -171,11 +170,10 @@ def drift_report(model, frame: pd.DataFrame, text_col: str | None = None) -> dic
     >>> drift_report("out/model", read_table("new_posts.csv"))["warnings"]   # doctest: +SKIP
     []
     """
-    from .score import resolve_model, score_frame
+    from .score import _score_frame, resolve_model
 
     flagger = resolve_model(model)
-    text_col = text_col or flagger.text_col
-    scored = score_frame(flagger, frame, text_col=text_col, top_k=0)
+    scored, segmented = _score_frame(flagger, frame, text_col, top_k=0)
     monitor = DriftMonitor(flagger)
-    monitor.update(scored[text_col].tolist(), scored["score"].to_numpy(dtype=float))
+    monitor.update(segmented, scored["score"].to_numpy(dtype=float))
     return monitor.result()

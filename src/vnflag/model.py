@@ -184,7 +184,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
             self.context_scaler_ = StandardScaler().fit(context)
         context = self.context_scaler_.transform(context)
         ngrams = sparse.hstack([words, chars], format="csr", dtype=np.float64)
-        return ngrams, words, context
+        return ngrams, words, context, segmented
 
     # ----------------------------------------------------------------- fitting
     def fit(self, X, y) -> "Flagger":
@@ -210,7 +210,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
             raise ValueError("each class needs at least 2 posts to train and calibrate")
 
         self.n_training_rows_ = len(texts)
-        ngrams, _, context = self._views(texts, meta, fit=True)
+        ngrams, _, context, _ = self._views(texts, meta, fit=True)
         self.n_features_in_ = 1 + len(self.meta_cols or ())
         folds = StratifiedKFold(min(self.cv, n_minority), shuffle=True, random_state=self.random_state)
         text_model = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear")
@@ -279,9 +279,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
         return self._margin(*self._split_input(X))[0]
 
     def _margin(self, texts: list, meta: pd.DataFrame | None):
-        ngrams, words, context = self._views(texts, meta)
+        ngrams, words, context, segmented = self._views(texts, meta)
         stacked = np.column_stack([self.text_classifier_.decision_function(ngrams), context])
-        return self.classifier_.decision_function(stacked), words
+        return self.classifier_.decision_function(stacked), words, segmented
 
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated probabilities, columns in the order of ``classes_``."""
@@ -299,16 +299,15 @@ class Flagger(ClassifierMixin, BaseEstimator):
         """
         return self._score(X, top_k=top_k)[1]
 
-    def _score(self, X, top_k: int = 3) -> tuple[np.ndarray, list[list[str]]]:
-        """Probabilities and reasons from one pass over the features."""
+    def _score(self, X, top_k: int = 3) -> tuple[np.ndarray, list[list[str]], list[str]]:
+        """Probabilities, reasons and the segmented texts, from one pass over the features."""
         check_is_fitted(self, "classifier_")
         texts, meta = self._split_input(X)
-        margin, words = self._margin(texts, meta)
+        margin, words, segmented = self._margin(texts, meta)
         positive = self._calibrate(margin)
         proba = np.column_stack([1.0 - positive, positive])
-        if top_k <= 0:
-            return proba, [[] for _ in texts]
-        return proba, self._top_terms(words, top_k)
+        reasons = self._top_terms(words, top_k) if top_k > 0 else [[] for _ in texts]
+        return proba, reasons, segmented
 
     def _top_terms(self, words: sparse.csr_matrix, top_k: int) -> list[list[str]]:
         n_words = words.shape[1]

@@ -48,7 +48,12 @@ def score_frame(
     >>> scored = score_frame("out/model", posts)                   # doctest: +SKIP
     >>> scored.sort_values("score", ascending=False).head()        # doctest: +SKIP
     """
-    flagger = resolve_model(model)
+    return _score_frame(resolve_model(model), frame, text_col, top_k)[0]
+
+
+def _score_frame(flagger: Flagger, frame: pd.DataFrame, text_col: str | None, top_k: int,
+                 ) -> tuple[pd.DataFrame, list[str]]:
+    """The scored frame and the segmented text of each scored row (for the drift check)."""
     text_col = text_col or flagger.text_col
     meta_cols = list(flagger.meta_cols or ())
     check_columns(frame, [text_col, *meta_cols])
@@ -61,11 +66,12 @@ def score_frame(
     scorable = np.array([isinstance(t, str) and bool(t.strip()) for t in texts], dtype=bool)
     scores = np.full(len(frame), np.nan)
     reasons = [""] * len(frame)
+    segmented: list[str] = []
     if scorable.any():
         subset = pd.DataFrame({flagger.text_col: [t for t, ok in zip(texts, scorable) if ok]})
         for column in meta_cols:
             subset[column] = frame[column].to_numpy()[scorable]
-        proba, terms = flagger._score(subset, top_k=top_k)
+        proba, terms, segmented = flagger._score(subset, top_k=top_k)
         scores[scorable] = proba[:, 1]
         for position, words in zip(np.flatnonzero(scorable), terms):
             reasons[position] = "; ".join(words)
@@ -75,7 +81,7 @@ def score_frame(
     out["reasons"] = reasons
     out["model_version"] = getattr(flagger, "model_version_", "unsaved")
     out["error"] = np.where(scorable, "", "empty text: not scored")
-    return out
+    return out, segmented
 
 
 def score_file(
@@ -85,6 +91,7 @@ def score_file(
     text_col: str | None = None,
     top_k: int = 3,
     chunksize: int = 20_000,
+    n_jobs: int | None = None,
 ) -> dict[str, Any]:
     """Score a file into another, chunk by chunk; the output appears atomically when complete.
 
@@ -92,19 +99,25 @@ def score_file(
     (``drift``) with ``warnings`` when it looks unlike the training data. The drift figures are
     written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
+    ``n_jobs`` overrides the model's number of segmentation processes for this call
+    (``-1``: all cores).
+
     >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
     {'rows': 1000, 'flagged': 87, 'not_scored': 2, 'model_version': '...', 'drift': {...}, 'warnings': []}
     """
     flagger = resolve_model(model)
+    model_jobs = flagger.n_jobs
+    if n_jobs is not None:
+        flagger.n_jobs = n_jobs
     writer = TableWriter(output)
     drift = DriftMonitor(flagger)
     summary = {"rows": 0, "flagged": 0, "not_scored": 0, "model_version": getattr(flagger, "model_version_", "unsaved")}
     try:
         wrote = False
         for chunk in iter_table(path, chunksize=chunksize):
-            scored = score_frame(flagger, chunk, text_col=text_col, top_k=top_k)
+            scored, segmented = _score_frame(flagger, chunk, text_col, top_k)
             writer.write(scored)
-            drift.update(scored[text_col or flagger.text_col].tolist(), scored["score"].to_numpy(dtype=float))
+            drift.update(segmented, scored["score"].to_numpy(dtype=float))
             wrote = True
             summary["rows"] += len(scored)
             summary["flagged"] += int(scored["flagged"].sum())
@@ -115,6 +128,8 @@ def score_file(
     except BaseException:
         writer.abort()
         raise
+    finally:
+        flagger.n_jobs = model_jobs
     summary["drift"] = drift.result()
     summary["warnings"] = summary["drift"]["warnings"]
     figures = json.dumps(summary["drift"], ensure_ascii=False, indent=2)
