@@ -49,7 +49,7 @@ def report_figures(result: EvaluationResult) -> dict[str, Any]:
     figures: dict[str, Any] = {}
 
     def new(name):
-        fig = Figure(figsize=(5, 4), dpi=80)
+        fig = Figure(figsize=(4.4, 3.5), dpi=80)
         ax = fig.subplots()
         ax.set_title(FIGURES[name], fontsize=11)
         ax.grid(alpha=0.3)
@@ -167,7 +167,6 @@ h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ddd;padding-botto
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:8px 12px;margin:8px 0}
 .lead{background:#eef5ff;border-left:4px solid #3b7ddd;padding:8px 12px}
 .grid{display:flex;flex-wrap:wrap;gap:8px}.grid figure{margin:0}
-figcaption{font-size:.85em;color:#555;text-align:center}
 table.t{border-collapse:collapse;font-size:.9em;margin:6px 0}
 table.t th,table.t td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 table.t th{background:#f4f4f4}table.t td:first-child,table.t th:first-child{text-align:left}
@@ -184,8 +183,7 @@ def render_html(result: EvaluationResult, title: str | None = None) -> str:
     version = result.manifest.get("model_version", "unsaved")
     title = title or f"vnflag evaluation: model {version}"
     figures = "".join(
-        f'<figure><img alt="{esc(FIGURES[name])}" src="{_png_data_uri(fig)}">'
-        f"<figcaption>{esc(FIGURES[name])}</figcaption></figure>"
+        f'<figure><img alt="{esc(FIGURES[name])}" src="{_png_data_uri(fig)}"></figure>'
         for name, fig in report_figures(result).items()
     )
     slices = result.slices.reindex(columns=_SLICE_COLUMNS)
