@@ -136,6 +136,32 @@ class _UnionFind:
             self.parent[max(a, b)] = min(a, b)
 
 
+_MASK = np.uint64(0xFFFFFFFF)
+
+
+def _minhash_signatures(texts: Sequence[str], num_perm: int, shingle: int, seed: int = 1) -> list[np.ndarray]:
+    """MinHash signatures of the character ``shingle``-grams of each text, computed with numpy
+    (a rolling hash per shingle, then multiply-shift hashing ``(a·h + b) >> 32`` per permutation),
+    instead of datasketch hashing every shingle in Python, which made long posts slow."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 1 << 64, size=(num_perm, 1), dtype=np.uint64, endpoint=False) | np.uint64(1)
+    b = rng.integers(0, 1 << 64, size=(num_perm, 1), dtype=np.uint64, endpoint=False)
+    out = []
+    for text in texts:
+        points = np.frombuffer(" ".join(text.split()).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        n = len(points) - shingle + 1
+        hashed = np.zeros(n, dtype=np.uint64)
+        for j in range(shingle):
+            hashed = (hashed * np.uint64(1_000_003) + points[j:j + n]) & _MASK
+        hashed = np.unique(hashed)
+        signature = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+        for start in range(0, len(hashed), 4096):  # bounded memory for very long posts
+            block = (a * hashed[None, start:start + 4096] + b) >> np.uint64(32)  # wraps mod 2**64
+            signature = np.minimum(signature, block.min(axis=1))
+        out.append(signature)
+    return out
+
+
 def group_near_duplicates(
     texts: Sequence[object],
     similarity: float = 0.8,
@@ -171,12 +197,18 @@ def group_near_duplicates(
 
         distinct = [i for text, i in first.items() if len(text) >= shingle]
         if len(distinct) > 1:
-            shingles = []
-            for i in distinct:
-                text = " ".join(canonical[i].split())
-                shingles.append({text[k:k + shingle].encode("utf-8") for k in range(len(text) - shingle + 1)})
-            hashes = MinHash.bulk(shingles, num_perm=num_perm, seed=1)
-            lsh = MinHashLSH(threshold=similarity, num_perm=num_perm)
+            # LSH and jaccard() only read hashvalues; share one (unused) permutation table.
+            unused = (np.ones(num_perm, dtype=np.uint64), np.zeros(num_perm, dtype=np.uint64))
+
+            def minhash(values: np.ndarray) -> MinHash:
+                try:  # datasketch >= 2 asks which scheme made the values; ours is 32-bit
+                    return MinHash(num_perm=num_perm, hashvalues=values, permutations=unused, scheme="affine32")
+                except TypeError:  # datasketch 1.x
+                    return MinHash(num_perm=num_perm, hashvalues=values, permutations=unused)
+
+            hashes = [minhash(v) for v in _minhash_signatures([canonical[i] for i in distinct], num_perm, shingle)]
+            # Candidates from a looser LSH (it misses pairs near its threshold), then the estimate decides.
+            lsh = MinHashLSH(threshold=max(0.5, similarity - 0.2), num_perm=num_perm)
             for position, minhash in enumerate(hashes):
                 lsh.insert(position, minhash)
             for position, minhash in enumerate(hashes):
