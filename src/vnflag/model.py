@@ -84,6 +84,10 @@ class Flagger(ClassifierMixin, BaseEstimator):
         Flag threshold on the calibrated score.
     training_metrics_ : dict
         Out-of-fold ROC-AUC, average precision, Brier score, precision and recall at threshold.
+    training_score_edges_, training_score_shares_ : ndarray
+        Quantile bins of the out-of-fold training scores and their shares, for the drift PSI.
+    training_unseen_share_ : float
+        Leave-one-out share of training words missing from the word vocabulary, for the drift check.
 
     Examples
     --------
