@@ -61,3 +61,15 @@ def test_aborted_writer_leaves_previous_file(tmp_path):
     writer.abort()
     assert path.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_written_files_follow_the_umask_not_private(tmp_path):
+    import os
+
+    path = tmp_path / "shared.csv"
+    old = os.umask(0o022)
+    try:
+        write_table(FRAME, path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

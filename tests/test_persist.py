@@ -21,6 +21,7 @@ def test_manifest_is_complete(model_dir):
     assert manifest["training_data"]["rows"] == 480
     assert manifest["columns"] == {"text": "text", "label": "label", "meta": ["num_like", "num_comment", "num_share"]}
     assert (model_dir / "MODEL_CARD.md").is_file()
+    assert model_dir.stat().st_mode & 0o005, "a model directory is readable by colleagues (umask permitting)"
 
 
 def test_round_trip_gives_identical_scores(model_dir, flagger, unlabelled, tmp_path):

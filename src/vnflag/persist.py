@@ -24,7 +24,7 @@ import skops.io as sio
 import underthesea
 
 from . import __version__
-from .io import VnflagError
+from .io import VnflagError, _umask
 from .model import Flagger
 
 __all__ = ["save_model", "load_model", "read_manifest", "FORMAT_VERSION", "TRUSTED_TYPES"]
@@ -80,6 +80,7 @@ def save_model(
     flagger.model_version_ = version
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a model directory is shared
     try:
         sio.dump(flagger, staging / MODEL_FILE)
         manifest = {
