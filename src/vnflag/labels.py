@@ -401,6 +401,12 @@ class LabelStore:
 
         if method not in ("sklearn", "cleanlab"):
             raise VnflagError(f"method must be 'sklearn' or 'cleanlab', got {method!r}")
+        if method == "cleanlab":
+            try:
+                from cleanlab.filter import find_label_issues
+            except ImportError as exc:
+                raise VnflagError("method 'cleanlab' needs the optional extra: pip install 'vnflag[cleanlab]' "
+                                  "(cleanlab is AGPL-licensed)") from exc
         reviewed = self.training_frame()
         if reviewed.empty:
             raise VnflagError(f"{self.path}: no reviewed labels (misleading/ok) to check yet")
@@ -428,11 +434,6 @@ class LabelStore:
         proba = cross_val_predict(pipeline, normalize_texts(texts), y, cv=folds, method="predict_proba")
         n = len(reviewed)
         if method == "cleanlab":
-            try:
-                from cleanlab.filter import find_label_issues
-            except ImportError as exc:
-                raise VnflagError("method 'cleanlab' needs the optional extra: pip install 'vnflag[cleanlab]' "
-                                  "(cleanlab is AGPL-licensed)") from exc
             suspect = np.asarray(find_label_issues(y, proba))[:n]
         else:
             # Per-class thresholds: the average self-confidence of posts given that label.

@@ -195,9 +195,9 @@ def retrain(
     model_dir = resolve_model_dir(model)
     manifest = read_manifest(model_dir)
     champion = load_model(model_dir)
-    store = labels if isinstance(labels, LabelStore) else LabelStore(labels)
     if not isinstance(labels, LabelStore) and not Path(labels).is_file():
         raise VnflagError(f"{labels}: no such label store")
+    store = labels if isinstance(labels, LabelStore) else LabelStore(labels)
     snapshot = store.snapshot()
     reviewed = store.training_frame()
     if reviewed.empty:
