@@ -18,7 +18,7 @@ def test_psi_near_zero_for_same_distribution_and_large_for_shifted():
     rng = np.random.default_rng(0)
     training = rng.beta(2, 8, 5000)
     edges, expected = score_bins(training)
-    assert expected.sum() == pytest.approx(1.0) and len(expected) == 20
+    assert expected.sum() == pytest.approx(1.0) and len(expected) == 10
 
     def shares(scores):
         return np.bincount(np.searchsorted(edges, scores, side="right"), minlength=len(expected)) / len(scores)
@@ -93,3 +93,17 @@ def test_score_file_warns_for_shifted_batch(flagger, tmp_path, capsys):
     captured = capsys.readouterr()
     assert json.loads(captured.err)["warnings"] == summary["warnings"]
     assert not list(tmp_path.glob("-*"))
+
+
+def test_score_shift_warning_needs_enough_posts(flagger):
+    from vnflag.drift import PSI_MIN_ROWS, DriftMonitor
+
+    def result(n_rows):
+        monitor = DriftMonitor(flagger)
+        monitor.update(["người_dân khuyến_cáo"] * n_rows, np.full(n_rows, 0.999))  # all at the top
+        return monitor.result()
+
+    small, large = result(PSI_MIN_ROWS - 1), result(PSI_MIN_ROWS)
+    assert small["psi"] > PSI_WARN and large["psi"] > PSI_WARN
+    assert not any("score distribution" in w for w in small["warnings"])
+    assert any("score distribution differs" in w and f"PSI {large['psi']:.2f}" in w for w in large["warnings"])

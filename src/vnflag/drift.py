@@ -25,7 +25,7 @@ import pandas as pd
 from .normalize import PLACEHOLDER_LABELS
 
 __all__ = ["psi", "score_bins", "word_tokens", "leave_one_out_unseen_share", "DriftMonitor", "drift_report",
-           "PSI_WARN", "UNSEEN_WARN_MARGIN", "MIN_ROWS"]
+           "PSI_WARN", "UNSEEN_WARN_MARGIN", "MIN_ROWS", "PSI_MIN_ROWS"]
 
 #: PSI at or above this is reported as a large shift of the score distribution.
 PSI_WARN = 0.25
@@ -33,10 +33,13 @@ PSI_WARN = 0.25
 UNSEEN_WARN_MARGIN = 0.10
 #: Fewer scored posts than this: figures are reported, but no warning is raised (too noisy).
 MIN_ROWS = 30
+#: PSI over 10 bins has sampling noise of about 9/n even with no shift (0.08 at 120 posts),
+#: so a score-shift warning needs at least this many scored posts.
+PSI_MIN_ROWS = 200
 _EPSILON = 1e-4
 
 
-def score_bins(scores, n_bins: int = 20) -> tuple[np.ndarray, np.ndarray]:
+def score_bins(scores, n_bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Interior bin edges at the quantiles of ``scores`` and the share of scores in each bin.
 
     Shares are counted, not assumed, so tied scores (isotonic calibration) are handled.
@@ -127,7 +130,7 @@ class DriftMonitor:
         training_flag_rate = getattr(self.flagger, "training_metrics_", {}).get("cv_flag_rate")
         warnings = []
         if n >= MIN_ROWS:
-            if value >= PSI_WARN:
+            if value >= PSI_WARN and n >= PSI_MIN_ROWS:
                 warnings.append(
                     f"score distribution differs from training: PSI {value:.2f} (>= {PSI_WARN} is a large shift); "
                     f"{flag_rate:.0%} of posts flagged"
@@ -153,7 +156,8 @@ class DriftMonitor:
             "model_version": getattr(self.flagger, "model_version_", "unsaved"),
             "warnings": warnings,
             "note": "PSI >= 0.1 moderate, >= 0.25 large shift; warnings need at least "
-                    f"{MIN_ROWS} scored posts. A warning asks for a check; it changes no score.",
+                    f"{MIN_ROWS} scored posts ({PSI_MIN_ROWS} for a score-shift warning). "
+                    "A warning asks for a check; it changes no score.",
         }
 
 
