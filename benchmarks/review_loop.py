@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {round_number} | {reviews} | " + " | ".join(cells) + " |")
 
     print("\nReviews needed to reach a held-out ROC-AUC (— = not reached in "
-          f"{args.rounds * args.budget} reviews):")
+          f"{args.rounds * args.budget} reviews):\n")
     best = table.groupby("strategy")["roc_auc"].max()
     targets = sorted({round(base_auc + 0.01, 2), round(base_auc + 0.02, 2), round(base_auc + 0.03, 2),
                       round(float(best.min()) - 0.005, 3)})
