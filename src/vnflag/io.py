@@ -80,13 +80,14 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000) -> Itera
             else:
                 yield from reader
         elif fmt == "jsonl":
-            reader = pd.read_json(source, lines=True, dtype=False, chunksize=chunksize, encoding="utf-8")
+            reader = pd.read_json(source, lines=True, dtype=False, convert_dates=False, chunksize=chunksize,
+                                  encoding="utf-8")
             if chunksize is None:
                 yield reader
             else:
                 yield from reader
         elif fmt == "json":
-            yield pd.read_json(source, dtype=False, encoding="utf-8")
+            yield pd.read_json(source, dtype=False, convert_dates=False, encoding="utf-8")
         elif fmt == "parquet":
             import pyarrow.parquet as pq
 

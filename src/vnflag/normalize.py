@@ -143,8 +143,8 @@ def normalize_text(text: str) -> str:
     Steps, in order: HTML entities and tags removed; NFC; links, e-mail addresses, phone
     numbers, @mentions and numbers replaced by ``xxurl``, ``xxemail``, ``xxphone``,
     ``xxmention``, ``xxnum``; ``#hashtag`` kept as its words; repeated letters and punctuation
-    collapsed; emoji spaced out as tokens; teencode expanded; one tone-mark placement
-    (underthesea's); whitespace collapsed. Anything that is not a ``str`` becomes ``""``.
+    collapsed; emoji spaced out as tokens; one tone-mark placement (underthesea's); teencode
+    expanded; whitespace collapsed. Anything that is not a ``str`` becomes ``""``.
 
     >>> normalize_text("Ko tin đc!!!! xem tại https://bit.ly/abc 😂😂 hoà")
     'Không tin được ! xem tại xxurl 😂 hòa'
@@ -159,6 +159,9 @@ def normalize_text(text: str) -> str:
     text = _UPSTREAM_URL.sub(" xxurl ", text)
     text = _HTML_TAG.sub(" ", text)
     text = unicodedata.normalize("NFC", text)
+    # underthesea's character and tone normalisation, once before the rules (Ð → Đ, so that
+    # "0Ð" is a number and a unit) and once after them (collapsing "hoàaa" leaves "hoà").
+    text = _underthesea_text_normalize(text, tokenizer="space")
     text = _EMAIL.sub(" xxemail ", text)
     text = _URL.sub(" xxurl ", text)
     text = _PHONE.sub(" xxphone ", text)
@@ -175,8 +178,8 @@ def normalize_text(text: str) -> str:
     text = _SPACES.sub(" ", text).strip()
     if not text:
         return ""
-    text = _teencode_pattern().sub(_expand_teencode, text)
     text = _underthesea_text_normalize(text, tokenizer="space")
+    text = _teencode_pattern().sub(_expand_teencode, text)
     return _SPACES.sub(" ", text).strip()
 
 
