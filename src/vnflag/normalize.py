@@ -121,6 +121,17 @@ def _expand_teencode(match: re.Match) -> str:
     return expansion
 
 
+@lru_cache(maxsize=262_144)
+def _canonical_token(token: str) -> str:
+    return _underthesea_text_normalize(token, tokenizer="space")
+
+
+def _canonical_spelling(text: str) -> str:
+    """underthesea's character and tone normalisation, token by token, remembering tokens seen
+    (a few thousand distinct words cover most posts, so this is mostly dictionary look-ups)."""
+    return " ".join(_canonical_token(token) for token in text.split(" "))
+
+
 def _number_token(match: re.Match) -> str:
     if match.group(1):  # 50k: thousands, not the teencode k
         return " xxnum nghìn "
@@ -161,7 +172,7 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     # underthesea's character and tone normalisation, once before the rules (Ð → Đ, so that
     # "0Ð" is a number and a unit) and once after them (collapsing "hoàaa" leaves "hoà").
-    text = _underthesea_text_normalize(text, tokenizer="space")
+    text = _canonical_spelling(text)
     text = _EMAIL.sub(" xxemail ", text)
     text = _URL.sub(" xxurl ", text)
     text = _PHONE.sub(" xxphone ", text)
@@ -178,7 +189,7 @@ def normalize_text(text: str) -> str:
     text = _SPACES.sub(" ", text).strip()
     if not text:
         return ""
-    text = _underthesea_text_normalize(text, tokenizer="space")
+    text = _canonical_spelling(text)
     text = _teencode_pattern().sub(_expand_teencode, text)
     return _SPACES.sub(" ", text).strip()
 
