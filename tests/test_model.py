@@ -136,3 +136,28 @@ def test_any_strings_get_one_probability_each(text_flagger, texts):
     proba = text_flagger.predict_proba(texts)
     assert proba.shape == (len(texts), 2)
     assert np.isfinite(proba).all()
+
+
+def test_parallel_scoring_matches_serial(flagger, labelled):
+    frame = labelled[["text", *META_COLS]]
+    assert len(frame) >= 400  # large enough to take the parallel path
+    serial = flagger._score(frame, top_k=3)
+    flagger.n_jobs = 2
+    try:
+        parallel = flagger._score(frame, top_k=3)
+    finally:
+        flagger.n_jobs = 1
+    np.testing.assert_allclose(parallel[0], serial[0], rtol=1e-12)
+    assert parallel[1] == serial[1] and parallel[2] == serial[2]
+
+
+def test_pickle_state_is_compact_and_round_trips(flagger):
+    import pickle
+
+    state = flagger.__getstate__()
+    assert isinstance(state["word_vectorizer_"].vocabulary_, np.ndarray)
+    assert isinstance(flagger.word_vectorizer_.vocabulary_, dict), "the live model is not changed"
+    restored = pickle.loads(pickle.dumps(flagger))
+    assert restored.word_vectorizer_.vocabulary_ == flagger.word_vectorizer_.vocabulary_
+    assert restored.char_vectorizer_.vocabulary_ == flagger.char_vectorizer_.vocabulary_
+    assert restored.reason_terms_ == flagger.reason_terms_

@@ -69,7 +69,8 @@ def psi(expected_shares, actual_shares) -> float:
 def word_tokens(segmented: str) -> list[str]:
     """The word tokens of a segmented post as the word vocabulary sees them: lower-case, with a
     letter in them, placeholders (``xxurl``...) left out."""
-    return [t for t in segmented.lower().split() if any(c.isalpha() for c in t) and t not in PLACEHOLDER_LABELS]
+    return [t for t in segmented.lower().split() if t not in PLACEHOLDER_LABELS and not t.isdigit()
+            and any(map(str.isalpha, t))]
 
 
 def leave_one_out_unseen_share(segmented: Sequence[str], min_df: int) -> float:

@@ -16,7 +16,6 @@ from typing import Any, Sequence
 import emoji
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
@@ -93,6 +92,8 @@ def reliability_table(y_true, scores, n_bins: int = 10) -> pd.DataFrame:
 def _roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
     """ROC-AUC as the Mann-Whitney statistic (ties count half): equal to scikit-learn's, and
     fast enough to call a thousand times in a bootstrap."""
+    from scipy.stats import rankdata  # imported here: scipy.stats costs ~1 s at start-up
+
     ranks = rankdata(scores)
     positives = int(y_true.sum())
     negatives = len(y_true) - positives

@@ -153,10 +153,10 @@ def style_features(texts: Iterable[object]) -> np.ndarray:
     rows = []
     for text in texts:
         text = text if isinstance(text, str) else ""
-        letters = sum(c.isalpha() for c in text) or 1
+        letters = sum(map(str.isalpha, text)) or 1  # map over str methods: C speed
         rows.append((
             math.log1p(len(text)),
-            sum(c.isupper() for c in text) / letters,
+            sum(map(str.isupper, text)) / letters,
             math.log1p(text.count("!")),
             math.log1p(text.count("?")),
             math.log1p(text.count("\n")),

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import sklearn
-import skops.io as sio
 import underthesea
 
 from . import __version__
@@ -82,6 +81,8 @@ def save_model(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a model directory is shared
     try:
+        import skops.io as sio  # imported when needed: it costs ~1 s at start-up (and in every worker)
+
         sio.dump(flagger, staging / MODEL_FILE)
         manifest = {
             "format": "vnflag-model",
@@ -165,6 +166,8 @@ def load_model(directory: str | os.PathLike) -> Flagger:
         raise VnflagError(f"{directory}: model file {path.name} is missing")
     if _sha256(path) != manifest.get("model_sha256"):
         raise VnflagError(f"{path}: checksum does not match the manifest; the file was changed, refusing to load")
+    import skops.io as sio
+
     try:
         untrusted = set(sio.get_untrusted_types(file=path))
     except Exception as exc:  # a corrupt archive: say so in one line
