@@ -20,12 +20,14 @@ demo: install
 	$(BIN)/vnflag train data/posts_labelled.csv --text-col text --label-col label \
 		--meta-cols num_like,num_comment,num_share -o $(OUT)/model
 	$(BIN)/vnflag score data/posts_unlabelled.csv --model $(OUT)/model --text-col text -o $(OUT)/scored.csv
-	$(BIN)/vnflag queue $(OUT)/scored.csv --budget 20 -o $(OUT)/queue.csv
+	$(BIN)/vnflag queue $(OUT)/scored.csv --budget 20 --explore 0.2 -o $(OUT)/queue.csv
 	@echo
 	@echo "Top of the review queue (scores are requests for a human to look, not verdicts):"
-	@$(BIN)/python -c "import pandas as pd; q = pd.read_csv('$(OUT)/queue.csv', dtype=str); pd.set_option('display.width', 160); pd.set_option('display.max_colwidth', 60); print(q[['rank', 'id', 'score', 'reasons', 'text']].head(10).to_string(index=False))"
+	@$(BIN)/python -c "import pandas as pd; q = pd.read_csv('$(OUT)/queue.csv', dtype=str); q['text'] = q.text.str.replace(chr(10), ' ').str.slice(0, 60) + '…'; print(q[['rank', 'why', 'id', 'score', 'reasons', 'text']].head(12).to_string(index=False))"
 	@echo
-	@echo "Outputs: model $(OUT)/model (manifest.json, MODEL_CARD.md), scores $(OUT)/scored.csv, queue $(OUT)/queue.csv"
+	@echo "Outputs: model $(OUT)/model (manifest.json, MODEL_CARD.md), scores $(OUT)/scored.csv"
+	@echo "         (+ scored.csv.drift.json), review queue $(OUT)/queue.csv for reviewers to fill in 'decision'."
+	@echo "Next: vnflag labels import $(OUT)/queue.csv --store $(OUT)/labels.sqlite, then vnflag retrain (see README)."
 
 test: install-test
 	$(BIN)/python -m pytest -q

@@ -5,7 +5,8 @@ import pytest
 
 from vnflag.io import TableWriter, VnflagError, iter_table, read_table, table_format, write_table
 
-FRAME = pd.DataFrame({"id": ["007", "8"], "text": ["Tin nóng, \"thật\"\nkhông?", "NA"], "likes": ["1", ""]})
+FRAME = pd.DataFrame({"id": ["007", "8"], "text": ["Tin nóng, \"thật\"\nkhông?", "NA"], "likes": ["1", ""],
+                      "created_at": ["2020-03-01", "hôm qua"]})
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet", ".xlsx"])
@@ -15,7 +16,8 @@ def test_round_trip_keeps_ids_and_text(tmp_path, suffix):
     back = read_table(path)
     assert back["id"].astype(str).tolist() == ["007", "8"]
     assert back["text"].tolist() == FRAME["text"].tolist()
-    assert list(back.columns) == ["id", "text", "likes"]
+    assert list(back.columns) == ["id", "text", "likes", "created_at"]
+    assert back["created_at"].tolist() == ["2020-03-01", "hôm qua"], "no date guessing"
 
 
 def test_unknown_extension_and_missing_file(tmp_path):

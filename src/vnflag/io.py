@@ -23,6 +23,11 @@ FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndj
            ".json": "json", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
 
 
+# JSON values as written: no dtype guessing, no dates from columns named *_at or *_date
+# (pandas 3 does both with dtype=False and deprecates convert_dates).
+_JSON_AS_IS = {"dtype": False} if int(pd.__version__.split(".")[0]) >= 3 else {"dtype": False, "convert_dates": False}
+
+
 class VnflagError(ValueError):
     """A mistake in the user's input (a missing column, a bad label, an unreadable file).
 
@@ -80,14 +85,13 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000) -> Itera
             else:
                 yield from reader
         elif fmt == "jsonl":
-            reader = pd.read_json(source, lines=True, dtype=False, convert_dates=False, chunksize=chunksize,
-                                  encoding="utf-8")
+            reader = pd.read_json(source, lines=True, chunksize=chunksize, encoding="utf-8", **_JSON_AS_IS)
             if chunksize is None:
                 yield reader
             else:
                 yield from reader
         elif fmt == "json":
-            yield pd.read_json(source, dtype=False, convert_dates=False, encoding="utf-8")
+            yield pd.read_json(source, encoding="utf-8", **_JSON_AS_IS)
         elif fmt == "parquet":
             import pyarrow.parquet as pq
 
