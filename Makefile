@@ -18,7 +18,7 @@ install-test: $(BIN)/activate
 
 demo: install
 	$(BIN)/vnflag train data/posts_labelled.csv --text-col text --label-col label \
-		--meta-cols num_like,num_comment,num_share -o $(OUT)/model
+		--meta-cols num_like,num_comment,num_share -o $(OUT)/model --overwrite
 	$(BIN)/vnflag score data/posts_unlabelled.csv --model $(OUT)/model --text-col text -o $(OUT)/scored.csv
 	$(BIN)/vnflag queue $(OUT)/scored.csv --budget 20 --explore 0.2 -o $(OUT)/queue.csv
 	@echo
