@@ -1,6 +1,5 @@
 """Training from tables: labels, fingerprints, column errors."""
 
-import pandas as pd
 import pytest
 
 from vnflag import VnflagError, parse_labels, train_frame

@@ -26,7 +26,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from .io import VnflagError
+from .io import VnflagError, file_sha256
 from .queue import DECISIONS, QUEUE_COLUMNS, queue_record, read_queue_record, read_reviews, record_path
 
 __all__ = ["LabelStore", "ImportReport", "import_reviews"]
@@ -63,14 +63,6 @@ _APPEND_ONLY = "".join(
 
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -205,7 +197,7 @@ class LabelStore:
             path = Path(source)
             frame = read_reviews(path, fmt)
             name = source_name or str(source)
-            digest = _file_sha256(path)
+            digest = file_sha256(path)
             if queue is None and record_path(path).is_file():
                 queue = path
         default_queue = self.register_queue(queue) if queue is not None else None

@@ -9,7 +9,6 @@ made by an incompatible version, so that opening someone else's model cannot run
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -23,7 +22,7 @@ import sklearn
 import underthesea
 
 from . import __version__
-from .io import VnflagError, _umask
+from .io import VnflagError, _umask, file_sha256, read_json_document
 from .model import Flagger
 
 __all__ = ["save_model", "load_model", "read_manifest", "FORMAT_VERSION", "TRUSTED_TYPES"]
@@ -38,14 +37,6 @@ TRUSTED_TYPES = frozenset({
     "vnflag.model.Flagger",
     "vnflag.features.CountFeatures",
 })
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _minor(version: str) -> str:
@@ -97,7 +88,7 @@ def save_model(
                 "python": platform.python_version(),
             },
             "model_file": MODEL_FILE,
-            "model_sha256": _sha256(staging / MODEL_FILE),
+            "model_sha256": file_sha256(staging / MODEL_FILE),
             "columns": columns or {"text": flagger.text_col, "meta": list(flagger.meta_cols or ())},
             "classes": [c.item() if hasattr(c, "item") else c for c in flagger.classes_],
             "threshold": flagger.threshold_,
@@ -127,13 +118,7 @@ def read_manifest(directory: str | os.PathLike) -> dict[str, Any]:
     path = Path(directory) / MANIFEST
     if not path.is_file():
         raise VnflagError(f"{directory}: not a vnflag model directory (no {MANIFEST})")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise VnflagError(f"{path}: unreadable manifest: {exc}") from exc
-    if manifest.get("format") != "vnflag-model":
-        raise VnflagError(f"{path}: not a vnflag model manifest")
-    return manifest
+    return read_json_document(path, "vnflag-model", "vnflag model manifest")
 
 
 def _check_compatible(manifest: dict[str, Any], directory: str | os.PathLike) -> None:
@@ -164,7 +149,7 @@ def load_model(directory: str | os.PathLike) -> Flagger:
     path = Path(directory) / manifest.get("model_file", MODEL_FILE)
     if not path.is_file():
         raise VnflagError(f"{directory}: model file {path.name} is missing")
-    if _sha256(path) != manifest.get("model_sha256"):
+    if file_sha256(path) != manifest.get("model_sha256"):
         raise VnflagError(f"{path}: checksum does not match the manifest; the file was changed, refusing to load")
     import skops.io as sio
 

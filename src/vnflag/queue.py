@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .io import VnflagError, atomic_path, read_table, write_table
+from .io import VnflagError, atomic_path, read_json_document, read_table, write_table
 from .normalize import _EMAIL, _PHONE, normalize_text
 from .train import check_columns
 
@@ -435,13 +435,7 @@ def read_queue_record(path: str | os.PathLike) -> dict[str, Any]:
     if not record_file.is_file():
         raise VnflagError(f"{path}: no queue record {record_file.name} beside it; "
                           "it is written by vnflag queue next to the export")
-    try:
-        record = json.loads(record_file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise VnflagError(f"{record_file}: unreadable queue record: {exc}") from exc
-    if record.get("format") != "vnflag-queue":
-        raise VnflagError(f"{record_file}: not a vnflag queue record")
-    return record
+    return read_json_document(record_file, "vnflag-queue", "vnflag queue record")
 
 
 # --------------------------------------------------------------------------- export
