@@ -35,6 +35,7 @@ test: install-test
 bench: install-test
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/review_loop.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist src/*.egg-info
