@@ -8,12 +8,8 @@ import argparse
 import json
 import sys
 
-from .cli import register
+from .cli import _columns, register
 from .io import VnflagError
-
-
-def _columns(value: str) -> list[str]:
-    return [c.strip() for c in value.split(",") if c.strip()]
 
 
 def _share(value: str) -> float:
