@@ -96,14 +96,8 @@ class DriftMonitor:
     def __init__(self, flagger):
         self.flagger = flagger
         self.vocabulary = {t for t in flagger.word_vectorizer_.vocabulary_ if " " not in t}
-        edges = getattr(flagger, "training_score_edges_", None)
-        if edges is None:  # a model from before finer bins were stored: its deciles
-            edges = np.unique(np.asarray(flagger.training_score_quantiles_)[1:-1])
-            shares = None
-        else:
-            shares = np.asarray(flagger.training_score_shares_, dtype=float)
-        self.edges = np.asarray(edges, dtype=float)
-        self.expected = shares if shares is not None else np.full(len(self.edges) + 1, 1 / (len(self.edges) + 1))
+        self.edges = np.asarray(flagger.training_score_edges_, dtype=float)
+        self.expected = np.asarray(flagger.training_score_shares_, dtype=float)
         self.counts = np.zeros(len(self.edges) + 1, dtype=np.int64)
         self.tokens = 0
         self.unseen = 0

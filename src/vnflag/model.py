@@ -30,7 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from .drift import leave_one_out_unseen_share, score_bins
 from .features import CountFeatures, char_vectorizer, style_features, word_vectorizer
 from .normalize import PLACEHOLDER_LABELS, normalize_texts
-from .segment import Segmenter
+from .segment import MIN_PARALLEL, Segmenter
 
 __all__ = ["Flagger"]
 
@@ -41,7 +41,6 @@ def _reason_stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 
-_MIN_PARALLEL_TEXTS = 400  # smaller batches: process start-up costs more than it saves
 
 
 def _vectorize_texts(word_vec, char_vec, texts: list):
@@ -204,7 +203,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         split across ``n_jobs`` processes, each doing normalise → segment → vectorise, so the
         whole text path (not only segmentation) runs in parallel."""
         workers = effective_n_jobs(self.n_jobs)
-        if workers <= 1 or len(texts) < _MIN_PARALLEL_TEXTS:
+        if workers <= 1 or len(texts) < MIN_PARALLEL:
             return _vectorize_texts(self.word_vectorizer_, self.char_vectorizer_, texts)
         bounds = np.linspace(0, len(texts), workers + 1).astype(int)
         parts = Parallel(n_jobs=workers)(
@@ -299,8 +298,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
             "cv_recall_at_threshold": true_pos / max(int(y_bin.sum()), 1),
             "cv_flag_rate": float(flagged.mean()),
         }
-        # Kept for drift checks: where training scores fell, and which words training saw.
-        self.training_score_quantiles_ = np.quantile(oof_scores, np.linspace(0, 1, 11))
+        # Kept for drift checks: where out-of-fold training scores fell.
         self.training_score_edges_, self.training_score_shares_ = score_bins(oof_scores)
         return self
 

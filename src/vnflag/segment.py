@@ -21,6 +21,8 @@ from .normalize import PLACEHOLDER_LABELS
 __all__ = ["Segmenter", "segment_text"]
 
 _PROTECTED = frozenset(PLACEHOLDER_LABELS)
+#: Smallest batch worth sending to worker processes: below it, start-up costs more than it saves.
+MIN_PARALLEL = 400
 
 
 def _is_protected(part: str) -> bool:
@@ -75,7 +77,7 @@ class Segmenter(TransformerMixin, BaseEstimator):
     ['người_dân', 'người_dân']
     """
 
-    def __init__(self, n_jobs: int = 1, min_parallel: int = 400):
+    def __init__(self, n_jobs: int = 1, min_parallel: int = MIN_PARALLEL):
         self.n_jobs = n_jobs
         self.min_parallel = min_parallel
 
