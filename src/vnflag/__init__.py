@@ -7,7 +7,7 @@ never act on a post or a person. The public surface is re-exported here.
 __version__ = "0.1.0"
 
 from .drift import drift_report  # noqa: E402
-from .evaluate import EvaluationResult, evaluate  # noqa: E402
+from .evaluation import EvaluationResult, evaluate  # noqa: E402
 from .features import CountFeatures, parse_count  # noqa: E402
 from .io import VnflagError, read_table, write_table  # noqa: E402
 from .labels import ImportReport, LabelStore, import_reviews  # noqa: E402

@@ -16,7 +16,7 @@ __all__ = ["add_evaluate"]
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate
+    from .evaluation import evaluate
     from .io import VnflagError, read_table
     from .report import write_report
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .evaluate import EvaluationResult, reliability_table
+from .evaluation import EvaluationResult, reliability_table
 from .io import atomic_path
 
 __all__ = ["report_figures", "render_html", "markdown_summary", "write_report", "FIGURES"]

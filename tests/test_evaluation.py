@@ -16,7 +16,7 @@ from sklearn.metrics import (
 )
 
 from vnflag import VnflagError, evaluate, read_manifest
-from vnflag.evaluate import (
+from vnflag.evaluation import (
     _average_precision,
     _roc_auc,
     binary_metrics,
