@@ -50,6 +50,25 @@ def _vectorize_texts(word_vec, char_vec, texts: list):
     return word_vec.transform(segmented), char_vec.transform(normalized), segmented
 
 
+def score_metrics(y_bin: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
+    """ROC-AUC, average precision, Brier score, and precision, recall and flag rate at
+    ``threshold`` (0 when nothing is flagged): the figures in a manifest and a retrain comparison.
+
+    >>> score_metrics(np.array([0, 1]), np.array([0.2, 0.9]), 0.5)["recall_at_threshold"]
+    1.0
+    """
+    flagged = scores >= threshold
+    true_pos = int((flagged & (y_bin == 1)).sum())
+    return {
+        "roc_auc": float(roc_auc_score(y_bin, scores)),
+        "average_precision": float(average_precision_score(y_bin, scores)),
+        "brier": float(brier_score_loss(y_bin, scores)),
+        "precision_at_threshold": true_pos / max(int(flagged.sum()), 1),
+        "recall_at_threshold": true_pos / max(int(y_bin.sum()), 1),
+        "flag_rate": float(flagged.mean()),
+    }
+
+
 def _readable_term(feature: str) -> str:
     """Turn a word-n-gram feature into text a reviewer reads: ``y_tế`` → ``y tế``."""
     return " ".join(PLACEHOLDER_LABELS.get(w, w.replace("_", " ")) for w in feature.split(" "))
@@ -287,16 +306,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
         oof_scores = self._calibrate(out_of_fold)
         self.threshold_ = self._choose_threshold(oof_scores, y_bin)
         self.reason_terms_ = self._reason_terms()
-        flagged = oof_scores >= self.threshold_
-        true_pos = int((flagged & (y_bin == 1)).sum())
         self.training_metrics_ = {
             "cv_folds": folds.n_splits,
-            "cv_roc_auc": float(roc_auc_score(y_bin, oof_scores)),
-            "cv_average_precision": float(average_precision_score(y_bin, oof_scores)),
-            "cv_brier": float(brier_score_loss(y_bin, oof_scores)),
-            "cv_precision_at_threshold": true_pos / max(int(flagged.sum()), 1),
-            "cv_recall_at_threshold": true_pos / max(int(y_bin.sum()), 1),
-            "cv_flag_rate": float(flagged.mean()),
+            **{f"cv_{name}": value for name, value in score_metrics(y_bin, oof_scores, self.threshold_).items()},
         }
         # Kept for drift checks: where out-of-fold training scores fell.
         self.training_score_edges_, self.training_score_shares_ = score_bins(oof_scores)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .io import VnflagError, atomic_path, read_table
 from .labels import LabelStore
+from .model import score_metrics
 from .persist import load_model, read_manifest, save_model
 from .queue import text_fingerprint
 from .registry import Registry, is_registry, resolve_model_dir
@@ -58,21 +59,6 @@ def training_set(
     return frame, int((~keep).sum())
 
 
-def _metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
-    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-
-    flagged = scores >= threshold
-    true_pos = int((flagged & (y == 1)).sum())
-    return {
-        "roc_auc": float(roc_auc_score(y, scores)),
-        "average_precision": float(average_precision_score(y, scores)),
-        "brier": float(brier_score_loss(y, scores)),
-        "precision_at_threshold": true_pos / max(int(flagged.sum()), 1),
-        "recall_at_threshold": true_pos / max(int(y.sum()), 1),
-        "flag_rate": float(flagged.mean()),
-    }
-
-
 def compare_models(champion, challenger, heldout: pd.DataFrame, label_col: str = "label",
                    margin: float = 0.01) -> dict[str, Any]:
     """Score both fitted models on the same rows; the gate passes if the challenger is nowhere
@@ -87,7 +73,7 @@ def compare_models(champion, challenger, heldout: pd.DataFrame, label_col: str =
         frame = heldout.reindex(columns=columns, fill_value="")
         scores = model.predict_proba(frame)[:, 1]
         results[name] = {"version": getattr(model, "model_version_", "unsaved"),
-                         "metrics": _metrics(y, scores, model.threshold_)}
+                         "metrics": score_metrics(y, scores, model.threshold_)}
     gate = {}
     for metric, sign in GATE_METRICS.items():
         old, new = results["champion"]["metrics"][metric], results["challenger"]["metrics"][metric]
