@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -132,6 +133,11 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def utc_now() -> str:
+    """The current UTC time to the second, ISO 8601: the timestamp of records vnflag writes."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -19,14 +19,13 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .io import VnflagError, file_sha256
+from .io import VnflagError, file_sha256, utc_now
 from .queue import DECISIONS, QUEUE_COLUMNS, queue_record, read_queue_record, read_reviews, record_path
 
 __all__ = ["LabelStore", "ImportReport", "import_reviews"]
@@ -60,9 +59,6 @@ _APPEND_ONLY = "".join(
     for table in ("reviews", "queue_members", "queues", "imports") for action in ("UPDATE", "DELETE")
 )
 
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 @dataclass
@@ -141,7 +137,7 @@ class LabelStore:
             db.execute(
                 "INSERT OR IGNORE INTO queues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (queue_id, record.get("created_at"), record.get("policy"), record.get("budget"),
-                 record.get("explore"), int(bool(record.get("redacted"))), _now(), source),
+                 record.get("explore"), int(bool(record.get("redacted"))), utc_now(), source),
             )
             db.executemany(
                 "INSERT OR IGNORE INTO queue_members VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -203,7 +199,7 @@ class LabelStore:
         default_queue = self.register_queue(queue) if queue is not None else None
 
         report = ImportReport(source=name, rows=len(frame))
-        imported_at = _now()
+        imported_at = utc_now()
         pending: list[tuple] = []
         members_cache: dict[str, dict | None] = {}
         with self._connect() as db:

@@ -21,7 +21,6 @@ import hashlib
 import json
 import math
 import os
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
@@ -29,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .io import VnflagError, atomic_path, read_json_document, read_table, write_table
+from .io import VnflagError, atomic_path, read_json_document, read_table, utc_now, write_table
 from .normalize import _EMAIL, _PHONE, normalize_text
 from .train import check_columns
 
@@ -388,7 +387,7 @@ def build_queue(
     queue["group_size"] = queue["group_size"].astype(int)
     queue.attrs["vnflag_queue"] = {
         "format": "vnflag-queue", "queue_id": queue_id,
-        "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "created_at": utc_now(),
         "policy": policy, "budget": int(budget), "explore": float(explore), "threshold": threshold,
         "redacted": bool(redact), "similarity": similarity, "model_versions": model_versions,
         "scored_rows": int(len(scored)), "groups": len(groups),

@@ -18,22 +18,18 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
 
-from .io import VnflagError, atomic_path
+from .io import VnflagError, atomic_path, utc_now
 from .persist import read_manifest
 
 __all__ = ["Registry", "is_registry", "resolve_model_dir"]
 
 INDEX = "registry.json"
 
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def is_registry(path: str | os.PathLike) -> bool:
@@ -141,7 +137,7 @@ class Registry:
                 "version": version,
                 "path": f"versions/{version}",
                 "created_at": manifest.get("created_at"),
-                "added_at": _now(),
+                "added_at": utc_now(),
                 "parent": parent if parent is not None else manifest.get("parent_version"),
                 "labels_snapshot": labels_snapshot if labels_snapshot is not None else training.get("labels"),
                 "training_rows": training.get("rows"),
@@ -151,7 +147,7 @@ class Registry:
                     k: comparison.get(k) for k in ("champion", "challenger", "gate", "margin", "heldout")},
                 "note": note,
             })
-            state["events"].append({"at": _now(), "action": "add", "version": version})
+            state["events"].append({"at": utc_now(), "action": "add", "version": version})
         return version
 
     def list(self) -> pd.DataFrame:
@@ -189,7 +185,7 @@ class Registry:
             if previous != entry["version"]:
                 state["promoted"] = entry["version"]
                 state["stack"].append(entry["version"])
-            state["events"].append({"at": _now(), "action": "promote", "version": entry["version"], "from": previous})
+            state["events"].append({"at": utc_now(), "action": "promote", "version": entry["version"], "from": previous})
         return entry["version"]
 
     def rollback(self) -> str:
@@ -203,7 +199,7 @@ class Registry:
                                   f"{'no version has been promoted' if not state['stack'] else 'only one version was ever promoted'}")
             current = state["stack"].pop()
             state["promoted"] = state["stack"][-1]
-            state["events"].append({"at": _now(), "action": "rollback", "version": state["promoted"], "from": current})
+            state["events"].append({"at": utc_now(), "action": "rollback", "version": state["promoted"], "from": current})
         return state["promoted"]
 
     def promoted(self) -> str | None:
