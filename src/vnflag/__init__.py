@@ -1,61 +1,64 @@
 """vnflag: triage Vietnamese social-media posts for human verification.
 
 Scores say how likely a post is to be unverified or misleading; they ask a person to look and
-never act on a post or a person. The public surface is re-exported here.
+never act on a post or a person. The public surface is re-exported here lazily: ``import vnflag``
+loads no submodule, and each name imports only the layer that defines it, when first used.
+
+Layers, lower never importing upper: ``text`` → ``model`` → ``artifacts`` → ``scoring`` →
+``review`` and ``evaluation`` → ``cli``.
+
+>>> from vnflag import Flagger, score_frame   # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
+from .lazy import attach
+from .version import __version__
 
-from .drift import drift_report  # noqa: E402
-from .evaluation import EvaluationResult, evaluate  # noqa: E402
-from .features import CountFeatures, parse_count  # noqa: E402
-from .io import VnflagError, read_table, write_table  # noqa: E402
-from .labels import ImportReport, LabelStore, import_reviews  # noqa: E402
-from .model import Flagger  # noqa: E402
-from .normalize import normalize_text, normalize_texts  # noqa: E402
-from .persist import load_model, read_manifest, save_model  # noqa: E402
-from .queue import build_queue, choose_threshold, export_queue, read_reviews  # noqa: E402
-from .registry import Registry  # noqa: E402
-from .retrain import retrain  # noqa: E402
-from .report import markdown_summary, render_html, report_figures, write_report  # noqa: E402
-from .score import score_file, score_frame  # noqa: E402
-from .segment import Segmenter, segment_text  # noqa: E402
-from .train import parse_labels, train_file, train_frame  # noqa: E402
+_PUBLIC = {
+    # text: normalisation and segmentation
+    "normalize_text": ".text.normalization",
+    "normalize_texts": ".text.normalization",
+    "Segmenter": ".text.segmentation",
+    "segment_text": ".text.segmentation",
+    # model: features, the estimator, metrics, thresholds
+    "CountFeatures": ".model.features",
+    "parse_count": ".model.features",
+    "Flagger": ".model.flagger",
+    "parse_labels": ".model.inputs",
+    "check_columns": ".model.inputs",
+    "binary_metrics": ".model.metrics",
+    "choose_threshold": ".model.thresholds",
+    # artifacts: tables, model directories, registry
+    "VnflagError": ".exceptions",
+    "read_table": ".artifacts.tables",
+    "write_table": ".artifacts.tables",
+    "load_model": ".artifacts.model_dir",
+    "read_manifest": ".artifacts.model_dir",
+    "save_model": ".artifacts.model_dir",
+    "Registry": ".artifacts.registry",
+    # scoring: train and score tables and files
+    "train_frame": ".scoring.training",
+    "train_file": ".scoring.training",
+    "score_frame": ".scoring.score",
+    "score_file": ".scoring.score",
+    "drift_report": ".scoring.score",
+    # review: queues, review files, label store, label quality, retraining
+    "build_queue": ".review.queues",
+    "group_near_duplicates": ".review.grouping",
+    "export_queue": ".review.formats",
+    "read_reviews": ".review.formats",
+    "LabelStore": ".review.store",
+    "ImportReport": ".review.store",
+    "import_reviews": ".review.store",
+    "second_look": ".review.label_quality",
+    "retrain": ".review.retraining",
+    # evaluation: metrics on labelled posts, reports
+    "EvaluationResult": ".evaluation.assessment",
+    "evaluate": ".evaluation.assessment",
+    "markdown_summary": ".evaluation.report",
+    "render_html": ".evaluation.report",
+    "report_figures": ".evaluation.report",
+    "write_report": ".evaluation.report",
+}
 
-__all__ = [
-    "__version__",
-    "CountFeatures",
-    "EvaluationResult",
-    "drift_report",
-    "evaluate",
-    "markdown_summary",
-    "render_html",
-    "report_figures",
-    "write_report",
-    "Flagger",
-    "ImportReport",
-    "LabelStore",
-    "Registry",
-    "build_queue",
-    "choose_threshold",
-    "export_queue",
-    "import_reviews",
-    "read_reviews",
-    "retrain",
-    "Segmenter",
-    "VnflagError",
-    "load_model",
-    "normalize_text",
-    "normalize_texts",
-    "parse_count",
-    "parse_labels",
-    "read_manifest",
-    "read_table",
-    "save_model",
-    "score_file",
-    "score_frame",
-    "segment_text",
-    "train_file",
-    "train_frame",
-    "write_table",
-]
+__getattr__, __dir__, _names = attach(__name__, _PUBLIC)
+__all__ = ["__version__", *_names]

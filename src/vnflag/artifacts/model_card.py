@@ -1,0 +1,98 @@
+"""The model card: ``MODEL_CARD.md`` in every model directory, written from the manifest.
+
+It says in plain words what the model is for (triage for human review), what it must not be
+used for, what it was trained on, how well it did on held-out folds, and what its threshold means.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .files import write_text_atomic
+
+__all__ = ["model_card", "write_model_card"]
+
+
+def _metric_rows(metrics: dict[str, Any]) -> str:
+    names = {
+        "cv_roc_auc": "ROC-AUC",
+        "cv_average_precision": "Average precision",
+        "cv_brier": "Brier score (lower is better)",
+        "cv_precision_at_threshold": "Precision at the threshold",
+        "cv_recall_at_threshold": "Recall at the threshold",
+        "cv_flag_rate": "Share of posts flagged",
+    }
+    return "\n".join(
+        f"| {label} | {metrics[key]:.3f} |" for key, label in names.items() if isinstance(metrics.get(key), float)
+    )
+
+
+def model_card(manifest: dict[str, Any]) -> str:
+    """Render the model card for a manifest as Markdown.
+
+    >>> "Intended use" in model_card(read_manifest("out/model"))   # doctest: +SKIP
+    True
+    """
+    training = manifest.get("training_data", {})
+    columns = manifest.get("columns", {})
+    metrics = manifest.get("metrics", {})
+    threshold = float(manifest.get("threshold", 0.5))
+    meta = ", ".join(columns.get("meta") or []) or "none"
+    rows = training.get("rows", "?")
+    return f"""# Model card: vnflag model {manifest.get('model_version')}
+
+A score from this model is **a request for a human to look, never a verdict**.
+
+## Intended use
+Triage of exported Vietnamese social-media posts for human review: the model ranks posts by how
+likely they are to be unverified or misleading (rumours, fabricated notices, fake cures, scams,
+claims with no source) so that reviewers see those first. People make every decision.
+
+## Out-of-scope uses
+- Automatic removal, hiding, demotion, reporting, or any sanction on a post or an account.
+- Judging, profiling or tracking people; the model never sees who wrote a post.
+- Classifying political opinion or viewpoints; it judges whether content needs verification.
+- Treating a score as a fact-check: a high score means "check this", not "this is false".
+
+## Training data
+- Source: `{training.get('source', 'a DataFrame')}`, {rows} rows
+  ({training.get('positive', '?')} needing verification, {training.get('negative', '?')} ordinary).
+- Fingerprint (SHA-256 of texts and labels): `{training.get('fingerprint', 'unknown')}`
+- Text column `{columns.get('text')}`, label column `{columns.get('label')}`, engagement columns: {meta}.
+- Parent model: {manifest.get('parent_version') or 'none'}. Created {manifest.get('created_at')} with
+  vnflag {manifest.get('versions', {}).get('vnflag')}, scikit-learn {manifest.get('versions', {}).get('scikit-learn')},
+  underthesea {manifest.get('versions', {}).get('underthesea')}.
+
+## Metrics
+Measured on out-of-fold predictions ({metrics.get('cv_folds', '?')}-fold cross-validation) over the
+training data above (fingerprint `{str(training.get('fingerprint', 'unknown'))[:16]}…`), not on new posts;
+expect lower figures on posts from another period or platform. To measure the model on labelled posts
+it has not seen, with confidence intervals, reviewer budgets and slices:
+`vnflag evaluate POSTS --model MODEL_DIR --report report.html`.
+
+| metric | value |
+|---|---|
+{_metric_rows(metrics)}
+
+## The threshold
+Posts scoring **{threshold:.3f}** or more are marked `flagged`. In plain words: on the training
+folds, about {metrics.get('cv_precision_at_threshold', 0) * 100:.0f} in 100 flagged posts had been
+labelled as needing verification, and about {metrics.get('cv_recall_at_threshold', 0) * 100:.0f} in 100
+of the posts labelled so were flagged. The score is a calibrated probability on data like the
+training data; a reviewer budget (top-N by score) is often a better way to use it than the flag.
+
+## Known limitations
+- Domain and period: it knows the topics and wording of its training posts; new events, slang
+  and platforms shift what it sees. `vnflag score` writes drift figures beside its output (share
+  of words never seen in training, score PSI) and warns when a batch looks unlike the training data.
+- Label noise: labels are human judgements of "needs verification", not fact-check verdicts.
+- Short posts, posts that are only a link or an image caption, and sarcasm carry little signal.
+- Reasons list the words that raised the score most; they explain the model, not the truth.
+"""
+
+
+def write_model_card(directory: str | os.PathLike, manifest: dict[str, Any]) -> Path:
+    """Write ``MODEL_CARD.md`` into a model directory and return its path."""
+    return write_text_atomic(model_card(manifest), Path(directory) / "MODEL_CARD.md")

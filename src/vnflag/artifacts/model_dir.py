@@ -1,0 +1,168 @@
+"""Model directories: a readable manifest beside the fitted model, saved without pickle.
+
+A model directory holds ``manifest.json`` (versions, training-data fingerprint, columns,
+threshold, metrics), ``model.skops`` (the fitted :class:`~vnflag.Flagger`, in skops' format,
+which stores data, not code) and ``MODEL_CARD.md``. Loading checks the file's checksum
+against the manifest, refuses any type outside an explicit allow-list, and refuses a model
+made by an incompatible version, so that opening someone else's model cannot run code.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import platform
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sklearn
+import underthesea
+
+from ..exceptions import VnflagError
+from ..model.flagger import Flagger
+from ..version import __version__
+from .files import current_umask, file_sha256, json_text, read_json_document
+from .model_card import write_model_card
+
+__all__ = ["save_model", "load_model", "read_manifest", "FORMAT_VERSION", "TRUSTED_TYPES"]
+
+#: 2: the layered package (type paths vnflag.model.flagger.Flagger, vnflag.model.features.CountFeatures).
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
+MODEL_FILE = "model.skops"
+
+#: Types a vnflag model file may contain beyond those skops trusts by default (scikit-learn,
+#: NumPy, SciPy and builtins). A file holding any other type is refused before it is loaded.
+TRUSTED_TYPES = frozenset({
+    "vnflag.model.flagger.Flagger",
+    "vnflag.model.features.CountFeatures",
+})
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def save_model(
+    flagger: Flagger,
+    directory: str | os.PathLike,
+    *,
+    training: dict[str, Any] | None = None,
+    columns: dict[str, Any] | None = None,
+    parent_version: str | None = None,
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Write a fitted model to ``directory`` atomically and return its manifest.
+
+    ``training`` describes the training data (fingerprint, source, row counts); ``columns``
+    names the text, label and metadata columns it was trained on.
+
+    >>> manifest = save_model(flagger, "models/v1", training={"rows": 480})   # doctest: +SKIP
+    """
+    if not hasattr(flagger, "classifier_"):
+        raise VnflagError("the model is not fitted; call fit() before saving")
+    target = Path(directory)
+    if target.exists() and any(target.iterdir()) and not overwrite:
+        raise VnflagError(f"{target}: already exists and is not empty; choose another directory")
+    created = datetime.now(timezone.utc).replace(microsecond=0)
+    fingerprint = (training or {}).get("fingerprint", "")
+    version = f"{created:%Y%m%d-%H%M%S}-{(fingerprint or os.urandom(4).hex())[:8]}"
+    stored = copy.copy(flagger)  # the caller's model is left as it was
+    stored.model_version_ = version
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; a model directory is shared
+    try:
+        import skops.io as sio  # imported when needed: it costs ~1 s at start-up (and in every worker)
+
+        sio.dump(stored, staging / MODEL_FILE)
+        manifest = {
+            "format": "vnflag-model",
+            "format_version": FORMAT_VERSION,
+            "model_version": version,
+            "created_at": created.isoformat(),
+            "parent_version": parent_version,
+            "versions": {
+                "vnflag": __version__,
+                "scikit-learn": sklearn.__version__,
+                "underthesea": underthesea.__version__,
+                "python": platform.python_version(),
+            },
+            "model_file": MODEL_FILE,
+            "model_sha256": file_sha256(staging / MODEL_FILE),
+            "columns": columns or {"text": flagger.text_col, "meta": list(flagger.meta_cols or ())},
+            "classes": [c.item() if hasattr(c, "item") else c for c in flagger.classes_],
+            "threshold": flagger.threshold_,
+            "metrics": flagger.training_metrics_,
+            "training_data": training or {},
+            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in flagger.get_params().items()},
+        }
+        (staging / MANIFEST).write_text(json_text(manifest), encoding="utf-8")
+        write_model_card(staging, manifest)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def read_manifest(directory: str | os.PathLike) -> dict[str, Any]:
+    """The manifest of a model directory, as a dict.
+
+    >>> read_manifest("out/model")["threshold"]   # doctest: +SKIP
+    0.41
+    """
+    path = Path(directory) / MANIFEST
+    if not path.is_file():
+        raise VnflagError(f"{directory}: not a vnflag model directory (no {MANIFEST})")
+    return read_json_document(path, "vnflag-model", "vnflag model manifest")
+
+
+def _check_compatible(manifest: dict[str, Any], directory: str | os.PathLike) -> None:
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise VnflagError(
+            f"{directory}: model format {manifest.get('format_version')} is not supported by vnflag "
+            f"{__version__} (format {FORMAT_VERSION}); retrain the model with this version"
+        )
+    versions = manifest.get("versions", {})
+    for package, current in (("scikit-learn", sklearn.__version__), ("underthesea", underthesea.__version__)):
+        made_with = str(versions.get(package, "unknown"))
+        if _minor(made_with) != _minor(current):
+            raise VnflagError(
+                f"{directory}: model was made with {package} {made_with}, this environment has {current}; "
+                f"install {package}=={_minor(made_with)}.* or retrain the model"
+            )
+
+
+def load_model(directory: str | os.PathLike) -> Flagger:
+    """Load a model directory safely: checksum, allow-listed types, compatible versions.
+
+    >>> flagger = load_model("out/model")   # doctest: +SKIP
+    >>> flagger.model_version_               # doctest: +SKIP
+    '20261129-151500-3fa2b1c0'
+    """
+    manifest = read_manifest(directory)
+    _check_compatible(manifest, directory)
+    path = Path(directory) / manifest.get("model_file", MODEL_FILE)
+    if not path.is_file():
+        raise VnflagError(f"{directory}: model file {path.name} is missing")
+    if file_sha256(path) != manifest.get("model_sha256"):
+        raise VnflagError(f"{path}: checksum does not match the manifest; the file was changed, refusing to load")
+    import skops.io as sio
+
+    try:
+        untrusted = set(sio.get_untrusted_types(file=path))
+    except Exception as exc:  # a corrupt archive: say so in one line
+        raise VnflagError(f"{path}: not a readable skops file: {exc}") from exc
+    refused = sorted(untrusted - TRUSTED_TYPES)
+    if refused:
+        raise VnflagError(f"{path}: refusing to load types vnflag does not trust: {', '.join(refused)}")
+    flagger = sio.load(path, trusted=sorted(untrusted))
+    if not isinstance(flagger, Flagger):
+        raise VnflagError(f"{path}: does not hold a vnflag Flagger")
+    return flagger

@@ -1,0 +1,215 @@
+"""The model registry: a directory of model versions, one promoted, with lineage.
+
+Layout::
+
+    REGISTRY/registry.json          index: versions, lineage, promoted version, promotion history
+    REGISTRY/versions/<version>/    a copy of each model directory (manifest.json, model.skops, ...)
+
+Each version records its parent version and the label-store snapshot it was trained with (see
+:meth:`~vnflag.LabelStore.snapshot`), and, for challengers, whether the retraining gate found
+it promotable. Promotion is always an explicit act of a person; ``rollback`` returns to the
+version promoted before. Scoring with a registry uses the promoted version.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+
+from ..exceptions import VnflagError
+from .files import read_json_document, utc_now, write_json_atomic
+from .model_dir import read_manifest
+
+__all__ = ["Registry", "is_registry", "resolve_model_dir"]
+
+INDEX = "registry.json"
+
+
+
+def is_registry(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a registry directory (holds ``registry.json``)."""
+    return (Path(path) / INDEX).is_file()
+
+
+def resolve_model_dir(path: str | os.PathLike) -> Path:
+    """The model directory to load: ``path`` itself, or a registry's promoted version.
+
+    >>> resolve_model_dir("models/")          # doctest: +SKIP
+    PosixPath('models/versions/20261129-151555-9a6d7a9b')
+    """
+    if is_registry(path):
+        return Registry(path, create=False).promoted_path()
+    return Path(path)
+
+
+class Registry:
+    """A directory of model versions with one promoted version and a promotion history.
+
+    >>> registry = Registry("models")                                  # doctest: +SKIP
+    >>> version = registry.add("out/model")                            # doctest: +SKIP
+    >>> registry.promote(version); registry.list()                     # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike, create: bool = True):
+        self.path = Path(path)
+        if not is_registry(self.path):
+            if not create:
+                raise VnflagError(f"{path}: not a vnflag model registry (no {INDEX})")
+            if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
+                raise VnflagError(f"{path}: exists and is not a model registry; choose an empty or new directory")
+            (self.path / "versions").mkdir(parents=True, exist_ok=True)
+            self._write({"format": "vnflag-registry", "versions": [], "promoted": None, "stack": [], "events": []})
+
+    # ----------------------------------------------------------------- storage
+    def _read(self) -> dict[str, Any]:
+        return read_json_document(self.path / INDEX, "vnflag-registry", "vnflag registry index")
+
+    def _write(self, state: dict[str, Any]) -> None:
+        write_json_atomic(state, self.path / INDEX)
+
+    @contextmanager
+    def _locked(self) -> Iterator[dict[str, Any]]:
+        """Read-modify-write the index under an exclusive lock (POSIX; best effort elsewhere)."""
+        with open(self.path / ".lock", "a+") as handle:
+            try:
+                import fcntl
+
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            except ImportError:  # pragma: no cover - Windows
+                pass
+            state = self._read()
+            yield state
+            self._write(state)
+
+    def _resolve(self, state: dict[str, Any], version: str) -> dict[str, Any]:
+        matches = [v for v in state["versions"] if v["version"] == version]
+        if not matches:
+            matches = [v for v in state["versions"] if v["version"].startswith(str(version))]
+        if len(matches) != 1:
+            known = ", ".join(v["version"] for v in state["versions"]) or "none"
+            what = "is ambiguous" if matches else "is not in the registry"
+            raise VnflagError(f"version {version!r} {what}; versions: {known}")
+        return matches[0]
+
+    # ----------------------------------------------------------------- API
+    def add(
+        self,
+        model_dir: str | os.PathLike,
+        parent: str | None = None,
+        labels_snapshot: dict[str, Any] | None = None,
+        comparison: dict[str, Any] | None = None,
+        note: str = "",
+    ) -> str:
+        """Copy a model directory into the registry as a new version; returns its version.
+        Adding the same version again changes nothing.
+
+        >>> Registry("models").add("out/challenger", parent="2026...", labels_snapshot=store.snapshot())  # doctest: +SKIP
+        """
+        manifest = read_manifest(model_dir)
+        version = manifest["model_version"]
+        with self._locked() as state:
+            existing = [v for v in state["versions"] if v["version"] == version]
+            if existing:
+                return version
+            target = self.path / "versions" / version
+            staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=self.path / "versions"))
+            try:
+                shutil.copytree(model_dir, staging, dirs_exist_ok=True)
+                os.replace(staging, target)
+            finally:
+                if staging.exists():
+                    shutil.rmtree(staging, ignore_errors=True)
+            training = manifest.get("training_data", {})
+            state["versions"].append({
+                "version": version,
+                "path": f"versions/{version}",
+                "created_at": manifest.get("created_at"),
+                "added_at": utc_now(),
+                "parent": parent if parent is not None else manifest.get("parent_version"),
+                "labels_snapshot": labels_snapshot if labels_snapshot is not None else training.get("labels"),
+                "training_rows": training.get("rows"),
+                "cv_roc_auc": (manifest.get("metrics") or {}).get("cv_roc_auc"),
+                "promotable": None if comparison is None else bool(comparison.get("promotable")),
+                "comparison": None if comparison is None else {
+                    k: comparison.get(k) for k in ("champion", "challenger", "gate", "margin", "heldout")},
+                "note": note,
+            })
+            state["events"].append({"at": utc_now(), "action": "add", "version": version})
+        return version
+
+    def list(self) -> pd.DataFrame:
+        """One row per version, oldest first: version, created, parent, labels used, promotable, promoted.
+
+        >>> Registry("models").list()[["version", "promoted"]]   # doctest: +SKIP
+        """
+        state = self._read()
+        rows = [{
+            "version": v["version"], "created_at": v.get("created_at"), "parent": v.get("parent") or "",
+            "labels": (v.get("labels_snapshot") or {}).get("labels", 0), "training_rows": v.get("training_rows"),
+            "cv_roc_auc": v.get("cv_roc_auc"),
+            "promotable": "" if v.get("promotable") is None else ("yes" if v["promotable"] else "no"),
+            "promoted": v["version"] == state.get("promoted"),
+        } for v in state["versions"]]
+        return pd.DataFrame(rows, columns=["version", "created_at", "parent", "labels", "training_rows",
+                                           "cv_roc_auc", "promotable", "promoted"])
+
+    def show(self, version: str) -> dict[str, Any]:
+        """Everything known about one version (a unique prefix is enough): registry entry and manifest."""
+        state = self._read()
+        entry = dict(self._resolve(state, version))
+        entry["promoted"] = entry["version"] == state.get("promoted")
+        entry["manifest"] = read_manifest(self.path / entry["path"])
+        return entry
+
+    def promote(self, version: str) -> str:
+        """Make ``version`` the one scoring uses; returns it. A person decides this, never the gate.
+
+        >>> Registry("models").promote("20261129-1516")   # doctest: +SKIP
+        """
+        with self._locked() as state:
+            entry = self._resolve(state, version)
+            previous = state.get("promoted")
+            if previous != entry["version"]:
+                state["promoted"] = entry["version"]
+                state["stack"].append(entry["version"])
+            state["events"].append({"at": utc_now(), "action": "promote", "version": entry["version"], "from": previous})
+        return entry["version"]
+
+    def rollback(self) -> str:
+        """Return to the version promoted before the current one; returns it.
+
+        >>> Registry("models").rollback()   # doctest: +SKIP
+        """
+        with self._locked() as state:
+            if len(state["stack"]) < 2:
+                raise VnflagError(f"{self.path}: nothing to roll back to; "
+                                  f"{'no version has been promoted' if not state['stack'] else 'only one version was ever promoted'}")
+            current = state["stack"].pop()
+            state["promoted"] = state["stack"][-1]
+            state["events"].append({"at": utc_now(), "action": "rollback", "version": state["promoted"], "from": current})
+        return state["promoted"]
+
+    def promoted(self) -> str | None:
+        """The promoted version, or ``None`` if nothing has been promoted yet."""
+        return self._read().get("promoted")
+
+    def path_of(self, version: str) -> Path:
+        """The model directory of a version."""
+        return self.path / self._resolve(self._read(), version)["path"]
+
+    def promoted_path(self) -> Path:
+        """The model directory of the promoted version (an error if none is promoted)."""
+        version = self.promoted()
+        if version is None:
+            raise VnflagError(f"{self.path}: no version is promoted yet; run vnflag models promote VERSION")
+        return self.path_of(version)
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every add, promote and rollback, oldest first."""
+        return list(self._read().get("events", []))

@@ -1,0 +1,60 @@
+"""The ``vnflag evaluate`` sub-command: metrics, an HTML report and a Markdown summary.
+
+    vnflag evaluate held_out.csv --model out/model --label-col label --report report.html \\
+        [--text-col text] [--slice-col source ...] [--markdown summary.md] [--bootstrap 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..artifacts.tables import read_table
+    from ..evaluation.assessment import evaluate
+    from ..evaluation.report import write_report
+    from ..exceptions import VnflagError
+
+    if args.bootstrap < 0:
+        raise VnflagError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
+    frame = read_table(args.data)
+    source = "standard input" if args.data == "-" else os.path.basename(args.data)
+    result = evaluate(args.model, frame, text_col=args.text_col, label_col=args.label_col,
+                      slice_cols=args.slice_col, n_bootstrap=args.bootstrap, source=source)
+    html_path, markdown_path = write_report(result, args.report, args.markdown)
+    m = result.metrics
+    print(
+        f"evaluated model {result.manifest.get('model_version')} on {m['n']} posts ({m['positives']} needing "
+        f"verification): ROC-AUC {m['roc_auc']:.3f} [{m['roc_auc_low']:.3f}, {m['roc_auc_high']:.3f}], "
+        f"average precision {m['average_precision']:.3f}, precision {m['precision']:.3f} and recall "
+        f"{m['recall']:.3f} at threshold {result.threshold:.3f}, ECE {m['ece']:.3f}; "
+        f"wrote {html_path} and {markdown_path}",
+        file=sys.stderr,
+    )
+    if result.data.get("is_training_data"):
+        print("vnflag: warning: this is the model's training data; the figures are optimistic", file=sys.stderr)
+    return 0
+
+
+def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "evaluate", help="measure a model on labelled posts and write an HTML report",
+        description="Score labelled posts with a model and measure it: ROC-AUC and average precision with "
+        "bootstrap intervals, precision/recall at the threshold and for reviewer budgets, calibration, "
+        "a confusion matrix and metrics by slice. Writes a self-contained HTML report and a Markdown summary.",
+    )
+    p.add_argument("data", help="labelled posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
+    p.add_argument("--model", required=True, help="model directory (from vnflag train)")
+    p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
+    p.add_argument("--label-col", default="label",
+                   help="column with labels 1/0, true/false or yes/no; 1 = needs verification (default: label)")
+    p.add_argument("--slice-col", action="append", default=[], metavar="COLUMN",
+                   help="also report metrics for each value of this column (repeatable)")
+    p.add_argument("--report", required=True, help="HTML report to write")
+    p.add_argument("--markdown", default=None, help="Markdown summary to write (default: the report path with .md)")
+    p.add_argument("--bootstrap", type=int, default=1000,
+                   help="bootstrap resamples for confidence intervals (default: 1000; 0: none)")
+    return p

@@ -1,0 +1,46 @@
+"""``vnflag models``: the model registry (list, show, add, promote, rollback). Promotion is a person's act."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import print_json
+
+
+def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("models", help="the model registry: list, show, add, promote, rollback")
+    commands = p.add_subparsers(dest="models_command", metavar="ACTION")
+    commands.required = True
+    for name, text in (("list", "list versions"), ("show", "show one version"), ("add", "add a model directory"),
+                       ("promote", "make a version the one scoring uses"), ("rollback", "return to the previous promotion")):
+        c = commands.add_parser(name, help=text)
+        c.add_argument("--registry", required=True, help="registry directory")
+        if name in ("show", "promote"):
+            c.add_argument("version", help="version (a unique prefix is enough)")
+        if name == "add":
+            c.add_argument("model_dir", help="model directory")
+            c.add_argument("--parent", default=None, help="parent version (default: from the manifest)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..artifacts.registry import Registry
+
+    action = args.models_command
+    registry = Registry(args.registry, create=action == "add")
+    if action == "list":
+        listing = registry.list()
+        print(listing.to_string(index=False) if len(listing) else "no versions")
+    elif action == "show":
+        print_json(registry.show(args.version))
+    elif action == "add":
+        version = registry.add(args.model_dir, parent=args.parent)
+        print(f"added {version} to {args.registry}", file=sys.stderr)
+    elif action == "promote":
+        version = registry.promote(args.version)
+        print(f"promoted {version}; vnflag score --registry {args.registry} now uses it", file=sys.stderr)
+    else:
+        version = registry.rollback()
+        print(f"rolled back; {version} is promoted again", file=sys.stderr)
+    return 0

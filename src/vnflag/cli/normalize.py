@@ -1,0 +1,23 @@
+"""``vnflag normalize``: show how one text is normalised and segmented (what the model sees)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("normalize", help="show how one text is normalised and segmented")
+    p.add_argument("text", nargs="?", help="the text (default: read stdin)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..text.normalization import normalize_text
+    from ..text.segmentation import segment_text
+
+    text = args.text if args.text is not None else sys.stdin.read()
+    normalized = normalize_text(text)
+    print(json.dumps({"normalized": normalized, "segmented": segment_text(normalized)}, ensure_ascii=False))
+    return 0

@@ -1,0 +1,44 @@
+"""``vnflag score``: every input row out, in order, with score, flagged, reasons, model_version and error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("score", help="score posts with a model",
+                       description="Score posts: every input row out, in order, with score, flagged, "
+                       "reasons, model_version and error columns added.")
+    p.add_argument("data", help="posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
+    p.add_argument("--model", default=None, help="model directory (from vnflag train)")
+    p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
+    p.add_argument("--reasons", type=int, default=3, help="reasons per post (default: 3)")
+    p.add_argument("--chunksize", type=int, default=20_000, help="rows per chunk for large files")
+    p.add_argument("--jobs", type=int, default=-1,
+                   help="processes for word segmentation (default -1: all cores; 1: this process only)")
+    p.add_argument("-o", "--output", required=True, help="output table (format by extension), - for stdout")
+    p.add_argument("--registry", default=None, help="model registry: score with its promoted version")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..exceptions import VnflagError
+
+    if (args.model is None) == (args.registry is None):
+        raise VnflagError("give exactly one of --model and --registry")
+    from ..artifacts.registry import Registry
+    from ..scoring.score import score_file
+
+    if args.registry is not None:
+        Registry(args.registry, create=False)  # a clear error when it is not a registry
+    summary = score_file(args.model or args.registry, args.data, args.output, text_col=args.text_col,
+                         top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs)
+    print(
+        f"scored {summary['rows']} rows with model {summary['model_version']}: {summary['flagged']} flagged, "
+        f"{summary['not_scored']} not scored; wrote {args.output}",
+        file=sys.stderr,
+    )
+    for warning in summary.get("warnings", []):
+        print(f"vnflag: warning: {warning}", file=sys.stderr)
+    return 0

@@ -1,0 +1,174 @@
+"""Evaluation: how good a model is on labelled posts, where it fails, and what its score means.
+
+:func:`evaluate` scores a labelled table with a model and measures it with the metric core of
+:mod:`vnflag.model.metrics`, adding reviewer budgets, a confusion matrix and per-slice metrics
+(diacritics or not, short/medium/long, teencode, emoji, and any column the user names).
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import emoji
+import numpy as np
+import pandas as pd
+
+from ..exceptions import VnflagError
+from ..model.inputs import check_columns, parse_labels
+from ..model.metrics import binary_metrics, budget_table
+from ..scoring.score import SCORE_COLUMNS, model_manifest, resolve_model, score_frame
+from ..scoring.training import data_fingerprint
+from ..text.normalization import teencode_pattern
+
+__all__ = ["EvaluationResult", "evaluate", "slice_masks", "LENGTH_BOUNDS", "MAX_SLICE_VALUES"]
+
+#: Word-count bounds of the length slices: short < 20 words <= medium < 100 words <= long.
+LENGTH_BOUNDS = (20, 100)
+#: A user slice column with more distinct values than this keeps the most frequent ones.
+MAX_SLICE_VALUES = 20
+
+
+# --------------------------------------------------------------------------- slices
+def _has_diacritics(text: str) -> bool:
+    return "đ" in text.lower() or any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", text))
+
+
+def slice_masks(texts: Sequence[object], frame: pd.DataFrame | None = None,
+                slice_cols: Sequence[str] = ()) -> list[tuple[str, str, np.ndarray]]:
+    """Boolean masks of the standard slices plus one per value of each user column.
+
+    Standard slices: ``diacritics`` (with/without), ``length`` (short < 20 words, medium,
+    long >= 100 words), ``teencode`` (with/without an abbreviation from vnflag's table) and
+    ``emoji`` (with/without). Returns ``(slice, value, mask)`` triples; masks may be empty.
+
+    >>> [(s, v) for s, v, m in slice_masks(["ko sao 😂"])][:2]
+    [('diacritics', 'with'), ('diacritics', 'without')]
+    """
+    texts = [t if isinstance(t, str) else "" for t in texts]
+    diacritics = np.array([_has_diacritics(t) for t in texts], dtype=bool)
+    words = np.array([len(t.split()) for t in texts])
+    teencode = np.array([bool(teencode_pattern().search(t)) for t in texts], dtype=bool)
+    emojis = np.array([emoji.emoji_count(t) > 0 for t in texts], dtype=bool)
+    short, long_ = LENGTH_BOUNDS
+    masks = [
+        ("diacritics", "with", diacritics), ("diacritics", "without", ~diacritics),
+        ("length", f"short (<{short} words)", words < short),
+        ("length", f"medium ({short}-{long_ - 1} words)", (words >= short) & (words < long_)),
+        ("length", f"long (>={long_} words)", words >= long_),
+        ("teencode", "with", teencode), ("teencode", "without", ~teencode),
+        ("emoji", "with", emojis), ("emoji", "without", ~emojis),
+    ]
+    for column in slice_cols:
+        if frame is None:
+            raise VnflagError(f"slice column {column!r} needs a table")
+        check_columns(frame, [column])
+        values = frame[column].astype(str).where(frame[column].notna(), "(missing)").to_numpy()
+        counts = pd.Series(values).value_counts()
+        kept = list(counts.index[:MAX_SLICE_VALUES])
+        for value in kept:
+            masks.append((column, str(value), values == value))
+        if len(counts) > MAX_SLICE_VALUES:
+            masks.append((column, "(other values)", ~np.isin(values, kept)))
+    return masks
+
+
+# --------------------------------------------------------------------------- evaluation
+@dataclass
+class EvaluationResult:
+    """What :func:`evaluate` measured: headline metrics, budgets, slices, and the raw scores.
+
+    ``metrics`` is a flat dict (``to_frame()`` gives it as a one-row DataFrame); ``budgets``,
+    ``slices`` and ``confusion`` are DataFrames; ``y_true`` and ``scores`` are the evaluated
+    rows, kept for figures; ``manifest`` describes the model and ``data`` the evaluation data.
+    """
+
+    metrics: dict[str, Any]
+    budgets: pd.DataFrame
+    slices: pd.DataFrame
+    confusion: pd.DataFrame
+    y_true: np.ndarray
+    scores: np.ndarray
+    threshold: float
+    manifest: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The headline metrics as a one-row DataFrame."""
+        return pd.DataFrame([self.metrics])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the raw scores, as plain Python for JSON."""
+        return {
+            "metrics": self.metrics, "threshold": self.threshold,
+            "budgets": self.budgets.to_dict(orient="records"),
+            "slices": self.slices.to_dict(orient="records"),
+            "confusion": self.confusion.to_dict(), "data": self.data,
+            "model_version": self.manifest.get("model_version"),
+        }
+
+
+def evaluate(
+    model,
+    frame: pd.DataFrame,
+    text_col: str | None = None,
+    label_col: str = "label",
+    slice_cols: Sequence[str] = (),
+    n_bootstrap: int = 1000,
+    random_state: int | None = 0,
+    source: str | None = None,
+) -> EvaluationResult:
+    """Score labelled posts with a model and measure it, overall and by slice.
+
+    ``model`` is a fitted :class:`~vnflag.Flagger` or a model directory. Labels are read like
+    training labels (0/1, true/false, yes/no). Posts with empty text are not scored and not
+    counted (``data["not_scored"]`` says how many). Evaluate on posts the model was not trained
+    on, or the figures are optimistic.
+
+    >>> result = evaluate("out/model", read_table("held_out.csv"), slice_cols=["source"])  # doctest: +SKIP
+    >>> result.metrics["roc_auc"], result.budgets                                          # doctest: +SKIP
+    """
+    flagger = resolve_model(model)
+    text_col = text_col or flagger.text_col
+    check_columns(frame, [text_col, label_col, *slice_cols])
+    labels = parse_labels(frame[label_col].tolist(), label_col)
+    # A table scored before keeps its old score columns out of the way of the new ones.
+    inputs = frame.drop(columns=[c for c in SCORE_COLUMNS if c in frame.columns])
+    scored = score_frame(flagger, inputs, text_col=text_col, top_k=0)
+    scores = scored["score"].to_numpy(dtype=float)
+    kept = ~np.isnan(scores)
+    if not kept.any():
+        raise VnflagError(f"column {text_col!r}: no row has text to score")
+    threshold = float(flagger.threshold_)
+    y, s = labels[kept], scores[kept]
+    metrics = binary_metrics(y, s, threshold, n_bootstrap, random_state)
+    texts = frame[text_col].to_numpy(dtype=object)[kept]
+    rows = []
+    for name, value, mask in slice_masks(texts, frame.loc[kept].reset_index(drop=True), slice_cols):
+        part = binary_metrics(y[mask], s[mask], threshold, n_bootstrap=0)
+        rows.append({"slice": name, "value": value, **part})
+    slices = pd.DataFrame(rows)
+    confusion = pd.DataFrame(
+        [[metrics["tn"], metrics["fp"]], [metrics["fn"], metrics["tp"]]],
+        index=pd.Index(["label 0 (ordinary)", "label 1 (needs verification)"], name="actual"),
+        columns=pd.Index(["not flagged", "flagged"], name="model"),
+    )
+    fingerprint = data_fingerprint(frame[text_col].tolist(), labels.tolist())
+    manifest = model_manifest(model, flagger)
+    data = {
+        "source": source or "a DataFrame",
+        "rows": int(len(frame)),
+        "scored": int(kept.sum()),
+        "not_scored": int((~kept).sum()),
+        "positive": int(y.sum()),
+        "fingerprint": fingerprint,
+        # Evaluating on the training data itself gives optimistic figures; say so.
+        "is_training_data": fingerprint == manifest.get("training_data", {}).get("fingerprint"),
+        "text_col": text_col,
+        "label_col": label_col,
+    }
+    return EvaluationResult(metrics=metrics, budgets=budget_table(y, s), slices=slices, confusion=confusion,
+                            y_true=y, scores=s, threshold=threshold, manifest=manifest,
+                            data=data)

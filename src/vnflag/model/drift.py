@@ -1,0 +1,161 @@
+"""Drift statistics: does a batch of posts look like what the model was trained on?
+
+Two figures, compared with the same figures on the training data:
+
+- **unseen-token share**: the share of word tokens (after normalisation and segmentation) that
+  are not in the model's word vocabulary. The training figure is a leave-one-out estimate (a
+  training post's word counts as unseen if fewer than ``min_df`` *other* training posts have
+  it), i.e. what a new batch from the same source should show.
+- **PSI** (population stability index) of the batch's scores against the out-of-fold training
+  scores, over the training score bins: about 0 for the same distribution, above 0.1 a
+  moderate and above 0.25 a large shift.
+
+A warning is a reason to check the batch and, if it is a new kind of data, to evaluate or
+retrain the model on labelled posts like it; it changes no score.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from ..text.normalization import PLACEHOLDER_LABELS
+
+__all__ = ["psi", "score_bins", "word_tokens", "leave_one_out_unseen_share", "DriftMonitor",
+           "PSI_WARN", "UNSEEN_WARN_MARGIN", "MIN_ROWS", "PSI_MIN_ROWS"]
+
+#: PSI at or above this is reported as a large shift of the score distribution.
+PSI_WARN = 0.25
+#: Warn when the batch's unseen-token share exceeds the training figure by this much (absolute).
+UNSEEN_WARN_MARGIN = 0.10
+#: Fewer scored posts than this: figures are reported, but no warning is raised (too noisy).
+MIN_ROWS = 30
+#: PSI over 10 bins has sampling noise of about 9/n even with no shift (0.08 at 120 posts),
+#: so a score-shift warning needs at least this many scored posts.
+PSI_MIN_ROWS = 200
+_EPSILON = 1e-4
+
+
+def score_bins(scores, n_bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Interior bin edges at the quantiles of ``scores`` and the share of scores in each bin.
+
+    Shares are counted, not assumed, so tied scores (isotonic calibration) are handled.
+
+    >>> edges, shares = score_bins(np.linspace(0, 1, 101), n_bins=4)
+    >>> edges.round(2).tolist(), shares.round(2).tolist()
+    ([0.25, 0.5, 0.75], [0.25, 0.25, 0.25, 0.26])
+    """
+    scores = np.asarray(scores, dtype=float)
+    edges = np.unique(np.quantile(scores, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    edges = edges[edges > scores.min()]  # a point mass at the minimum would leave bin 0 empty
+    counts = np.bincount(np.searchsorted(edges, scores, side="right"), minlength=len(edges) + 1)
+    return edges, counts / max(counts.sum(), 1)
+
+
+def psi(expected_shares, actual_shares) -> float:
+    """Population stability index ``sum((a - e) * ln(a / e))`` between two binned distributions.
+
+    >>> psi([0.5, 0.5], [0.5, 0.5])
+    0.0
+    """
+    e = np.clip(np.asarray(expected_shares, dtype=float), _EPSILON, None)
+    a = np.clip(np.asarray(actual_shares, dtype=float), _EPSILON, None)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def word_tokens(segmented: str) -> list[str]:
+    """The word tokens of a segmented post as the word vocabulary sees them: lower-case, with a
+    letter in them, placeholders (``xxurl``...) left out."""
+    return [t for t in segmented.lower().split() if t not in PLACEHOLDER_LABELS and not t.isdigit()
+            and any(map(str.isalpha, t))]
+
+
+def leave_one_out_unseen_share(segmented: Sequence[str], min_df: int) -> float:
+    """Share of training word tokens that a vocabulary built without their own post would lack.
+
+    >>> leave_one_out_unseen_share(["a b", "a c", "a b"], min_df=2)  # b twice, c once
+    0.5
+    """
+    tokens = [word_tokens(s) for s in segmented]
+    doc_freq = Counter(w for words in tokens for w in set(words))
+    total = sum(len(words) for words in tokens)
+    unseen = sum(doc_freq[w] - 1 < min_df for words in tokens for w in words)
+    return unseen / total if total else float("nan")
+
+
+class DriftMonitor:
+    """Accumulate drift figures over one batch, chunk by chunk, against a fitted Flagger.
+
+    >>> monitor = DriftMonitor(flagger)                  # doctest: +SKIP
+    >>> monitor.update(segmented_texts, scores); monitor.result()  # doctest: +SKIP
+    """
+
+    def __init__(self, flagger):
+        self.flagger = flagger
+        self.vocabulary = {t for t in flagger.word_vectorizer_.vocabulary_ if " " not in t}
+        self.edges = np.asarray(flagger.training_score_edges_, dtype=float)
+        self.expected = np.asarray(flagger.training_score_shares_, dtype=float)
+        self.counts = np.zeros(len(self.edges) + 1, dtype=np.int64)
+        self.tokens = 0
+        self.unseen = 0
+        self.flagged = 0
+
+    def update(self, segmented: Iterable[str], scores) -> None:
+        """Add a chunk: the segmented texts of its scored rows (as the model saw them) and the
+        scores of all its rows (``nan`` for rows not scored)."""
+        scores = np.asarray(scores, dtype=float)
+        self.flagged += int((scores >= self.flagger.threshold_).sum())
+        self.counts += np.bincount(np.searchsorted(self.edges, scores[~np.isnan(scores)], side="right"),
+                                   minlength=len(self.counts))
+        for text in segmented:
+            words = word_tokens(text)
+            self.tokens += len(words)
+            self.unseen += sum(w not in self.vocabulary for w in words)
+
+    def result(self) -> dict[str, Any]:
+        """The drift figures and the warnings they raise, as plain Python for JSON."""
+        n = int(self.counts.sum())
+        share = self.unseen / self.tokens if self.tokens else float("nan")
+        training_share = getattr(self.flagger, "training_unseen_share_", None)
+        value = psi(self.expected, self.counts / n) if n else float("nan")
+        flag_rate = self.flagged / n if n else float("nan")
+        training_flag_rate = getattr(self.flagger, "training_metrics_", {}).get("cv_flag_rate")
+        warnings = []
+        if n >= MIN_ROWS:
+            if value >= PSI_WARN and n >= PSI_MIN_ROWS:
+                warnings.append(
+                    f"score distribution differs from training: PSI {value:.2f} (>= {PSI_WARN} is a large shift); "
+                    f"{flag_rate:.0%} of posts flagged"
+                    + (f" vs {training_flag_rate:.0%} on the training folds" if training_flag_rate is not None else "")
+                )
+            reference = training_share if training_share is not None else 0.0
+            if share >= reference + UNSEEN_WARN_MARGIN:
+                warnings.append(
+                    f"{share:.0%} of word tokens were never seen in training (training posts: "
+                    f"{reference:.0%}); the batch may be another language, topic or period than the model knows"
+                )
+        return {
+            "rows_scored": n,
+            "tokens": int(self.tokens),
+            "unseen_token_share": _round(share),
+            "training_unseen_token_share": _round(training_share),
+            "psi": _round(value),
+            "psi_bins": len(self.counts),
+            "flag_rate": _round(flag_rate),
+            "training_flag_rate": _round(training_flag_rate),
+            "batch_bin_shares": [_round(c / n) for c in self.counts] if n else [],
+            "training_bin_shares": [_round(e) for e in self.expected],
+            "model_version": getattr(self.flagger, "model_version_", "unsaved"),
+            "warnings": warnings,
+            "note": "PSI >= 0.1 moderate, >= 0.25 large shift; warnings need at least "
+                    f"{MIN_ROWS} scored posts ({PSI_MIN_ROWS} for a score-shift warning). "
+                    "A warning asks for a check; it changes no score.",
+        }
+
+
+def _round(value) -> float | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return round(float(value), 4)

@@ -1,0 +1,56 @@
+"""What the model needs from a table: the columns it names, and binary labels read from any common spelling."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..exceptions import VnflagError
+
+__all__ = ["check_columns", "parse_labels", "POSITIVE_LABELS", "NEGATIVE_LABELS"]
+
+#: Spellings of a positive (needs verification) and a negative label, lower-cased.
+POSITIVE_LABELS = frozenset({"1", "1.0", "true", "yes", "y", "t"})
+NEGATIVE_LABELS = frozenset({"0", "0.0", "false", "no", "n", "f"})
+
+
+def check_columns(frame, columns: Sequence[str], source: str = "input") -> None:
+    """Raise a one-line error naming the missing columns and listing the ones that exist.
+
+    >>> check_columns(pd.DataFrame({"text": []}), ["body"])   # doctest: +SKIP
+    VnflagError: input: column 'body' not found; columns are: text
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise VnflagError(
+            f"{source}: column {', '.join(repr(c) for c in missing)} not found; "
+            f"columns are: {', '.join(str(c) for c in frame.columns)}"
+        )
+
+
+def parse_labels(values: Sequence[object], column: str = "label", strict: bool = True) -> np.ndarray:
+    """Read binary labels given as 0/1, true/false or yes/no (1 = needs verification).
+
+    With ``strict`` anything else is an error naming the rows (1-based, counting data rows);
+    without it, anything else reads as 0 (how a ``flagged`` column's blanks are read).
+
+    >>> parse_labels(["1", "no", True, "Yes"]).tolist()
+    [1, 0, 1, 1]
+    >>> parse_labels(["True", "", "x"], strict=False).tolist()
+    [1, 0, 0]
+    """
+    out = np.zeros(len(values), dtype=int)
+    bad: list[str] = []
+    for i, value in enumerate(values):
+        text = str(int(value)) if isinstance(value, bool) else str(value).strip().lower()
+        if text in POSITIVE_LABELS:
+            out[i] = 1
+        elif text not in NEGATIVE_LABELS and strict:
+            bad.append(f"row {i + 1} ({value!r})")
+    if bad:
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise VnflagError(
+            f"column {column!r}: labels must be 0/1, true/false or yes/no; bad value at {', '.join(bad[:5])}{more}"
+        )
+    return out

@@ -1,0 +1,34 @@
+"""Review layer: queues for people (grouping, selection policies, redaction), review files, the
+append-only label store, label quality and gated retraining. Imports every layer below the CLI
+except evaluation, its sibling."""
+
+from ..lazy import attach
+
+__getattr__, __dir__, __all__ = attach(__name__, {
+    "text_fingerprint": ".ids",
+    "stable_ids": ".ids",
+    "group_near_duplicates": ".grouping",
+    "redact_text": ".redaction",
+    "SelectionPolicy": ".policies",
+    "POLICIES": ".policies",
+    "main_policy": ".policies",
+    "build_queue": ".queues",
+    "queue_record": ".queues",
+    "read_queue_record": ".queues",
+    "record_path": ".queues",
+    "DECISIONS": ".queues",
+    "QUEUE_COLUMNS": ".queues",
+    "export_queue": ".formats",
+    "read_reviews": ".formats",
+    "review_format": ".formats",
+    "LABEL_STUDIO_CONFIG": ".formats",
+    "REVIEW_FORMATS": ".formats",
+    "LabelStore": ".store",
+    "ImportReport": ".store",
+    "import_reviews": ".store",
+    "second_look": ".label_quality",
+    "label_issues": ".label_quality",
+    "retrain": ".retraining",
+    "training_set": ".retraining",
+    "compare_models": ".retraining",
+})

@@ -1,0 +1,203 @@
+"""Review queues: which scored posts a person looks at today, grouped and explained.
+
+A queue is built from a scored table (``vnflag score`` output) within a reviewer budget: the
+top-scoring posts, or those above a threshold, plus an optional *learning mix* of posts the
+model is least sure about and a few random ones, so that reviewed labels also teach the model
+(:mod:`~vnflag.review.policies`). Copies and near-copies of one post become one queue item
+(:mod:`~vnflag.review.grouping`).
+
+Beside every export, the *queue record* ``<name>.vnflag-queue.json`` lists all members of every
+item with their text fingerprint, score and original (unredacted) text. Import checks reviewed
+ids against that record, never against the reviewed file itself, so an edited or added row
+cannot smuggle an unknown post in. The record is internal: keep it with the label store, do not
+send it to reviewers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..artifacts.files import read_json_document, utc_now
+from ..exceptions import VnflagError
+from ..model.inputs import check_columns, parse_labels
+from .grouping import group_near_duplicates
+from .ids import is_blank, short_hash, stable_ids, text_fingerprint
+from .policies import RandomPolicy, UncertainPolicy, main_policy
+from .redaction import redact_text
+
+__all__ = ["DECISIONS", "QUEUE_COLUMNS", "RECORD_SUFFIX", "build_queue", "queue_record", "read_queue_record",
+           "record_path"]
+
+#: What a reviewer may write in ``decision``.
+DECISIONS = ("misleading", "ok", "unsure")
+#: Columns of a queue, in export order.
+QUEUE_COLUMNS = ("rank", "item_id", "id", "member_ids", "group_size", "why", "score", "reasons",
+                 "model_version", "text", "decision", "reviewer", "note", "queue_id")
+RECORD_SUFFIX = ".vnflag-queue.json"
+
+
+def build_queue(
+    scored: pd.DataFrame,
+    budget: int = 200,
+    policy: str = "top",
+    explore: float = 0.0,
+    id_col: str = "id",
+    text_col: str = "text",
+    threshold: float | None = None,
+    redact: bool = False,
+    random_state: int = 0,
+    similarity: float = 0.8,
+    random_share: float = 0.25,
+    meta_cols: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Choose at most ``budget`` items for review from a scored table; one row per item.
+
+    ``policy``: ``top`` (highest scores), ``threshold`` (items scoring at least ``threshold``,
+    highest first), ``model`` (items the model flagged, i.e. its stored threshold; the
+    ``flagged`` column of ``vnflag score`` output, or ``threshold`` if given) or ``random``.
+    ``explore`` reserves that share of the budget for the learning mix: of it, ``random_share``
+    goes to a random sample and the rest to the items whose score is closest to 0.5 (least
+    sure). ``why`` says which part chose an item (``top``, ``uncertain``, ``random``).
+    ``meta_cols`` (e.g. engagement counts) are kept in the queue record for retraining.
+
+    Columns: :data:`QUEUE_COLUMNS`; ``member_ids`` is a list. The full record of members
+    (texts, fingerprints, scores) is in ``queue.attrs["vnflag_queue"]``, which
+    :func:`export_queue` writes beside the export.
+
+    >>> queue = build_queue(score_frame("out/model", posts), budget=200, explore=0.2)  # doctest: +SKIP
+    """
+    check_columns(scored, [text_col, "score"], "scored table")
+    check_columns(scored, list(meta_cols), "scored table")
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+        raise VnflagError(f"budget must be a whole number of items >= 1, got {budget!r}")
+    if not 0.0 <= float(explore) <= 1.0:
+        raise VnflagError(f"explore must be a share of the budget in [0, 1], got {explore!r}")
+    if not 0.0 <= float(random_share) <= 1.0:
+        raise VnflagError(f"random_share must be in [0, 1], got {random_share!r}")
+    main = main_policy(policy, threshold, random_state)
+    if policy == "model" and threshold is None and "flagged" not in scored.columns:
+        raise VnflagError("policy 'model' needs the 'flagged' column of vnflag score output, or a threshold")
+
+    texts = scored[text_col].tolist()
+    ids = stable_ids(scored, id_col, text_col)
+    scores = pd.to_numeric(scored["score"], errors="coerce").to_numpy(dtype=float)
+    versions = (scored["model_version"].astype(str).tolist() if "model_version" in scored.columns
+                else [""] * len(scored))
+    reasons = scored["reasons"].astype(str).tolist() if "reasons" in scored.columns else [""] * len(scored)
+    flagged = (parse_labels(scored["flagged"].tolist(), "flagged", strict=False).astype(bool).tolist()
+               if "flagged" in scored.columns else [False] * len(scored))
+    labels = group_near_duplicates(texts, similarity, keys=ids)
+
+    members: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        members.setdefault(int(label), []).append(i)
+    groups = []
+    for rows in members.values():
+        rows_scored = [i for i in rows if not np.isnan(scores[i])]
+        if not rows_scored:
+            continue  # nothing scored (empty texts): nothing to review
+        best = max(rows_scored, key=lambda i: (scores[i], -i))
+        groups.append({"rows": rows, "rep": best, "score": float(scores[best]),
+                       "flagged": any(flagged[i] for i in rows)})
+    groups.sort(key=lambda g: (-g["score"], g["rep"]))
+
+    if policy == "random":  # the whole budget is the audit sample
+        parts = [(main, budget)]
+    else:
+        n_explore = int(round(budget * float(explore)))
+        n_random = int(round(n_explore * float(random_share)))
+        if explore > 0 and random_share > 0 and n_random == 0 and n_explore >= 2:
+            n_random = 1
+        parts = [(main, budget - n_explore), (UncertainPolicy(), n_explore - n_random),
+                 (RandomPolicy(random_state), n_random)]
+    chosen: list[tuple[dict, str]] = []
+    taken: set[int] = set()
+    for part, size in parts:
+        rest = [g for g in groups if id(g) not in taken]
+        for g in part.select(rest, size):
+            chosen.append((g, part.why))
+            taken.add(id(g))
+
+    rows_out, record_items = [], []
+    for rank, (g, why) in enumerate(chosen, start=1):
+        member_ids = list(dict.fromkeys(ids[i] for i in g["rows"]))
+        item_id = "g" + short_hash("\x1f".join(sorted(member_ids)), 12)
+        rep = g["rep"]
+        text = texts[rep] if isinstance(texts[rep], str) else ""
+        rows_out.append({
+            "rank": rank, "item_id": item_id, "id": ids[rep], "member_ids": member_ids,
+            "group_size": len(g["rows"]), "why": why, "score": g["score"], "reasons": reasons[rep],
+            "model_version": versions[rep], "text": redact_text(text) if redact else text,
+            "decision": "", "reviewer": "", "note": "",
+        })
+        record_items.append({
+            "item_id": item_id, "rank": rank, "why": why, "score": g["score"],
+            "members": [{
+                "id": ids[i], "fingerprint": text_fingerprint(texts[i]),
+                "score": None if np.isnan(scores[i]) else float(scores[i]),
+                "model_version": versions[i], "text": texts[i] if isinstance(texts[i], str) else "",
+                "meta": {c: (None if is_blank(scored[c].iloc[i]) else str(scored[c].iloc[i])) for c in meta_cols},
+            } for i in g["rows"]],
+        })
+    queue = pd.DataFrame(rows_out, columns=[c for c in QUEUE_COLUMNS if c != "queue_id"])
+    model_versions = sorted({v for v in versions if v})
+    queue_id = "q" + short_hash(json.dumps([policy, budget, float(explore), model_versions,
+                                      [r["item_id"] for r in rows_out]]), 12)
+    queue["queue_id"] = queue_id
+    queue["rank"] = queue["rank"].astype(int)
+    queue["group_size"] = queue["group_size"].astype(int)
+    queue.attrs["vnflag_queue"] = {
+        "format": "vnflag-queue", "queue_id": queue_id,
+        "created_at": utc_now(),
+        "policy": policy, "budget": int(budget), "explore": float(explore), "threshold": threshold,
+        "redacted": bool(redact), "similarity": similarity, "model_versions": model_versions,
+        "scored_rows": int(len(scored)), "groups": len(groups),
+        "eligible": len(main.eligible(groups)) if policy != "random" else None, "meta_cols": list(meta_cols),
+        "items": record_items,
+    }
+    return queue
+
+
+def record_path(path: str | os.PathLike) -> Path:
+    """Where the queue record of an export lives: ``queue.xlsx`` → ``queue.vnflag-queue.json``."""
+    path = Path(path)
+    name = path.name
+    for suffix in (".labelstudio.json", ".argilla.json", RECORD_SUFFIX):
+        if name.lower().endswith(suffix):
+            return path.with_name(name[: -len(suffix)] + RECORD_SUFFIX)
+    return path.with_name(path.stem + RECORD_SUFFIX)
+
+
+def queue_record(queue: pd.DataFrame) -> dict[str, Any]:
+    """The record of a queue: from ``build_queue``'s attrs, or rebuilt from the visible columns
+    (then members other than the shown post have no text)."""
+    record = queue.attrs.get("vnflag_queue")
+    if record is not None:
+        return record
+    check_columns(queue, ["item_id", "id", "member_ids", "score", "text", "queue_id"], "queue")
+    items = []
+    for row in queue.itertuples(index=False):
+        members = list(row.member_ids) if isinstance(row.member_ids, (list, tuple)) else [row.id]
+        items.append({"item_id": row.item_id, "rank": int(row.rank), "why": row.why, "score": float(row.score),
+                      "members": [{"id": m, "fingerprint": text_fingerprint(row.text) if m == row.id else "",
+                                   "score": float(row.score) if m == row.id else None,
+                                   "model_version": row.model_version, "text": row.text if m == row.id else "",
+                                   "meta": {}} for m in members]})
+    return {"format": "vnflag-queue", "queue_id": queue["queue_id"].iloc[0] if len(queue) else "",
+            "items": items}
+
+
+def read_queue_record(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a queue record, given the record itself or any export written beside it."""
+    path = Path(path)
+    record_file = path if path.name.endswith(RECORD_SUFFIX) else record_path(path)
+    if not record_file.is_file():
+        raise VnflagError(f"{path}: no queue record {record_file.name} beside it; "
+                          "it is written by vnflag queue next to the export")
+    return read_json_document(record_file, "vnflag-queue", "vnflag queue record")

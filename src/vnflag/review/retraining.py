@@ -1,0 +1,240 @@
+"""Retraining behind a gate: a challenger trained with reviewed labels, compared to the champion.
+
+The challenger is trained on the champion's original training data plus the reviewed labels
+(``unsure`` and conflicts excluded; a reviewed decision replaces an original label of the same
+text). Both models are then scored on the same held-out rows: a share of the *reviewed* posts,
+split by near-duplicate group so copies of one post never sit on both sides, and never seen by
+either model in training. The challenger is *promotable* only if on those rows it is not worse
+than the champion by more than ``margin`` in ROC-AUC and average precision, nor in Brier score.
+Nothing is promoted here: a person reads the comparison and runs ``vnflag models promote``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..artifacts.files import write_json_atomic, write_text_atomic
+from ..artifacts.model_dir import load_model, read_manifest, save_model
+from ..artifacts.registry import Registry, is_registry, resolve_model_dir
+from ..artifacts.tables import read_table
+from ..exceptions import VnflagError
+from ..model.inputs import check_columns, parse_labels
+from ..model.metrics import headline_metrics
+from ..scoring.training import data_fingerprint, train_frame
+from .ids import text_fingerprint
+from .store import LabelStore
+
+__all__ = ["retrain", "training_set", "compare_models", "GATE_METRICS"]
+
+#: Metric → +1 if higher is better, -1 if lower is better. The gate checks each.
+GATE_METRICS = {"roc_auc": 1, "average_precision": 1, "brier": -1}
+
+
+def training_set(
+    base: pd.DataFrame,
+    reviewed: pd.DataFrame,
+    text_col: str = "text",
+    label_col: str = "label",
+    meta_cols: Sequence[str] = (),
+) -> tuple[pd.DataFrame, int]:
+    """Original training rows plus reviewed labels (from :meth:`LabelStore.training_frame`) in
+    one table with ``text_col``, ``label_col`` (0/1) and ``meta_cols``; an original row whose
+    text a reviewer has judged is replaced by the review. Returns the table and how many
+    original rows were replaced.
+
+    >>> frame, replaced = training_set(read_table("train.csv"), store.training_frame())   # doctest: +SKIP
+    """
+    check_columns(base, [text_col, label_col, *meta_cols], "training data")
+    known = set(reviewed["fingerprint"]) if len(reviewed) else set()
+    keep = np.array([text_fingerprint(t) not in known for t in base[text_col]], dtype=bool)
+    original = base.loc[keep, [text_col, *meta_cols]].copy()
+    original[label_col] = parse_labels(base.loc[keep, label_col].tolist(), label_col)
+    added = pd.DataFrame({text_col: reviewed["text"].tolist(), label_col: reviewed["label"].astype(int).tolist()})
+    for column in meta_cols:
+        added[column] = reviewed[column].fillna("").tolist() if column in reviewed.columns else ""
+    frame = pd.concat([original, added[[text_col, *meta_cols, label_col]]], ignore_index=True)
+    return frame, int((~keep).sum())
+
+
+def compare_models(champion, challenger, heldout: pd.DataFrame, label_col: str = "label",
+                   margin: float = 0.01) -> dict[str, Any]:
+    """Score both fitted models on the same rows; the gate passes if the challenger is nowhere
+    worse than the champion by more than ``margin`` (:data:`GATE_METRICS`).
+
+    >>> compare_models(load_model("a"), load_model("b"), heldout)["promotable"]   # doctest: +SKIP
+    """
+    y = np.asarray(heldout[label_col], dtype=int)
+    results = {}
+    for name, model in (("champion", champion), ("challenger", challenger)):
+        columns = [model.text_col, *(model.meta_cols or ())]
+        frame = heldout.reindex(columns=columns, fill_value="")
+        scores = model.predict_proba(frame)[:, 1]
+        results[name] = {"version": getattr(model, "model_version_", "unsaved"),
+                         "metrics": headline_metrics(y, scores, model.threshold_)}
+    gate = {}
+    for metric, sign in GATE_METRICS.items():
+        old, new = results["champion"]["metrics"][metric], results["challenger"]["metrics"][metric]
+        gate[metric] = {"champion": old, "challenger": new, "difference": new - old,
+                        "passes": bool(sign * (new - old) >= -margin)}
+    return {**results, "gate": gate, "margin": margin, "promotable": all(g["passes"] for g in gate.values())}
+
+
+def _heldout_mask(reviewed: pd.DataFrame, test_size: float, random_state: int, seen: set[str]) -> np.ndarray:
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    eligible = ~reviewed["fingerprint"].isin(seen).to_numpy()
+    mask = np.zeros(len(reviewed), dtype=bool)
+    y = reviewed["label"].astype(int).to_numpy()
+    n_splits = max(2, int(round(1 / test_size)))
+    idx = np.flatnonzero(eligible)
+    counts = np.bincount(y[idx], minlength=2)
+    if counts.min() < n_splits:
+        raise VnflagError(
+            f"a fair comparison needs at least {n_splits} reviewed posts of each decision that the champion "
+            f"never saw; the store has {counts[1]} misleading and {counts[0]} ok. Review more posts first")
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
+    _, test = next(splitter.split(idx, y[idx], groups=reviewed["item_id"].to_numpy()[idx]))
+    mask[idx[test]] = True
+    return mask
+
+
+def _base_data(manifest: dict[str, Any], data, model_dir: Path) -> tuple[pd.DataFrame, str, list[str]]:
+    training = manifest.get("training_data", {})
+    expected = training.get("base_fingerprint") or training.get("fingerprint")
+    warnings: list[str] = []
+    if data is None:
+        candidates = [training.get("base_path"), training.get("source")]
+        found = [Path(c) for c in candidates if c and Path(c).is_file()]
+        if not found:
+            raise VnflagError(f"{model_dir}: pass --data with the champion's original training data "
+                              f"({training.get('base_source') or training.get('source') or 'unknown source'})")
+        data = found[0]
+    frame = read_table(data) if not isinstance(data, pd.DataFrame) else data
+    name = str(data) if not isinstance(data, pd.DataFrame) else "<DataFrame>"
+    columns = manifest.get("columns", {})
+    text_col, label_col = columns.get("text", "text"), columns.get("label", "label")
+    check_columns(frame, [text_col, label_col, *(columns.get("meta") or [])], name)
+    labels = parse_labels(frame[label_col].tolist(), label_col)
+    if expected and data_fingerprint(frame[text_col].tolist(), labels.tolist()) != expected:
+        warnings.append(f"{name} is not the data the champion was trained on (fingerprint differs)")
+    return frame, name, warnings
+
+
+def _markdown(result: dict[str, Any]) -> str:
+    champion, challenger = result["champion"], result["challenger"]
+    names = {"roc_auc": "ROC-AUC", "average_precision": "Average precision", "brier": "Brier score (lower is better)",
+             "precision_at_threshold": "Precision at own threshold", "recall_at_threshold": "Recall at own threshold",
+             "flag_rate": "Share flagged"}
+    lines = [
+        "# Champion vs challenger",
+        "",
+        f"Held-out rows: {result['heldout']['rows']} reviewed posts ({result['heldout']['positive']} misleading), "
+        "never seen by either model in training.",
+        f"Gate: the challenger may be promoted if it is not worse than the champion by more than {result['margin']} "
+        f"in {', '.join(GATE_METRICS)}.",
+        "",
+        f"| metric | champion `{champion['version']}` | challenger `{challenger['version']}` | difference | gate |",
+        "|---|---|---|---|---|",
+    ]
+    for key, label in names.items():
+        old, new = champion["metrics"][key], challenger["metrics"][key]
+        gate = result["gate"].get(key)
+        verdict = "" if gate is None else ("passes" if gate["passes"] else "**fails**")
+        lines.append(f"| {label} | {old:.3f} | {new:.3f} | {new - old:+.3f} | {verdict} |")
+    lines += ["", f"**Promotable: {'yes' if result['promotable'] else 'no'}.** Promotion is a person's decision: "
+              f"`vnflag models promote {challenger['version']} --registry REGISTRY`."]
+    if result.get("warnings"):
+        lines += ["", "Warnings:"] + [f"- {w}" for w in result["warnings"]]
+    return "\n".join(lines) + "\n"
+
+
+def retrain(
+    model: str | os.PathLike,
+    labels: LabelStore | str | os.PathLike,
+    data: pd.DataFrame | str | os.PathLike | None = None,
+    output: str | os.PathLike = "challenger",
+    margin: float = 0.01,
+    test_size: float = 0.25,
+    registry: Registry | str | os.PathLike | None = None,
+    random_state: int = 0,
+    **params: Any,
+) -> dict[str, Any]:
+    """Train a challenger with the reviewed labels and compare it with the champion.
+
+    ``model`` is the champion's model directory or a registry (its promoted version);
+    ``data`` its original training table (default: found from its manifest, checked by
+    fingerprint). The challenger is saved to ``output`` with ``comparison.json`` and
+    ``comparison.md`` beside it, and added to ``registry`` (the champion too, if missing)
+    with its lineage; ``model`` being a registry implies that registry. ``params`` override
+    the champion's :class:`Flagger` parameters (e.g. ``cv=3``). Returns the comparison.
+
+    >>> result = retrain("models", "labels.sqlite", data="train.csv", output="out/challenger")  # doctest: +SKIP
+    >>> result["promotable"], result["gate"]["roc_auc"]                                         # doctest: +SKIP
+    """
+    if not 0.0 < test_size < 1.0:
+        raise VnflagError(f"test_size must be in (0, 1), got {test_size!r}")
+    if registry is None and is_registry(model):
+        registry = model
+    model_dir = resolve_model_dir(model)
+    manifest = read_manifest(model_dir)
+    champion = load_model(model_dir)
+    if not isinstance(labels, LabelStore) and not Path(labels).is_file():
+        raise VnflagError(f"{labels}: no such label store")
+    store = labels if isinstance(labels, LabelStore) else LabelStore(labels)
+    snapshot = store.snapshot()
+    reviewed = store.training_frame()
+    if reviewed.empty:
+        raise VnflagError(f"{store.path}: no reviewed labels (misleading/ok) to retrain with")
+    base, base_name, warnings = _base_data(manifest, data, model_dir)
+    columns = manifest.get("columns", {})
+    text_col, label_col = columns.get("text", "text"), columns.get("label", "label")
+    meta_cols = list(columns.get("meta") or [])
+    missing_meta = [c for c in meta_cols if c not in reviewed.columns]
+    if missing_meta:
+        warnings.append(f"reviewed posts have no {', '.join(missing_meta)} (keep them with vnflag queue --keep-cols); "
+                        "they are treated as missing")
+
+    seen = {text_fingerprint(t) for t in base[text_col]}
+    heldout_mask = _heldout_mask(reviewed, test_size, random_state, seen)
+    frame, replaced = training_set(base, reviewed[~heldout_mask], text_col, label_col, meta_cols)
+    heldout = reviewed[heldout_mask].rename(columns={"text": text_col, "label": label_col})
+    if heldout_mask.sum() < 50:
+        warnings.append(f"only {int(heldout_mask.sum())} held-out reviewed posts: differences of a few points are "
+                        "noise; review more posts before trusting the comparison")
+
+    settings = {k: v for k, v in champion.get_params().items() if k not in ("text_col", "meta_cols")}
+    settings.update(params)
+    challenger, training = train_frame(frame, text_col, label_col, meta_cols, **settings)
+    result = compare_models(champion, challenger, heldout, label_col, margin)
+    training.update({
+        "source": f"{base_name} + reviewed labels",
+        "base_source": (manifest.get("training_data") or {}).get("base_source") or base_name,
+        "base_path": str(Path(base_name).resolve()) if Path(base_name).is_file() else None,
+        "base_fingerprint": (manifest.get("training_data") or {}).get("base_fingerprint")
+        or (manifest.get("training_data") or {}).get("fingerprint"),
+        "base_rows": int(len(base)), "reviewed_rows": int((~heldout_mask).sum()), "replaced_rows": replaced,
+        "labels": snapshot,
+    })
+    saved = save_model(challenger, output, training=training, columns={"text": text_col, "label": label_col,
+                                                                       "meta": meta_cols},
+                       parent_version=manifest["model_version"])
+    result["challenger"]["version"] = saved["model_version"]
+    result.update({
+        "heldout": {"rows": int(heldout_mask.sum()), "positive": int(heldout[label_col].sum()),
+                    "ids": heldout["id"].tolist(), "test_size": test_size, "random_state": random_state},
+        "training": {k: training[k] for k in ("rows", "base_rows", "reviewed_rows", "replaced_rows")},
+        "labels_snapshot": snapshot, "warnings": warnings, "output": str(output),
+    })
+    write_json_atomic(result, Path(output) / "comparison.json")
+    write_text_atomic(_markdown(result), Path(output) / "comparison.md")
+    if registry is not None:
+        reg = registry if isinstance(registry, Registry) else Registry(registry)
+        reg.add(model_dir)
+        reg.add(output, parent=manifest["model_version"], labels_snapshot=snapshot, comparison=result)
+        result["registry"] = str(reg.path)
+    return result

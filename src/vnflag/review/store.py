@@ -1,0 +1,378 @@
+"""The label store: reviewers' decisions, kept append-only in one SQLite file.
+
+Each stored review says which post (id and text fingerprint), which decision, by whom, with what
+note, when, which model version and score the reviewer saw, and which file (name, SHA-256 and
+row) it came from. Nothing is ever updated or deleted (SQLite triggers refuse it): a reviewer
+who changes their mind adds a newer review, and two reviewers who disagree are both kept and
+reported as a conflict. Importing the same reviews again stores nothing new.
+
+Why SQLite rather than Parquet: imports are small appends that must be all-or-nothing and
+idempotent; SQLite gives transactions, unique keys and append-only triggers in the standard
+library, in one file, safe for concurrent readers, without rewriting the file on every import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..artifacts.files import file_sha256, utc_now
+from ..exceptions import VnflagError
+from .formats import read_reviews
+from .queues import DECISIONS, QUEUE_COLUMNS, RECORD_SUFFIX, queue_record, read_queue_record, record_path
+
+__all__ = ["LabelStore", "ImportReport", "import_reviews"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queues (
+    queue_id TEXT PRIMARY KEY, created_at TEXT, policy TEXT, budget INTEGER, explore REAL,
+    redacted INTEGER, registered_at TEXT NOT NULL, source TEXT
+);
+CREATE TABLE IF NOT EXISTS queue_members (
+    queue_id TEXT NOT NULL, item_id TEXT NOT NULL, post_id TEXT NOT NULL, fingerprint TEXT,
+    text TEXT, score REAL, model_version TEXT, meta TEXT, PRIMARY KEY (queue_id, post_id)
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    review_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue_id TEXT NOT NULL, item_id TEXT NOT NULL, post_id TEXT NOT NULL, fingerprint TEXT,
+    decision TEXT NOT NULL CHECK (decision IN ('misleading', 'ok', 'unsure')),
+    reviewer TEXT NOT NULL, note TEXT NOT NULL, reviewed_at TEXT NOT NULL, imported_at TEXT NOT NULL,
+    model_version TEXT, score REAL, source_file TEXT, source_sha256 TEXT, source_row INTEGER,
+    UNIQUE (queue_id, post_id, reviewer, decision, note)
+);
+CREATE TABLE IF NOT EXISTS imports (
+    import_id INTEGER PRIMARY KEY AUTOINCREMENT, source_file TEXT, source_sha256 TEXT,
+    imported_at TEXT NOT NULL, rows INTEGER, stored INTEGER, already INTEGER, rejected INTEGER
+);
+CREATE INDEX IF NOT EXISTS reviews_post ON reviews (post_id);
+"""
+_APPEND_ONLY = "".join(
+    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
+    f"BEGIN SELECT RAISE(ABORT, 'the label store is append-only'); END;\n"
+    for table in ("reviews", "queue_members", "queues", "imports") for action in ("UPDATE", "DELETE")
+)
+
+
+
+@dataclass
+class ImportReport:
+    """What one import did: rows read, reviews stored, rows rejected (by row number)."""
+
+    source: str
+    rows: int = 0
+    reviewed: int = 0
+    not_reviewed: int = 0
+    stored: int = 0
+    already: int = 0
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)
+    conflicts: int = 0
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        return (f"{self.source}: {self.rows} rows, {self.reviewed} reviewed, {self.not_reviewed} not yet reviewed; "
+                f"stored {self.stored} new reviews ({self.already} already stored), "
+                f"rejected {len(self.bad_rows)} rows; {self.conflicts} posts with conflicting decisions in the store")
+
+
+class LabelStore:
+    """An append-only store of review decisions in one SQLite file (created on first use).
+
+    >>> store = LabelStore("labels.sqlite")                          # doctest: +SKIP
+    >>> store.import_reviews("review/today.xlsx").summary()         # doctest: +SKIP
+    >>> store.training_frame().head()                                # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise VnflagError(f"{path}: is a directory; the label store is one file (e.g. labels.sqlite)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA + _APPEND_ONLY)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection that commits on success, rolls back on error, and is always closed."""
+        try:
+            db = sqlite3.connect(self.path, timeout=60)
+        except sqlite3.DatabaseError as exc:
+            raise VnflagError(f"{self.path}: cannot open the label store: {exc}") from exc
+        try:
+            with db:
+                yield db
+        except sqlite3.DatabaseError as exc:
+            raise VnflagError(f"{self.path}: not a usable vnflag label store: {exc}") from exc
+        finally:
+            db.close()
+
+    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        with self._connect() as db:
+            try:
+                return pd.read_sql_query(sql, db, params=list(params))
+            except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+                raise VnflagError(f"{self.path}: not a vnflag label store: {exc}") from exc
+
+    # ----------------------------------------------------------------- queues
+    def register_queue(self, queue: pd.DataFrame | dict | str | os.PathLike, source: str = "") -> str:
+        """Remember which posts a queue holds (from a queue frame, record, or export path), so
+        that imports can refuse ids that were never in it. Returns the queue id; idempotent."""
+        if isinstance(queue, pd.DataFrame):
+            record = queue_record(queue)
+        elif isinstance(queue, dict):
+            record = queue
+        else:
+            record = read_queue_record(queue)
+            source = source or str(record_path(queue) if not str(queue).endswith(RECORD_SUFFIX) else queue)
+        queue_id = record.get("queue_id")
+        if not queue_id:
+            raise VnflagError("the queue has no queue_id")
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO queues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (queue_id, record.get("created_at"), record.get("policy"), record.get("budget"),
+                 record.get("explore"), int(bool(record.get("redacted"))), utc_now(), source),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO queue_members VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(queue_id, item["item_id"], str(m["id"]), m.get("fingerprint"), m.get("text"), m.get("score"),
+                  m.get("model_version"), json.dumps(m.get("meta") or {}, ensure_ascii=False))
+                 for item in record.get("items", []) for m in item.get("members", [])],
+            )
+        return queue_id
+
+    def _members(self, db: sqlite3.Connection, queue_id: str) -> dict[str, list[tuple]] | None:
+        if db.execute("SELECT 1 FROM queues WHERE queue_id = ?", (queue_id,)).fetchone() is None:
+            return None
+        rows = db.execute("SELECT item_id, post_id, fingerprint, score, model_version FROM queue_members "
+                          "WHERE queue_id = ?", (queue_id,)).fetchall()
+        items: dict[str, list[tuple]] = {}
+        for row in rows:
+            items.setdefault(row[0], []).append(row)
+        return {post_id: items[item_id] for item_id, post_id, *_ in rows}
+
+    # ----------------------------------------------------------------- import
+    def import_reviews(
+        self,
+        source: pd.DataFrame | str | os.PathLike,
+        queue: pd.DataFrame | dict | str | os.PathLike | None = None,
+        reviewer: str | None = None,
+        fmt: str | None = None,
+        strict: bool = False,
+        source_name: str | None = None,
+    ) -> ImportReport:
+        """Import reviewed rows; a decision on an item applies to every member of its group.
+
+        ``source`` is a reviewed export (any :func:`~vnflag.export_queue` format) or a frame
+        like :func:`~vnflag.read_reviews` returns. The queue is looked up by each row's
+        ``queue_id``: given as ``queue``, registered before, or the record beside ``source``.
+        Rows with an unknown decision, no id, or an id not in the queue are reported by row
+        number and not stored (with ``strict``, nothing is stored). Empty ``reviewer`` cells
+        take ``reviewer`` (default ``unknown``).
+
+        >>> report = LabelStore("labels.sqlite").import_reviews("review/today.xlsx")   # doctest: +SKIP
+        >>> report.bad_rows                                                              # doctest: +SKIP
+        [(7, "unknown decision 'fake' (use misleading, ok or unsure)")]
+        """
+        if isinstance(source, pd.DataFrame):
+            frame = source.copy()
+            name = source_name or "<DataFrame>"
+            digest = ""
+            if "source_row" not in frame.columns:
+                frame["source_row"] = np.arange(1, len(frame) + 1)
+            for column in (*QUEUE_COLUMNS, "reviewed_at"):
+                if column not in frame.columns:
+                    frame[column] = ""
+        else:
+            path = Path(source)
+            frame = read_reviews(path, fmt)
+            name = source_name or str(source)
+            digest = file_sha256(path)
+            if queue is None and record_path(path).is_file():
+                queue = path
+        default_queue = self.register_queue(queue) if queue is not None else None
+        imported_at = utc_now()
+        report, pending = self._check_reviews(frame, name, digest, default_queue, reviewer, imported_at)
+        if strict and report.bad_rows:
+            raise VnflagError(f"{name}: nothing imported; bad rows: " + "; ".join(
+                f"row {n}: {why}" for n, why in report.bad_rows[:10]) + (" ..." if len(report.bad_rows) > 10 else ""))
+        self._insert_reviews(report, pending, digest, imported_at)
+        return report
+
+    def _check_reviews(self, frame: pd.DataFrame, name: str, digest: str, default_queue: str | None,
+                       reviewer: str | None, imported_at: str) -> tuple[ImportReport, list[tuple]]:
+        """Check every reviewed row against its queue's members; returns the report (bad rows by
+        number) and the reviews to store, one per member of each reviewed item. Stores nothing."""
+        report = ImportReport(source=name, rows=len(frame))
+        pending: list[tuple] = []
+        members_cache: dict[str, dict | None] = {}
+        with self._connect() as db:
+            # A whole file from an unregistered queue is one mistake, not a bad row per line.
+            for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"]):
+                queue_id = str(queue_id or "").strip()
+                if str(decision or "").strip() and queue_id and queue_id not in members_cache:
+                    members_cache[queue_id] = self._members(db, queue_id)
+                    if members_cache[queue_id] is None:
+                        raise VnflagError(
+                            f"{name}: row {number}: queue {queue_id} is unknown to the store {self.path}; pass the "
+                            f"queue export or its .vnflag-queue.json record (--queue), written by vnflag queue")
+            for row in frame.itertuples(index=False):
+                number = int(row.source_row)
+                decision = str(row.decision or "").strip().lower()
+                post_id = str(row.id or "").strip()
+                if not decision:
+                    report.not_reviewed += 1
+                    continue
+                if not post_id:
+                    report.bad_rows.append((number, "missing id"))
+                    continue
+                if decision not in DECISIONS:
+                    report.bad_rows.append((number, f"unknown decision {row.decision!r} (use {', '.join(DECISIONS)})"))
+                    continue
+                queue_id = str(row.queue_id or "").strip() or default_queue
+                if not queue_id:
+                    report.bad_rows.append((number, "missing queue_id; pass the queue the file came from"))
+                    continue
+                if queue_id not in members_cache:
+                    members_cache[queue_id] = self._members(db, queue_id)
+                members = members_cache[queue_id]
+                if members is None:
+                    report.bad_rows.append((number, f"queue {queue_id} is unknown to this store"))
+                    continue
+                if post_id not in members:
+                    report.bad_rows.append((number, f"id {post_id!r} is not in queue {queue_id}"))
+                    continue
+                report.reviewed += 1
+                who = str(row.reviewer or "").strip() or reviewer or "unknown"
+                note = str(row.note or "").strip()
+                when = str(row.reviewed_at or "").strip() or imported_at
+                for item_id, member_id, fingerprint, score, version in members[post_id]:
+                    pending.append((queue_id, item_id, member_id, fingerprint, decision, who, note, when, imported_at,
+                                    version, score, name, digest, number))
+        return report, pending
+
+    def _insert_reviews(self, report: ImportReport, pending: list[tuple], digest: str, imported_at: str) -> None:
+        """Store checked reviews and the import's record in one transaction (duplicates ignored)."""
+        name = report.source
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            for values in pending:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO reviews (queue_id, item_id, post_id, fingerprint, decision, reviewer, note, "
+                    "reviewed_at, imported_at, model_version, score, source_file, source_sha256, source_row) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+                report.stored += cursor.rowcount
+            report.already = len(pending) - report.stored
+            db.execute("INSERT INTO imports (source_file, source_sha256, imported_at, rows, stored, already, rejected) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (name, digest, imported_at, report.rows, report.stored, report.already, len(report.bad_rows)))
+        report.conflicts = len(self.conflicts())
+
+    # ----------------------------------------------------------------- reading
+    def reviews(self, as_of: int | None = None) -> pd.DataFrame:
+        """Every stored review (one row per post and reviewer decision), oldest first."""
+        sql = "SELECT * FROM reviews" + (" WHERE review_id <= ?" if as_of is not None else "") + " ORDER BY review_id"
+        return self._frame(sql, [as_of] if as_of is not None else [])
+
+    def _posts(self, as_of: int | None = None) -> pd.DataFrame:
+        """One row per reviewed post: each reviewer's latest decision, and the post's status."""
+        reviews = self.reviews(as_of)
+        columns = ["post_id", "item_id", "fingerprint", "status", "decisions", "reviewers", "last_review_id"]
+        if reviews.empty:
+            return pd.DataFrame(columns=columns)
+        latest = reviews.groupby(["post_id", "reviewer"], sort=False).tail(1)
+        rows = []
+        for post_id, group in latest.groupby("post_id", sort=False):
+            decisions = set(group["decision"])
+            firm = decisions - {"unsure"}
+            status = "conflict" if len(firm) > 1 else (firm.pop() if firm else "unsure")
+            rows.append({
+                "post_id": post_id, "item_id": group["item_id"].iloc[-1], "fingerprint": group["fingerprint"].iloc[-1],
+                "status": status,
+                "decisions": "; ".join(f"{r}: {d}" for r, d in zip(group["reviewer"], group["decision"])),
+                "reviewers": "; ".join(group["reviewer"]), "last_review_id": int(group["review_id"].max()),
+            })
+        return pd.DataFrame(rows, columns=columns)
+
+    def conflicts(self) -> pd.DataFrame:
+        """Posts on which reviewers' latest decisions disagree (``misleading`` vs ``ok``),
+        with every reviewer's decision; they are kept, never overwritten, and left out of training."""
+        posts = self._posts()
+        return posts[posts["status"] == "conflict"].drop(columns="status").reset_index(drop=True)
+
+    def status(self) -> dict[str, Any]:
+        """Counts for a summary: reviews, posts by decision, conflicts, reviewers, queues, imports.
+
+        >>> LabelStore("labels.sqlite").status()["conflicts"]   # doctest: +SKIP
+        0
+        """
+        reviews = self.reviews()
+        posts = self._posts()
+        with self._connect() as db:
+            queues = db.execute("SELECT COUNT(*) FROM queues").fetchone()[0]
+            imports = db.execute("SELECT COUNT(*), MAX(imported_at) FROM imports").fetchone()
+        by_status = posts["status"].value_counts().to_dict() if len(posts) else {}
+        return {
+            "store": str(self.path),
+            "reviews": int(len(reviews)),
+            "posts": int(len(posts)),
+            "decisions": {k: int(by_status.get(k, 0)) for k in (*DECISIONS, "conflict")},
+            "conflicts": int(by_status.get("conflict", 0)),
+            "reviewers": {str(k): int(v) for k, v in reviews["reviewer"].value_counts().items()} if len(reviews) else {},
+            "queues": int(queues),
+            "imports": int(imports[0]),
+            "last_import": imports[1],
+        }
+
+    def training_frame(self, as_of: int | None = None) -> pd.DataFrame:
+        """Reviewed posts usable for training: ``id, text, label`` (1 = misleading, 0 = ok),
+        plus ``fingerprint``, ``item_id``, ``reviewers`` and any kept engagement columns.
+        ``unsure`` posts and conflicts are left out. ``as_of`` (a review id, see :meth:`snapshot`)
+        gives the store as it was then.
+
+        >>> LabelStore("labels.sqlite").training_frame()[["id", "label"]]   # doctest: +SKIP
+        """
+        posts = self._posts(as_of)
+        posts = posts[posts["status"].isin(["misleading", "ok"])]
+        members = self._frame("SELECT m.post_id, m.text, m.meta FROM queue_members m JOIN queues q "
+                              "ON q.queue_id = m.queue_id ORDER BY q.registered_at, m.rowid")
+        latest = members.drop_duplicates("post_id", keep="last").set_index("post_id")
+        rows = []
+        for post in posts.itertuples(index=False):
+            text, meta = ("", "{}") if post.post_id not in latest.index else latest.loc[post.post_id, ["text", "meta"]]
+            rows.append({"id": post.post_id, "text": text, "label": int(post.status == "misleading"),
+                         "fingerprint": post.fingerprint, "item_id": post.item_id, "reviewers": post.reviewers,
+                         **json.loads(meta or "{}")})
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            frame = pd.DataFrame(columns=["id", "text", "label", "fingerprint", "item_id", "reviewers"])
+        return frame
+
+    def snapshot(self) -> dict[str, Any]:
+        """An identity of the store's current state for lineage: the last review id (the store
+        is append-only, so ``training_frame(as_of=review_id)`` rebuilds it) and a hash of the labels."""
+        with self._connect() as db:
+            last = db.execute("SELECT MAX(review_id), COUNT(*) FROM reviews").fetchone()
+        frame = self.training_frame()
+        digest = hashlib.sha256()
+        for post_id, fingerprint, label in sorted(zip(frame["id"], frame["fingerprint"], frame["label"])):
+            digest.update(f"{post_id}\x1f{fingerprint}\x1f{label}\x1e".encode("utf-8"))
+        return {"store": str(self.path.resolve()), "review_id": last[0] or 0, "reviews": int(last[1]),
+                "labels": int(len(frame)), "positive": int(frame["label"].sum()) if len(frame) else 0,
+                "sha256": digest.hexdigest()}
+
+
+def import_reviews(source, store: str | os.PathLike, **kwargs: Any) -> ImportReport:
+    """Shortcut: ``LabelStore(store).import_reviews(source, **kwargs)``.
+
+    >>> import_reviews("review/today.csv", "labels.sqlite").stored   # doctest: +SKIP
+    """
+    return LabelStore(store).import_reviews(source, **kwargs)

@@ -1,0 +1,173 @@
+"""Scoring: every input row out, in order, input columns untouched, plus the model's columns.
+
+Added columns: ``score`` (calibrated probability that the post needs verification by a
+person), ``flagged`` (score at or above the model's threshold), ``reasons`` (the words that
+pushed the score up most, ``; ``-separated), ``model_version`` and ``error`` (why a row was not
+scored, e.g. an empty text; empty otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..artifacts.files import json_text, write_text_atomic
+from ..artifacts.model_dir import load_model, read_manifest
+from ..artifacts.registry import resolve_model_dir
+from ..artifacts.tables import TableWriter, iter_table
+from ..exceptions import VnflagError
+from ..model.drift import DriftMonitor
+from ..model.flagger import Flagger
+from ..model.inputs import check_columns
+
+__all__ = ["score_frame", "score_file", "scored_rows", "drift_report", "resolve_model", "model_manifest",
+           "SCORE_COLUMNS"]
+
+SCORE_COLUMNS = ("score", "flagged", "reasons", "model_version", "error")
+
+
+def resolve_model(model: Flagger | str | os.PathLike) -> Flagger:
+    """A fitted :class:`Flagger`, or one loaded from a model directory or a registry (its promoted version).
+
+    >>> resolve_model("out/model").threshold_   # doctest: +SKIP
+    """
+    return model if isinstance(model, Flagger) else load_model(resolve_model_dir(model))
+
+
+def score_frame(
+    model: Flagger | str | os.PathLike,
+    frame: pd.DataFrame,
+    text_col: str | None = None,
+    top_k: int = 3,
+) -> pd.DataFrame:
+    """Score a DataFrame of posts; returns a copy with the score columns appended.
+
+    ``text_col`` defaults to the column the model was trained on. The model's engagement
+    columns, if any, must be present.
+
+    >>> scored = score_frame("out/model", posts)                   # doctest: +SKIP
+    >>> scored.sort_values("score", ascending=False).head()        # doctest: +SKIP
+    """
+    return scored_rows(resolve_model(model), frame, text_col, top_k)[0]
+
+
+def scored_rows(flagger: Flagger, frame: pd.DataFrame, text_col: str | None = None, top_k: int = 3,
+                ) -> tuple[pd.DataFrame, list[str]]:
+    """The scored frame and the segmented text of each scored row (what the drift check reads).
+
+    >>> scored, segmented = scored_rows(load_model("out/model"), posts)   # doctest: +SKIP
+    """
+    text_col = text_col or flagger.text_col
+    meta_cols = list(flagger.meta_cols or ())
+    check_columns(frame, [text_col, *meta_cols])
+    clashes = [c for c in SCORE_COLUMNS if c in frame.columns]
+    if clashes:
+        raise VnflagError(
+            f"input already has column(s) {', '.join(clashes)}; rename them before scoring so nothing is overwritten"
+        )
+    texts = frame[text_col].tolist()
+    scorable = np.array([isinstance(t, str) and bool(t.strip()) for t in texts], dtype=bool)
+    scores = np.full(len(frame), np.nan)
+    reasons = [""] * len(frame)
+    segmented: list[str] = []
+    if scorable.any():
+        subset = pd.DataFrame({flagger.text_col: [t for t, ok in zip(texts, scorable) if ok]})
+        for column in meta_cols:
+            subset[column] = frame[column].to_numpy()[scorable]
+        proba, terms, segmented = flagger.score_posts(subset, top_k=top_k)
+        scores[scorable] = proba[:, 1]
+        for position, words in zip(np.flatnonzero(scorable), terms):
+            reasons[position] = "; ".join(words)
+    out = frame.copy()
+    out["score"] = np.round(scores, 6)
+    out["flagged"] = np.where(scorable, scores >= flagger.threshold_, False)
+    out["reasons"] = reasons
+    out["model_version"] = getattr(flagger, "model_version_", "unsaved")
+    out["error"] = np.where(scorable, "", "empty text: not scored")
+    return out, segmented
+
+
+def score_file(
+    model: Flagger | str | os.PathLike,
+    path: str | os.PathLike,
+    output: str | os.PathLike,
+    text_col: str | None = None,
+    top_k: int = 3,
+    chunksize: int = 20_000,
+    n_jobs: int | None = None,
+) -> dict[str, Any]:
+    """Score a file into another, chunk by chunk; the output appears atomically when complete.
+
+    Returns a summary: rows, flagged, not scored, model version, and the batch's drift figures
+    (``drift``) with ``warnings`` when it looks unlike the training data. The drift figures are
+    written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
+
+    ``n_jobs`` overrides the model's number of segmentation processes for this call
+    (``-1``: all cores).
+
+    >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
+    {'rows': 1000, 'flagged': 87, 'not_scored': 2, 'model_version': '...', 'drift': {...}, 'warnings': []}
+    """
+    flagger = resolve_model(model)
+    if n_jobs is not None:
+        flagger = flagger.with_jobs(n_jobs)  # the caller's model keeps its own setting
+    writer = TableWriter(output)
+    drift = DriftMonitor(flagger)
+    summary = {"rows": 0, "flagged": 0, "not_scored": 0, "model_version": getattr(flagger, "model_version_", "unsaved")}
+    try:
+        wrote = False
+        for chunk in iter_table(path, chunksize=chunksize):
+            scored, segmented = scored_rows(flagger, chunk, text_col, top_k)
+            writer.write(scored)
+            drift.update(segmented, scored["score"].to_numpy(dtype=float))
+            wrote = True
+            summary["rows"] += len(scored)
+            summary["flagged"] += int(scored["flagged"].sum())
+            summary["not_scored"] += int((scored["error"] != "").sum())
+        if not wrote:
+            raise VnflagError(f"{path}: the table has no rows and no header")
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    summary["drift"] = drift.result()
+    summary["warnings"] = summary["drift"]["warnings"]
+    if str(output) == "-":
+        print(json_text(summary["drift"]), file=sys.stderr, end="")
+    else:
+        write_text_atomic(json_text(summary["drift"]), f"{output}.drift.json")
+    return summary
+
+
+def drift_report(model, frame: pd.DataFrame, text_col: str | None = None) -> dict[str, Any]:
+    """Score a batch and compare it with the training data: unseen-token share, score PSI,
+    and warnings with numbers when the batch looks unlike what the model was trained on.
+
+    >>> drift_report("out/model", read_table("new_posts.csv"))["warnings"]   # doctest: +SKIP
+    []
+    """
+    flagger = resolve_model(model)
+    scored, segmented = scored_rows(flagger, frame, text_col, top_k=0)
+    monitor = DriftMonitor(flagger)
+    monitor.update(segmented, scored["score"].to_numpy(dtype=float))
+    return monitor.result()
+
+
+def model_manifest(model, flagger: Flagger) -> dict[str, Any]:
+    """The manifest of ``model`` (a model directory or registry), or a manifest-like description
+    of a fitted :class:`Flagger` that was never saved.
+
+    >>> model_manifest("out/model", load_model("out/model"))["threshold"]   # doctest: +SKIP
+    """
+    if isinstance(model, (str, os.PathLike)):
+        return read_manifest(resolve_model_dir(model))
+    return {
+        "model_version": getattr(flagger, "model_version_", "unsaved"),
+        "threshold": flagger.threshold_,
+        "metrics": getattr(flagger, "training_metrics_", {}),
+        "columns": {"text": flagger.text_col, "meta": list(flagger.meta_cols or ())},
+    }

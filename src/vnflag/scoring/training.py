@@ -1,0 +1,81 @@
+"""Training from a table: labels checked, the data fingerprinted, fit and saved in one call."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..artifacts.model_dir import save_model
+from ..artifacts.tables import read_table
+from ..exceptions import VnflagError
+from ..model.flagger import Flagger
+from ..model.inputs import check_columns, parse_labels
+
+__all__ = ["data_fingerprint", "train_frame", "train_file"]
+
+
+def data_fingerprint(texts: Sequence[object], labels: Sequence[object]) -> str:
+    """SHA-256 over the training texts and labels, in order: the identity of a training set.
+
+    >>> data_fingerprint(["a", "b"], [0, 1])[:12]
+    '668512f0558f'
+    """
+    digest = hashlib.sha256()
+    for text, label in zip(texts, labels):
+        digest.update(f"{text}\x1f{label}\x1e".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def train_frame(
+    frame: pd.DataFrame,
+    text_col: str = "text",
+    label_col: str = "label",
+    meta_cols: Sequence[str] = (),
+    **params: Any,
+) -> tuple[Flagger, dict[str, Any]]:
+    """Fit a :class:`Flagger` on a DataFrame; returns it and a description of the training data.
+
+    >>> flagger, training = train_frame(posts, "text", "label")   # doctest: +SKIP
+    """
+    meta_cols = list(meta_cols)
+    check_columns(frame, [text_col, label_col, *meta_cols])
+    labels = parse_labels(frame[label_col].tolist(), label_col)
+    if len(np.unique(labels)) < 2:
+        raise VnflagError(f"column {label_col!r}: training needs both labels, found only {labels[0] if len(labels) else 'none'}")
+    flagger = Flagger(text_col=text_col, meta_cols=tuple(meta_cols), **params)
+    try:
+        flagger.fit(frame, labels)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VnflagError(str(exc)) from exc
+    training = {
+        "fingerprint": data_fingerprint(frame[text_col].tolist(), labels.tolist()),
+        "rows": int(len(frame)),
+        "positive": int(labels.sum()),
+        "negative": int(len(labels) - labels.sum()),
+        "empty_texts": int(sum(not (isinstance(t, str) and t.strip()) for t in frame[text_col])),
+    }
+    return flagger, training
+
+
+def train_file(
+    path: str | os.PathLike,
+    output_dir: str | os.PathLike,
+    text_col: str = "text",
+    label_col: str = "label",
+    meta_cols: Sequence[str] = (),
+    overwrite: bool = False,
+    **params: Any,
+) -> dict[str, Any]:
+    """Read a table, train, and save the model directory; returns the manifest.
+
+    >>> train_file("data/posts_labelled.csv", "out/model", "text", "label")["model_version"]  # doctest: +SKIP
+    """
+    frame = read_table(path)
+    flagger, training = train_frame(frame, text_col, label_col, meta_cols, **params)
+    training["source"] = os.path.basename(str(path))
+    columns = {"text": text_col, "label": label_col, "meta": list(meta_cols)}
+    return save_model(flagger, output_dir, training=training, columns=columns, overwrite=overwrite)
