@@ -30,12 +30,14 @@ demo: install
 	@echo "Next: vnflag labels import $(OUT)/queue.csv --store $(OUT)/labels.sqlite, then vnflag retrain (see README)."
 
 test: install-test
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: install-test
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/review_loop.py
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist src/*.egg-info

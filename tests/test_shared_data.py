@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from vnflag.features import parse_counts
-from vnflag.normalize import normalize_texts
+from vnflag.model.features import parse_counts
+from vnflag.text.normalization import normalize_texts
 
 from conftest import shared_dataset
 

@@ -18,6 +18,7 @@ from typing import Iterable
 
 import emoji
 from underthesea import text_normalize as _underthesea_text_normalize
+from underthesea.pipeline.text_normalize.text_normalizer import character_map as _underthesea_character_map
 
 __all__ = ["normalize_text", "normalize_texts", "teencode_table", "teencode_pattern", "PLACEHOLDER_LABELS",
            "EMAIL_PATTERN", "PHONE_PATTERN"]
@@ -31,6 +32,10 @@ PLACEHOLDER_LABELS = {
     "xxmention": "[nhắc tên]",
     "xxnum": "[số]",
 }
+
+# underthesea maps look-alike characters (Icelandic ð/Ð → Vietnamese đ/Đ), but only inside tokens of at
+# most 6 characters; applied to the whole text, the rules below see one letter whatever the token length.
+_LOOKALIKES = str.maketrans(dict(_underthesea_character_map))
 
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # grave, acute, tilde, hook, dot below
 
@@ -169,7 +174,7 @@ def normalize_text(text: str) -> str:
         text = unescaped
     text = _UPSTREAM_URL.sub(" xxurl ", text)
     text = _HTML_TAG.sub(" ", text)
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
     # underthesea's character and tone normalisation, once before the rules (Ð → Đ, so that
     # "0Ð" is a number and a unit) and once after them (collapsing "hoàaa" leaves "hoà").
     text = _canonical_spelling(text)

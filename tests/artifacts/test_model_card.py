@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vnflag import read_manifest
-from vnflag.card import model_card
+from vnflag.artifacts.model_card import model_card
 
 
 def test_card_exists_and_names_the_training_data(model_dir):

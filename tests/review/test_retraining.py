@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from vnflag import LabelStore, VnflagError, build_queue, retrain
-from vnflag.queue import text_fingerprint
-from vnflag.retrain import _heldout_mask, compare_models, training_set
+from vnflag.review.ids import text_fingerprint
+from vnflag.review.retraining import _heldout_mask, compare_models, training_set
 
 
 class _Stub:

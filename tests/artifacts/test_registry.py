@@ -7,7 +7,7 @@ import json
 import pytest
 
 from vnflag import Registry, VnflagError, read_manifest, score_frame
-from vnflag.registry import resolve_model_dir
+from vnflag.artifacts.registry import resolve_model_dir
 
 
 @pytest.fixture()

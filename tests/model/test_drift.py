@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from vnflag import drift_report, score_file
-from vnflag.drift import PSI_WARN, leave_one_out_unseen_share, psi, score_bins
+from vnflag.model.drift import PSI_WARN, leave_one_out_unseen_share, psi, score_bins
 
 ENGLISH = [f"The quarterly report number {i} shows revenue growth across every region this year" for i in range(40)]
 
@@ -96,7 +96,7 @@ def test_score_file_warns_for_shifted_batch(flagger, tmp_path, capsys):
 
 
 def test_score_shift_warning_needs_enough_posts(flagger):
-    from vnflag.drift import PSI_MIN_ROWS, DriftMonitor
+    from vnflag.model.drift import PSI_MIN_ROWS, DriftMonitor
 
     def result(n_rows):
         monitor = DriftMonitor(flagger)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vnflag.features import CountFeatures, parse_count, style_features
+from vnflag.model.features import CountFeatures, parse_count, style_features
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_parse_count_unreadable_is_nan(value):
 def test_count_features_missing_indicator_and_bins():
     frame = pd.DataFrame({"likes": ["1", "10", "100", "unknown", "1k"], "shares": ["0", "2", "", "5", "50"]})
     transformer = CountFeatures(n_bins=2).fit(frame)
-    matrix = transformer.transform(frame).toarray()
+    matrix = transformer.transform(frame)
     names = list(transformer.get_feature_names_out())
     assert matrix.shape == (5, len(names))
     assert matrix[3, names.index("likes=missing")] == 1.0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vnflag import evaluate, markdown_summary, read_manifest, render_html, write_report
-from vnflag.report import FIGURES
+from vnflag.evaluation.report import FIGURES
 
 DATA_URI = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 

@@ -9,7 +9,7 @@ import pytest
 import skops.io as sio
 
 from vnflag import VnflagError, load_model, read_manifest, save_model
-from vnflag.persist import TRUSTED_TYPES
+from vnflag.artifacts.model_dir import TRUSTED_TYPES
 
 
 def test_manifest_is_complete(model_dir):

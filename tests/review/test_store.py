@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vnflag import LabelStore, VnflagError, build_queue, export_queue, read_reviews
+from vnflag import LabelStore, VnflagError, build_queue, export_queue, read_reviews, second_look
 
 
 @pytest.fixture()
@@ -148,11 +148,11 @@ def test_second_look_finds_flipped_labels(labelled, tmp_path):
     store = LabelStore(tmp_path / "labels.sqlite")
     store.import_reviews(queue, queue=queue)
     rest = labelled.drop(labelled.index[reviewed_rows])
-    suspects = store.second_look(data=rest)
+    suspects = second_look(store, data=rest)
     found = set(suspects["id"])
     assert len(found & flipped) >= 4  # most flipped labels are caught...
     assert len(found & flipped) >= 0.8 * len(found)  # ...and the list is mostly flipped labels
     assert (suspects["p_given_label"] < 0.5).all()
     if importlib.util.find_spec("cleanlab") is None:  # an optional extra (AGPL): a clear message
         with pytest.raises(VnflagError, match="AGPL"):
-            store.second_look(data=rest, method="cleanlab")
+            second_look(store, data=rest, method="cleanlab")

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GridSearchCV
 
-from vnflag import Flagger
+from vnflag import Flagger, VnflagError
 
 META_COLS = ["num_like", "num_comment", "num_share"]
 
@@ -104,13 +104,13 @@ def test_bundled_model_separates_classes_out_of_fold(flagger):
 
 
 def test_meta_columns_required_in_frame(flagger, unlabelled):
-    with pytest.raises(KeyError, match="num_share"):
+    with pytest.raises(VnflagError, match="num_share"):
         flagger.predict_proba(unlabelled.drop(columns=["num_share"]))
 
 
 def test_reasons_are_readable_vietnamese(flagger, unlabelled):
     frame = unlabelled[unlabelled.text.str.len() > 40].head(60)
-    proba, reasons, _ = flagger._score(frame[["text", *META_COLS]], top_k=3)
+    proba, reasons, _ = flagger.score_posts(frame[["text", *META_COLS]], top_k=3)
     high = [r for p, r in zip(proba[:, 1], reasons) if p > 0.8]
     assert high, "some bundled unlabelled posts should score high"
     for terms in high:
@@ -141,10 +141,10 @@ def test_any_strings_get_one_probability_each(text_flagger, texts):
 def test_parallel_scoring_matches_serial(flagger, labelled):
     frame = labelled[["text", *META_COLS]]
     assert len(frame) >= 400  # large enough to take the parallel path
-    serial = flagger._score(frame, top_k=3)
+    serial = flagger.score_posts(frame, top_k=3)
     flagger.n_jobs = 2
     try:
-        parallel = flagger._score(frame, top_k=3)
+        parallel = flagger.score_posts(frame, top_k=3)
     finally:
         flagger.n_jobs = 1
     np.testing.assert_allclose(parallel[0], serial[0], rtol=1e-12)

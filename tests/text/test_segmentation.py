@@ -4,7 +4,7 @@ import pickle
 
 from sklearn.base import clone
 
-from vnflag.segment import Segmenter, segment_text
+from vnflag.text.segmentation import Segmenter, segment_text
 
 
 def test_compounds_joined_with_underscore():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from vnflag.cli import main
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def test_evaluate_command_writes_report_and_summary(text_model_dir, tmp_path, capsys):

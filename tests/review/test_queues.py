@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from vnflag import VnflagError, build_queue, choose_threshold, export_queue, read_reviews
-from vnflag.queue import QUEUE_COLUMNS, group_near_duplicates, read_queue_record, record_path, stable_ids
+from vnflag.review.grouping import group_near_duplicates
+from vnflag.review.ids import stable_ids
+from vnflag.review.queues import QUEUE_COLUMNS, read_queue_record, record_path
 
 RUMOUR = ("Khẩn cấp: Bộ Y tế khuyến cáo uống nước chanh nóng mỗi sáng để diệt virus corona, "
           "chia sẻ ngay cho người thân và bạn bè!")
@@ -111,8 +113,9 @@ def test_choose_threshold():
     assert t == 0.5  # the highest cut that still finds 3 of 4
     assert choose_threshold(y, s, target_recall=1.0) == 0.3
     assert choose_threshold(y, s, target_precision=1.0) == 0.9
+    assert choose_threshold(y, s) == 0.3  # no target: the F1-best cut (recall 1, precision 4/6)
     with pytest.raises(VnflagError):
-        choose_threshold(y, s)
+        choose_threshold(y, s, target_recall=0.5, target_precision=0.5)
 
 
 def test_bad_arguments_are_one_line_errors(scored):

@@ -3,7 +3,7 @@
 import pytest
 
 from vnflag import VnflagError, parse_labels, train_frame
-from vnflag.train import data_fingerprint
+from vnflag.scoring.training import data_fingerprint
 
 
 def test_labels_in_every_accepted_spelling():

@@ -1,0 +1,138 @@
+"""The package's structure: one-way layers (import-linter), no import cycle, no private name used
+across modules, lazy public names, and a command line that starts without the heavy libraries."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import vnflag
+
+PACKAGE = Path(vnflag.__file__).resolve().parent
+HEAVY = ("pandas", "sklearn", "scipy", "underthesea", "matplotlib", "skops", "pyarrow", "openpyxl")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[str, list[str], int]]:
+    """Every import in a module (at any depth: imports inside functions count), resolved to
+    absolute module names, with the names it takes and its line."""
+    module = _module_name(path)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, [], node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            found.append((base, [alias.name for alias in node.names], node.lineno))
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for name, path in modules.items():
+        for target, names, _ in _imports(path):
+            if not target.startswith("vnflag"):
+                continue
+            for candidate in [f"{target}.{n}" for n in names] + [target]:
+                if candidate in modules and candidate != name:
+                    graph[name].add(candidate)
+                    if candidate != target:
+                        break
+    return graph
+
+
+def test_import_linter_contract_is_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    if not lint.exists():
+        pytest.skip("import-linter is not installed (pip install -e '.[test]')")
+    done = subprocess.run([str(lint)], capture_output=True, text=True, cwd=PACKAGE.parents[1])
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_import_cycle_anywhere_in_the_package():
+    graph = _graph()
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if state.get(other) == 1:
+                cycle = stack[stack.index(other):] + [other]
+                pytest.fail("import cycle: " + " → ".join(cycle))
+            if other not in state:
+                visit(other)
+        stack.pop()
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
+    # The check can find a cycle: the graph is not empty and edges resolve to modules.
+    assert "vnflag.model.flagger" in graph["vnflag.artifacts.model_dir"]
+
+
+def test_no_private_name_is_imported_from_another_vnflag_module():
+    offences = []
+    for path in PACKAGE.rglob("*.py"):
+        for target, names, line in _imports(path):
+            if target.startswith("vnflag"):
+                private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+                private += [part for part in target.split(".") if part.startswith("_") and part != "__main__"]
+                if private:
+                    offences.append(f"{path.relative_to(PACKAGE)}:{line} imports {', '.join(private)} from {target}")
+    assert not offences, "\n".join(offences)
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_import_vnflag_loads_no_submodule_and_no_heavy_library():
+    loaded = _loaded_after("import vnflag")
+    assert not [m for m in loaded if m.split(".")[0] in HEAVY]
+    assert not [m for m in loaded if m.startswith("vnflag.") and m not in ("vnflag.lazy", "vnflag.version")]
+
+
+def test_cli_help_loads_no_heavy_library():
+    code = "import sys\nfrom vnflag.cli import main\ntry:\n    main(['score', '--help'])\nexcept SystemExit:\n    pass"
+    loaded = _loaded_after(code)
+    assert not [m for m in loaded if m.split(".")[0] in HEAVY]
+
+
+def test_every_public_name_resolves_and_is_listed():
+    for name in vnflag.__all__:
+        assert getattr(vnflag, name) is not None, name
+    assert set(dir(vnflag)) >= set(vnflag.__all__) - {"__version__"}
+    with pytest.raises(AttributeError):
+        vnflag.no_such_name  # noqa: B018
+    for package in ("text", "model", "artifacts", "scoring", "review", "evaluation"):
+        sub = __import__(f"vnflag.{package}", fromlist=["__all__"])
+        for name in sub.__all__:
+            assert getattr(sub, name) is not None, f"vnflag.{package}.{name}"
+
+
+def test_cli_choices_match_the_library():
+    from vnflag.cli import common, queue
+    from vnflag.review.formats import REVIEW_FORMATS
+    from vnflag.review.policies import POLICIES
+
+    assert common.REVIEW_FORMATS == REVIEW_FORMATS
+    assert queue.POLICIES == POLICIES
