@@ -303,11 +303,12 @@ class Flagger(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = 1 + len(self.meta_cols or ())
         ngrams, context = self._fit_features(texts, meta)
         folds = StratifiedKFold(min(self.cv, n_minority), shuffle=True, random_state=self.random_state)
-        text_model = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear")
+        class_weight = self._binary_class_weight(classes)
+        text_model = LogisticRegression(C=self.C, class_weight=class_weight, solver="liblinear")
         text_margin = cross_val_predict(text_model, ngrams, y_bin, cv=folds, method="decision_function")
         self.text_classifier_ = text_model.fit(ngrams, y_bin)
         stacked = np.column_stack([text_margin, context])
-        combiner = LogisticRegression(C=1.0, class_weight=self.class_weight, max_iter=5000)
+        combiner = LogisticRegression(C=1.0, class_weight=class_weight, max_iter=5000)
         out_of_fold = cross_val_predict(combiner, stacked, y_bin, cv=folds, method="decision_function")
         self.classifier_ = combiner.fit(stacked, y_bin)
         if self.calibration == "sigmoid":
@@ -328,6 +329,16 @@ class Flagger(ClassifierMixin, BaseEstimator):
         # Kept for drift checks: where out-of-fold training scores fell.
         self.training_score_edges_, self.training_score_shares_ = score_bins(oof_scores)
         return self
+
+    def _binary_class_weight(self, classes: np.ndarray):
+        """``class_weight`` for the inner models, which see 0/1: a dict keyed by the user's labels
+        is mapped onto 0 (``classes[0]``) and 1 (``classes[1]``)."""
+        if not isinstance(self.class_weight, dict):
+            return self.class_weight
+        missing = [c for c in classes.tolist() if c not in self.class_weight]
+        if missing:
+            raise ValueError(f"class_weight has no weight for class(es) {missing}; classes are {classes.tolist()}")
+        return {i: float(self.class_weight[c]) for i, c in enumerate(classes.tolist())}
 
     def _calibrate(self, margins: np.ndarray) -> np.ndarray:
         if self.calibration == "sigmoid":
@@ -351,7 +362,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """``classes_[1]`` where the calibrated score reaches ``threshold_``, else ``classes_[0]``."""
-        return self.classes_[(self.predict_proba(X)[:, 1] >= self.threshold_).astype(int)]
+        positive = self.predict_proba(X)[:, 1] >= self.threshold_
+        return self.classes_[positive.astype(int)]
 
     def explain(self, X, top_k: int = 3) -> list[list[str]]:
         """The words that pushed each post's score up most, readable (spaces, not ``_``).
