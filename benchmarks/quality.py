@@ -27,7 +27,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 from vnflag import Flagger
-from vnflag.evaluation import expected_calibration_error
+from vnflag.model.metrics import expected_calibration_error
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "reintel" / "train.csv"
 TEXT, LABEL = "post_message", "label"

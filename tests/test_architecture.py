@@ -130,9 +130,16 @@ def test_every_public_name_resolves_and_is_listed():
 
 
 def test_cli_choices_match_the_library():
-    from vnflag.cli import common, queue
+    from vnflag.cli import common
+    from vnflag.cli import review_queue as queue
     from vnflag.review.formats import REVIEW_FORMATS
     from vnflag.review.policies import POLICIES
 
     assert common.REVIEW_FORMATS == REVIEW_FORMATS
     assert queue.POLICIES == POLICIES
+
+
+def test_no_module_is_named_after_a_standard_library_module():
+    clashes = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+               if p.stem in sys.stdlib_module_names and p.stem not in ("__init__", "__main__")]
+    assert not clashes

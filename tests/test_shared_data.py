@@ -2,11 +2,10 @@
 
 import numpy as np
 import pandas as pd
+from conftest import shared_dataset
 
 from vnflag.model.features import parse_counts
 from vnflag.text.normalization import normalize_texts
-
-from conftest import shared_dataset
 
 
 def test_reintel_engagement_counts_mostly_parse():

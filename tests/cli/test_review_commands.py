@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DATA
 
 from vnflag import LabelStore, Registry, read_reviews
 from vnflag.cli import main
-
-from conftest import DATA
 
 FORMATS = {"csv": "an", "xlsx": "binh", "jsonl": "chi", "labelstudio.json": "dung", "argilla.json": "em"}
 

@@ -6,12 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import (
-    average_precision_score,
-    brier_score_loss,
-    confusion_matrix,
-    f1_score,
-    precision_score,
-    recall_score,
     roc_auc_score,
 )
 

@@ -23,7 +23,7 @@ COMMANDS = {
     "train": ".train",
     "score": ".score",
     "normalize": ".normalize",
-    "queue": ".queue",
+    "queue": ".review_queue",
     "labels": ".labels",
     "retrain": ".retrain",
     "models": ".models",

@@ -4,7 +4,6 @@ underthesea, so that ``vnflag --help`` starts at once."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-
+from typing import Any
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "evaluate", help="measure a model on labelled posts and write an HTML report",
         description="Score labelled posts with a model and measure it: ROC-AUC and average precision with "

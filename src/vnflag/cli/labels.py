@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .common import REVIEW_FORMATS, print_json
 
 
-def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("labels", help="import reviewed queues into a label store; status; second look",
                        description="The append-only label store of reviewers' decisions (SQLite file).")
     commands = p.add_subparsers(dest="labels_command", metavar="ACTION")

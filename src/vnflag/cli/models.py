@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .common import print_json
 
 
-def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="the model registry: list, show, add, promote, rollback")
     commands = p.add_subparsers(dest="models_command", metavar="ACTION")
     commands.required = True

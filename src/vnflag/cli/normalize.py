@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 
-def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("normalize", help="show how one text is normalised and segmented")
     p.add_argument("text", nargs="?", help="the text (default: read stdin)")
     return p

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 
-def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("retrain", help="train a challenger with reviewed labels and compare it with the champion",
                        description="Train a challenger on the original training data plus reviewed labels (unsure "
                        "and conflicts excluded), compare champion and challenger on the same held-out reviewed posts, "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 
-def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score posts with a model",
                        description="Score posts: every input row out, in order, with score, flagged, "
                        "reasons, model_version and error columns added.")

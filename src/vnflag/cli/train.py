@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .common import column_list
 
 
-def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a model on labelled posts",
                        description="Train a model on labelled posts and save it as a model directory.")
     p.add_argument("data", help="labelled posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")

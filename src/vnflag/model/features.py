@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 import re
+from numbers import Integral
 from typing import Iterable
 
 import numpy as np
-from numbers import Integral
-
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils._param_validation import Interval

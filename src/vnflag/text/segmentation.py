@@ -9,11 +9,10 @@ handful of numbers.
 from __future__ import annotations
 
 from functools import lru_cache
+from numbers import Integral
 from typing import Iterable, Sequence
 
 import emoji
-from numbers import Integral
-
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval

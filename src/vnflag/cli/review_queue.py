@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .common import REVIEW_FORMATS, column_list, share
 
 POLICIES = ("top", "threshold", "model", "random")  # as vnflag.review.policies.POLICIES (checked by a test)
 
 
-def parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "queue", help="build a review queue from scored posts within a reviewer budget",
         description="Choose which scored posts reviewers see, within a budget. Copies and near-copies of a post "
