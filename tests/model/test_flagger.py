@@ -110,7 +110,8 @@ def test_meta_columns_required_in_frame(flagger, unlabelled):
 
 def test_reasons_are_readable_vietnamese(flagger, unlabelled):
     frame = unlabelled[unlabelled.text.str.len() > 40].head(60)
-    proba, reasons, _ = flagger.score_posts(frame[["text", *META_COLS]], top_k=3)
+    result = flagger.score_posts(frame[["text", *META_COLS]], top_k=3)
+    proba, reasons = result.proba, result.reasons
     high = [r for p, r in zip(proba[:, 1], reasons) if p > 0.8]
     assert high, "some bundled unlabelled posts should score high"
     for terms in high:

@@ -14,7 +14,7 @@ def test_every_row_out_in_order_with_columns_untouched(model_dir, unlabelled):
     scored = score_frame(model_dir, frame)
     assert len(scored) == len(frame)
     pd.testing.assert_frame_equal(scored[frame.columns], frame)
-    assert list(scored.columns[-5:]) == ["score", "flagged", "reasons", "model_version", "error"]
+    assert list(scored.columns[-6:]) == ["score", "flagged", "reasons", "model_version", "error", "truncated"]
 
 
 def test_empty_texts_are_reported_not_dropped(flagger, unlabelled):
@@ -78,3 +78,27 @@ def test_any_list_of_strings_gives_one_row_each(text_flagger, texts):
     assert scored["text"].tolist() == texts
     scorable = np.array([isinstance(t, str) and bool(t.strip()) for t in texts], dtype=bool)
     assert scored["score"].notna().to_numpy().tolist() == scorable.tolist()
+
+
+def test_same_post_same_score_in_every_unicode_form(flagger):
+    import unicodedata
+
+    texts = ["KHẨN: Bộ Y tế cảnh báo uống nước chanh nóng KHÔNG diệt được virus! Chia sẻ ngay",
+             "Hôm nay trời đẹp, cả nhà đi ăn phở ở quận 3 nhé 😂", "ＫＨẨＮ ﬁle đính kèm"]
+    frames = {form: pd.DataFrame({"text": [unicodedata.normalize(form, t) for t in texts],
+                                  "num_like": "5", "num_comment": "1", "num_share": "2"})
+              for form in ("NFC", "NFD", "NFKC", "NFKD")}
+    scored = {form: score_frame(flagger, frame) for form, frame in frames.items()}
+    for form in ("NFD", "NFKC", "NFKD"):
+        assert scored[form]["score"].tolist() == scored["NFC"]["score"].tolist(), form
+        assert scored[form]["reasons"].tolist() == scored["NFC"]["reasons"].tolist(), form
+    assert frames["NFD"]["text"].iloc[0] != frames["NFC"]["text"].iloc[0]  # the forms really differ
+
+
+def test_long_posts_are_cut_and_marked_truncated(flagger):
+    frame = pd.DataFrame({"text": ["Chia sẻ ngay! " * 3_000, "ngắn"], "num_like": "1", "num_comment": "1",
+                          "num_share": "1"})
+    scored = score_frame(flagger, frame)
+    assert scored["truncated"].tolist() == [True, False]
+    cut = frame.assign(text=[frame["text"].iloc[0][:flagger.max_chars], "ngắn"])
+    assert score_frame(flagger, cut)["score"].tolist() == scored["score"].tolist()

@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
                          top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs)
     print(
         f"scored {summary['rows']} rows with model {summary['model_version']}: {summary['flagged']} flagged, "
-        f"{summary['not_scored']} not scored; wrote {args.output}",
+        f"{summary['not_scored']} not scored"
+        + (f", {summary['truncated']} longer than the model reads (truncated)" if summary["truncated"] else "")
+        + f"; wrote {args.output}",
         file=sys.stderr,
     )
     for warning in summary.get("warnings", []):

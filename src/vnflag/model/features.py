@@ -19,6 +19,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..text.normalization import canonical_form
+
 __all__ = ["parse_count", "parse_counts", "CountFeatures", "style_features", "STYLE_FEATURES",
            "word_vectorizer", "char_vectorizer"]
 
@@ -183,7 +185,7 @@ def style_features(texts: Iterable[object]) -> np.ndarray:
     """
     rows = []
     for text in texts:
-        text = text if isinstance(text, str) else ""
+        text = canonical_form(text) if isinstance(text, str) else ""
         letters = sum(map(str.isalpha, text)) or 1  # map over str methods: C speed
         rows.append((
             math.log1p(len(text)),

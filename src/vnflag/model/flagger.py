@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import VnflagError
-from ..text.normalization import normalize_texts
+from ..text.normalization import MAX_POST_CHARS, bounded_text, normalize_texts
 from ..text.segmentation import MIN_PARALLEL, Segmenter
 from .drift import leave_one_out_unseen_share, score_bins
 from .explanations import reason_terms, top_terms
@@ -47,6 +47,8 @@ class PostScores(NamedTuple):
     reasons: list[list[str]]
     #: Each post as the word vectoriser saw it (normalised and segmented), for the drift check.
     segmented: list[str]
+    #: Whether the post was longer than ``max_chars`` and only its beginning was read.
+    truncated: np.ndarray
 
 
 def _vectorize_texts(word_vec, char_vec, texts: list):
@@ -92,6 +94,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
         Processes for word segmentation of large batches.
     random_state : int, default=0
         Seed of the cross-validation split.
+    max_chars : int, default=20_000
+        Characters of each post the model reads (after Unicode NFKC); the rest of a longer post
+        is ignored, which bounds the work and memory one post can cost.
 
     Attributes
     ----------
@@ -133,6 +138,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         "threshold": [StrOptions({"f1"}), Interval(Real, 0, 1, closed="neither")],
         "n_jobs": [Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "max_chars": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -151,6 +157,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         threshold="f1",
         n_jobs: int = 1,
         random_state: int = 0,
+        max_chars: int = MAX_POST_CHARS,
     ):
         self.text_col = text_col
         self.meta_cols = meta_cols
@@ -165,6 +172,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         self.threshold = threshold
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.max_chars = max_chars
 
     def _check_params(self) -> None:
         """Every parameter checked in one place, at ``fit``: scikit-learn's constraints, then the
@@ -179,6 +187,10 @@ class Flagger(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- input handling
     def _split_input(self, X) -> tuple[list, pd.DataFrame | None]:
+        texts, meta = self._raw_input(X)
+        return [bounded_text(t, self.max_chars)[0] for t in texts], meta
+
+    def _raw_input(self, X) -> tuple[list, pd.DataFrame | None]:
         meta_cols = list(self.meta_cols or ())
         if isinstance(X, pd.DataFrame):
             check_columns(X, [self.text_col, *meta_cols], "X")
@@ -383,13 +395,15 @@ class Flagger(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "classifier_")
         if isinstance(top_k, bool) or not isinstance(top_k, Integral) or top_k < 0:
             raise VnflagError(f"top_k must be a whole number >= 0, got {top_k!r}")
-        texts, meta = self._split_input(X)
+        raw, meta = self._raw_input(X)
+        bounded = [bounded_text(t, self.max_chars) for t in raw]
+        texts = [text for text, _ in bounded]
         margin, words, segmented = self._margin(texts, meta)
         positive = self._calibrate(margin)
         proba = np.column_stack([1.0 - positive, positive])
         reasons = (top_terms(words, self.text_classifier_.coef_[0], self.reason_terms_, top_k) if top_k > 0
                    else [[] for _ in texts])
-        return PostScores(proba, reasons, segmented)
+        return PostScores(proba, reasons, segmented, np.array([cut for _, cut in bounded], dtype=bool))
 
     def with_jobs(self, n_jobs: int) -> "Flagger":
         """A shallow copy of this fitted model that uses ``n_jobs`` processes; ``self`` is unchanged.

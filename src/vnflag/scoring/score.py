@@ -2,8 +2,9 @@
 
 Added columns: ``score`` (calibrated probability that the post needs verification by a
 person), ``flagged`` (score at or above the model's threshold), ``reasons`` (the words that
-pushed the score up most, ``; ``-separated), ``model_version`` and ``error`` (why a row was not
-scored, e.g. an empty text; empty otherwise).
+pushed the score up most, ``; ``-separated), ``model_version``, ``error`` (why a row was not
+scored, e.g. an empty text; empty otherwise) and ``truncated`` (the post is longer than the
+model's ``max_chars``, 20,000 characters by default, and only its beginning was read).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..model.inputs import check_columns
 __all__ = ["score_frame", "score_file", "scored_rows", "drift_report", "resolve_model", "model_manifest",
            "SCORE_COLUMNS"]
 
-SCORE_COLUMNS = ("score", "flagged", "reasons", "model_version", "error")
+SCORE_COLUMNS = ("score", "flagged", "reasons", "model_version", "error", "truncated")
 
 
 def resolve_model(model: Flagger | str | os.PathLike) -> Flagger:
@@ -73,13 +74,16 @@ def scored_rows(flagger: Flagger, frame: pd.DataFrame, text_col: str | None = No
     scorable = np.array([isinstance(t, str) and bool(t.strip()) for t in texts], dtype=bool)
     scores = np.full(len(frame), np.nan)
     reasons = [""] * len(frame)
+    truncated = np.zeros(len(frame), dtype=bool)
     segmented: list[str] = []
     if scorable.any():
         subset = pd.DataFrame({flagger.text_col: [t for t, ok in zip(texts, scorable) if ok]})
         for column in meta_cols:
             subset[column] = frame[column].to_numpy()[scorable]
-        proba, terms, segmented = flagger.score_posts(subset, top_k=top_k)
+        result = flagger.score_posts(subset, top_k=top_k)
+        proba, terms, segmented = result.proba, result.reasons, result.segmented
         scores[scorable] = proba[:, 1]
+        truncated[scorable] = result.truncated
         for position, words in zip(np.flatnonzero(scorable), terms):
             reasons[position] = "; ".join(words)
     out = frame.copy()
@@ -88,6 +92,7 @@ def scored_rows(flagger: Flagger, frame: pd.DataFrame, text_col: str | None = No
     out["reasons"] = reasons
     out["model_version"] = getattr(flagger, "model_version_", "unsaved")
     out["error"] = np.where(scorable, "", "empty text: not scored")
+    out["truncated"] = truncated
     return out, segmented
 
 
@@ -117,7 +122,7 @@ def score_file(
         flagger = flagger.with_jobs(n_jobs)  # the caller's model keeps its own setting
     writer = TableWriter(output)
     drift = DriftMonitor(flagger)
-    summary = {"rows": 0, "flagged": 0, "not_scored": 0, "model_version": getattr(flagger, "model_version_", "unsaved")}
+    summary = {"rows": 0, "flagged": 0, "not_scored": 0, "truncated": 0, "model_version": getattr(flagger, "model_version_", "unsaved")}
     try:
         wrote = False
         for chunk in iter_table(path, chunksize=chunksize):
@@ -128,6 +133,7 @@ def score_file(
             summary["rows"] += len(scored)
             summary["flagged"] += int(scored["flagged"].sum())
             summary["not_scored"] += int((scored["error"] != "").sum())
+            summary["truncated"] += int(scored["truncated"].sum())
         if not wrote:
             raise VnflagError(f"{path}: the table has no rows and no header")
         writer.close()

@@ -8,6 +8,7 @@ handful of numbers.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from numbers import Integral
 from typing import Iterable, Sequence
@@ -20,7 +21,7 @@ from underthesea import word_tokenize
 
 from .normalization import PLACEHOLDER_LABELS
 
-__all__ = ["Segmenter", "segment_text"]
+__all__ = ["Segmenter", "segment_text", "text_pieces", "MAX_PIECE_CHARS"]
 
 _PROTECTED = frozenset(PLACEHOLDER_LABELS)
 #: Smallest batch worth sending to worker processes: below it, start-up costs more than it saves.
@@ -42,15 +43,40 @@ def segment_text(text: str) -> str:
     if not text:
         return ""
     words: list[str] = []
-    for token in word_tokenize(text, use_token_normalize=False):
-        if " " in token:
-            parts = token.split(" ")
-            if any(_is_protected(p) for p in parts):
-                words.extend(parts)
-                continue
-            token = "_".join(parts)
-        words.append(token)
+    for piece in text_pieces(text):
+        for token in word_tokenize(piece, use_token_normalize=False):
+            if " " in token:
+                parts = token.split(" ")
+                if any(_is_protected(p) for p in parts):
+                    words.extend(parts)
+                    continue
+                token = "_".join(parts)
+            words.append(token)
     return " ".join(words)
+
+
+#: Longest piece of text given to underthesea at once: its tokeniser's time grows faster than the
+#: length on some inputs ("a.a.a…"), so long posts are segmented piece by piece (linear overall).
+MAX_PIECE_CHARS = 5_000
+_SENTENCE_END = re.compile(r"[.!?…\n]\s")
+
+
+def text_pieces(text: str, size: int = MAX_PIECE_CHARS) -> list[str]:
+    """Split a long text into pieces of at most ``size`` characters, after a sentence end where
+    there is one in the second half of the window, else at a space, else anywhere.
+
+    >>> text_pieces("Một câu. Hai câu.", size=10)
+    ['Một câu.', 'Hai câu.']
+    """
+    pieces = []
+    while len(text) > size:
+        window = text[: size + 1]
+        ends = [m.end() for m in _SENTENCE_END.finditer(window, size // 2)]
+        cut = ends[-1] if ends else (window.rfind(" ", size // 2) + 1 or size)
+        pieces.append(text[:cut].strip())
+        text = text[cut:]
+    pieces.append(text.strip())
+    return [p for p in pieces if p]
 
 
 # Posts recur across calls (train then score, retraining rounds, cross-validation folds):
