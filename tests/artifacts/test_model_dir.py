@@ -87,3 +87,58 @@ def test_not_a_model_directory(tmp_path):
 def test_save_refuses_to_clobber(flagger, model_dir):
     with pytest.raises(VnflagError, match="already exists"):
         save_model(flagger, model_dir)
+
+
+def test_overwrite_replaces_only_a_vnflag_model_directory(flagger, tmp_path, monkeypatch):
+    from vnflag import save_model
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.chdir(work)
+    with pytest.raises(VnflagError, match="working directory"):
+        save_model(flagger, ".", overwrite=True)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "data.csv").write_text("id\n", encoding="utf-8")
+    with pytest.raises(VnflagError, match="not a vnflag model directory"):
+        save_model(flagger, other, overwrite=True)
+    assert (work / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (other / "data.csv").read_text(encoding="utf-8") == "id\n"
+    target = tmp_path / "model"
+    first = save_model(flagger, target)
+    second = save_model(flagger, target, overwrite=True)
+    assert read_manifest(target)["model_version"] == second["model_version"]
+    (target / "my_analysis.ipynb").write_text("{}", encoding="utf-8")
+    with pytest.raises(VnflagError, match="did not write"):
+        save_model(flagger, target, overwrite=True)
+    assert (target / "my_analysis.ipynb").exists() and first["model_version"]
+    plain_file = tmp_path / "posts.csv"
+    plain_file.write_text("id,text\n", encoding="utf-8")
+    with pytest.raises(VnflagError, match="not a directory"):
+        save_model(flagger, plain_file, overwrite=True)
+    assert plain_file.read_text(encoding="utf-8") == "id,text\n"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("model_file", "../model.skops", "model_file"),
+    ("model_file", "/etc/passwd", "model_file"),
+    ("model_file", 7, "model_file"),
+    ("threshold", "high", "threshold"),
+    ("columns", ["text"], "columns"),
+    ("classes", [0], "classes"),
+    ("model_sha256", None, "model_sha256"),
+    ("versions", {"scikit-learn": 1.5}, "versions"),
+])
+def test_manifest_fields_are_validated_before_use(model_dir, tmp_path, field, value, message):
+    import shutil
+
+    from vnflag import load_model
+
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest[field] = value
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(VnflagError, match=message):
+        load_model(copy)

@@ -69,3 +69,38 @@ def test_unknown_and_ambiguous_versions(registry, tmp_path):
     with pytest.raises(VnflagError, match="not a vnflag model registry"):
         Registry(tmp_path / "missing", create=False)
     assert resolve_model_dir(tmp_path / "plain") == tmp_path / "plain"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda index: index["versions"][0].update(path="../../elsewhere"), "inside the registry"),
+    (lambda index: index["versions"][0].update(path="/tmp"), "inside the registry"),
+    (lambda index: index["versions"][0].update(version="../x", path="versions/../x"), "version"),
+    (lambda index: index.update(versions={"a": 1}), "versions"),
+    (lambda index: index.update(promoted=5), "promoted"),
+    (lambda index: index.update(stack="abc"), "stack"),
+    (lambda index: index.pop("events"), "events"),
+])
+def test_registry_index_is_validated_and_paths_stay_inside(registry, tmp_path, change, message):
+    import shutil
+
+    registry, first, second = registry
+    copy = tmp_path / "copy"
+    shutil.copytree(registry.path, copy)
+    index = json.loads((copy / "registry.json").read_text(encoding="utf-8"))
+    change(index)
+    (copy / "registry.json").write_text(json.dumps(index), encoding="utf-8")
+    with pytest.raises(VnflagError, match=message):
+        Registry(copy, create=False).path_of(first)
+
+
+def test_a_version_directory_linked_outside_is_refused(registry, tmp_path):
+    import shutil
+
+    registry, first, second = registry
+    copy = tmp_path / "copy"
+    shutil.copytree(registry.path, copy)
+    outside = tmp_path / "outside"
+    shutil.move(copy / "versions" / first, outside)
+    (copy / "versions" / first).symlink_to(outside, target_is_directory=True)
+    with pytest.raises(VnflagError, match="outside the registry"):
+        Registry(copy, create=False).path_of(first)

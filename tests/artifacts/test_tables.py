@@ -76,3 +76,194 @@ def test_written_files_follow_the_umask_not_private(tmp_path):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+# -- Hardening: rows and ids are never silently damaged ---------------------------------------
+
+import io  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import openpyxl  # noqa: E402
+
+
+def _raw(tmp_path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_bundled_data_reads_exactly_as_pandas_text_reading(labelled):
+    plain = pd.read_csv("data/posts_labelled.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(read_table("data/posts_labelled.csv"), plain, check_exact=True)
+    chunks = list(iter_table("data/posts_labelled.csv", chunksize=100))
+    assert [c.index[0] for c in chunks] == [0, 100, 200, 300, 400], "chunk indexes continue as pandas' did"
+
+
+@pytest.mark.parametrize("sep,suffix", [(",", ".csv"), ("\t", ".tsv")])
+def test_trailing_delimiters_never_shift_ids(tmp_path, sep, suffix):
+    path = _raw(tmp_path, f"t{suffix}", f"id{sep}text\n007{sep}xin chào{sep}\n8{sep}hi{sep}{sep}\n".encode())
+    back = read_table(path)
+    assert back.to_dict("list") == {"id": ["007", "8"], "text": ["xin chào", "hi"]}
+
+
+@pytest.mark.parametrize("body,counts", [("1,a,b\n2,c\n", "data row 1 (line 2) has 3"),
+                                         ("1,a\n2\n3,x,y\n", "data row 2 (line 3) has 1; data row 3 (line 4) has 3")])
+def test_ragged_rows_are_an_error_naming_rows_and_counts(tmp_path, body, counts):
+    import re
+
+    path = _raw(tmp_path, "ragged.csv", ("id,text\n" + body).encode())
+    with pytest.raises(VnflagError, match=re.escape(f"ragged.csv: the header has 2 fields but {counts};")):
+        read_table(path)
+    for chunksize in (1, 2):  # in chunks, the error comes with the chunk holding the first bad row
+        with pytest.raises(VnflagError, match=re.escape(f"the header has 2 fields but {counts.split(';')[0]}")):
+            list(iter_table(path, chunksize=chunksize))
+
+
+def test_unclosed_quote_is_an_error_not_a_swallowed_file(tmp_path):
+    path = _raw(tmp_path, "open.csv", b'id,text\n1,"never closed\n2,b\n3,c\n')
+    with pytest.raises(VnflagError, match=r"data row 1 \(from line 2\): a quoted field is never closed"):
+        read_table(path)
+
+
+HOSTILE_TEXT = ["bare\rcr", "crlf\r\nin", "lf\nin", 'quote "x"', "comma, tab\there", "\x01\x07\x1b ctl", ""]
+HOSTILE = pd.DataFrame({"id": ["007", "=1+1", " 8 ", "123456789012345678901", "9", "10", "11"], "text": HOSTILE_TEXT})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+def test_own_csv_output_reads_back_identically(tmp_path, suffix):
+    path = tmp_path / f"h{suffix}"
+    write_table(HOSTILE, path)
+    pd.testing.assert_frame_equal(read_table(path), HOSTILE, check_dtype=False)
+    writer = TableWriter(tmp_path / f"w{suffix}")
+    writer.write(HOSTILE.iloc[:1])  # a first chunk without a bare CR, then one with
+    writer.write(HOSTILE.iloc[1:])
+    writer.close()
+    pd.testing.assert_frame_equal(read_table(tmp_path / f"w{suffix}"), HOSTILE, check_dtype=False)
+
+
+def test_stdout_csv_reads_back_identically(capsys, monkeypatch):
+    write_table(HOSTILE, "-")
+    out = capsys.readouterr().out
+    writer = TableWriter("-")
+    writer.write(HOSTILE)
+    writer.close()
+    assert capsys.readouterr().out == out
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(out.encode())))
+    pd.testing.assert_frame_equal(read_table("-"), HOSTILE, check_dtype=False)
+
+
+def test_json_numbers_keep_their_literal_text_and_bom_is_accepted(tmp_path):
+    lines = ['{"id": 123456789012345678901, "likes": 1.50, "ok": true, "none": null, "deep": {"n": 10}}',
+             '{"id": "007", "extra": -0}']
+    path = _raw(tmp_path, "n.jsonl", b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
+    back = read_table(path)
+    assert back.to_dict("records") == [
+        {"id": "123456789012345678901", "likes": "1.50", "ok": "true", "none": "", "deep": '{"n":10}', "extra": ""},
+        {"id": "007", "likes": "", "ok": "", "none": "", "deep": "", "extra": "-0"}]
+    assert [list(c.columns) for c in iter_table(path, chunksize=1)] == [list(back.columns)] * 2
+    write_table(back, tmp_path / "again.jsonl")
+    assert json.loads((tmp_path / "again.jsonl").read_text().splitlines()[0])["id"] == "123456789012345678901"
+    assert read_table(tmp_path / "again.jsonl").equals(back)
+    whole = _raw(tmp_path, "n.json", b"\xef\xbb\xbf[" + b",".join(line.encode() for line in lines) + b"]")
+    assert read_table(whole).equals(back)
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"id": 1}\n\n{"id": 2,\n', r"line 3: not valid JSON"),
+    ('{"id": 1}\n[1, 2]\n', r"line 2: expected a JSON object"),
+    ('{"id": 1}\n"text"\n', r"line 2: expected a JSON object"),
+    ('{"id": 1, "id": 2}\n', r"line 1: not valid JSON \(duplicate key\(s\) 'id'\)"),
+    ('\n\n', r"the file is empty"),
+])
+def test_bad_jsonl_lines_are_named(tmp_path, content, message):
+    path = _raw(tmp_path, "bad.jsonl", content.encode())
+    with pytest.raises(VnflagError, match=message):
+        read_table(path)
+    with pytest.raises(VnflagError, match=message):
+        list(iter_table(path, chunksize=1))
+
+
+def _book(tmp_path, sheets: dict[str, list[list]], name: str = "b.xlsx") -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_xlsx_cells_read_as_the_text_a_reader_sees(tmp_path):
+    import datetime as dt
+
+    path = _book(tmp_path, {"Posts": [["id", "formula", "when", "likes", "ratio"],
+                                      [1234567890123456, "=1+1", dt.datetime(2020, 3, 1), 12.0, 0.5],
+                                      [7, None, dt.datetime(2020, 3, 1, 8, 30), None, None]]})
+    assert read_table(path).to_dict("records") == [
+        {"id": "1234567890123456", "formula": "=1+1", "when": "2020-03-01", "likes": "12", "ratio": "0.5"},
+        {"id": "7", "formula": "", "when": "2020-03-01T08:30:00", "likes": "", "ratio": ""}]
+
+
+def test_xlsx_number_that_lost_digits_is_an_error_naming_the_cell(tmp_path):
+    path = _book(tmp_path, {"Posts": [["id", "text"], [123456789012345678, "a"]]})
+    with pytest.raises(VnflagError, match=r"sheet 'Posts' cell A2: the number .* already lost"):
+        read_table(path)
+
+
+def test_xlsx_with_several_sheets_must_name_one(tmp_path):
+    path = _book(tmp_path, {"Posts": [["id"], ["1"]], "Empty": [], "Notes": [["note"], ["x"]]})
+    with pytest.raises(VnflagError, match=r"2 sheets have data \('Posts', 'Notes'\); choose one as .*b.xlsx#Posts"):
+        read_table(path)
+    assert read_table(f"{path}#Notes").to_dict("list") == {"note": ["x"]}
+    with pytest.raises(VnflagError, match="no sheet named 'Nope'; sheets are: Posts, Empty, Notes"):
+        read_table(f"{path}#Nope")
+
+
+def test_xlsx_values_beyond_the_header_are_an_error(tmp_path):
+    path = _book(tmp_path, {"Posts": [["id", "text"], ["1", "a", "stray"]]})
+    with pytest.raises(VnflagError, match=r"cell\(s\) C2 hold values in columns without a header"):
+        read_table(path)
+
+
+def test_duplicate_column_names_are_an_error_in_every_format(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paths = [_raw(tmp_path, "d.csv", b"id,text,text\n1,a,b\n"), _raw(tmp_path, "d.tsv", b"id\tid\n1\t2\n"),
+             _book(tmp_path, {"S": [["id", "text", "text"], ["1", "a", "b"]]}, "d.xlsx")]
+    pq.write_table(pa.Table.from_arrays([pa.array(["1"]), pa.array(["a"])], names=["text", "text"]), tmp_path / "d.parquet")
+    for path in [*paths, tmp_path / "d.parquet"]:
+        with pytest.raises(VnflagError, match=r"duplicate column name\(s\) '(text|id)'"):
+            read_table(path)
+
+
+@pytest.mark.parametrize("name,data", [("e.csv", b""), ("e.csv", b"\xef\xbb\xbf\n\n"), ("e.jsonl", b""),
+                                       ("e.json", b"  "), ("e.json", b"[]")])
+def test_truly_empty_files_are_a_clear_error(tmp_path, name, data):
+    with pytest.raises(VnflagError, match="empty|no JSON objects"):
+        read_table(_raw(tmp_path, name, data))
+
+
+def test_empty_xlsx_is_a_clear_error(tmp_path):
+    with pytest.raises(VnflagError, match="is empty"):
+        read_table(_book(tmp_path, {"Posts": []}))
+
+
+@pytest.mark.parametrize("name,data", [("h.csv", b"id,text\n"), ("h.tsv", b"id\ttext")])
+def test_header_only_gives_zero_rows_with_columns(tmp_path, name, data):
+    path = _raw(tmp_path, name, data)
+    chunks = list(iter_table(path, chunksize=10))
+    assert len(chunks) == 1 and chunks[0].empty and list(chunks[0].columns) == ["id", "text"]
+    assert list(read_table(path).columns) == ["id", "text"]
+    xlsx = _book(tmp_path, {"Posts": [["id", "text"]]})
+    assert list(read_table(xlsx).columns) == ["id", "text"] and read_table(xlsx).empty
+
+
+def test_huge_cells_are_read_whole(tmp_path):
+    frame = pd.DataFrame({"id": ["1"], "text": ["x" * 300_000]})
+    write_table(frame, tmp_path / "big.csv")
+    assert read_table(tmp_path / "big.csv")["text"].tolist() == frame["text"].tolist()

@@ -203,7 +203,8 @@ def test_label_studio_predictions_and_annotations(scored, tmp_path):
     assert len(back) == 4  # two annotations on task 1, tasks 2 and 3 unannotated
     assert back.loc[0, ["decision", "reviewer", "note", "reviewed_at"]].tolist() == [
         "misleading", "lan@example.org", "nguồn giả", "2026-11-01T10:00:00Z"]
-    assert back.loc[1, ["decision", "reviewer"]].tolist() == ["ok", "7"]
+    # a numeric annotator id is stored as labelstudio:<id>, as the snapshot export's {"id": 7, ...} is
+    assert back.loc[1, ["decision", "reviewer"]].tolist() == ["ok", "labelstudio:7"]
     assert back["source_row"].tolist() == [1, 1, 2, 3]
 
 

@@ -84,14 +84,15 @@ def test_same_post_same_score_in_every_unicode_form(flagger):
     import unicodedata
 
     texts = ["KHẨN: Bộ Y tế cảnh báo uống nước chanh nóng KHÔNG diệt được virus! Chia sẻ ngay",
-             "Hôm nay trời đẹp, cả nhà đi ăn phở ở quận 3 nhé 😂", "ＫＨẨＮ ﬁle đính kèm"]
+             "Hôm nay trời đẹp, cả nhà đi ăn phở ở quận 3 nhé 😂‼", "Ông Nguyễn Văn Thuỷ nói: hoà bình"]
     frames = {form: pd.DataFrame({"text": [unicodedata.normalize(form, t) for t in texts],
                                   "num_like": "5", "num_comment": "1", "num_share": "2"})
               for form in ("NFC", "NFD", "NFKC", "NFKD")}
     scored = {form: score_frame(flagger, frame) for form, frame in frames.items()}
-    for form in ("NFD", "NFKC", "NFKD"):
-        assert scored[form]["score"].tolist() == scored["NFC"]["score"].tolist(), form
-        assert scored[form]["reasons"].tolist() == scored["NFC"]["reasons"].tolist(), form
+    # Canonically equivalent forms score the same (NFKC and NFKD are another text: ‼ becomes !!).
+    for form, same_as in (("NFD", "NFC"), ("NFKD", "NFKC")):
+        assert scored[form]["score"].tolist() == scored[same_as]["score"].tolist(), form
+        assert scored[form]["reasons"].tolist() == scored[same_as]["reasons"].tolist(), form
     assert frames["NFD"]["text"].iloc[0] != frames["NFC"]["text"].iloc[0]  # the forms really differ
 
 

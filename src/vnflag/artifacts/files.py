@@ -10,16 +10,23 @@ import hashlib
 import json
 import math
 import os
+import re
+import shutil
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from ..exceptions import VnflagError
 
-__all__ = ["atomic_path", "write_text_atomic", "write_json_atomic", "json_text", "read_json_document",
-           "file_sha256", "utc_now", "current_umask"]
+__all__ = ["atomic_path", "atomic_directory", "write_text_atomic", "write_json_atomic", "json_text",
+           "read_json_document", "file_sha256", "utc_now", "current_umask", "check_output_path",
+           "remove_stale_temporaries", "PROTECTED_MARKERS"]
+
+#: Files that mark a directory vnflag manages (a model directory, a registry): nothing else is
+#: ever written inside one except by the code that owns it.
+PROTECTED_MARKERS = {"manifest.json": "vnflag-model", "registry.json": "vnflag-registry"}
 
 
 def current_umask() -> int:
@@ -29,19 +36,71 @@ def current_umask() -> int:
     return mask
 
 
+def _temporary_prefix(target: Path) -> str:
+    """Name prefix of vnflag's temporary files for ``target``; the process id tells a later run
+    whether their writer is still alive."""
+    return f".{target.name}.vnflag-{os.getpid()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
+    """Remove temporary files and directories that vnflag left beside ``target`` when a run
+    writing it was killed (``kill -9``, a power cut). Only names vnflag makes, and only those
+    whose writing process is gone, are removed; returns what was removed.
+
+    >>> remove_stale_temporaries("out/scored.csv")   # doctest: +SKIP
+    []
+    """
+    target = Path(target)
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    pattern = re.compile(re.escape(f".{target.name}.vnflag-") + r"(\d+)-")
+    for entry in target.parent.iterdir():
+        match = pattern.match(entry.name)
+        if not match or _pid_alive(int(match.group(1))):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
 @contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, suffix: str = "", *, managed_ok: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is renamed over ``path``.
 
     The temporary file follows the umask (outputs are for colleagues to read), and is removed
-    if the block fails, so a failed write leaves ``path`` as it was.
+    if the block fails, so a failed write leaves ``path`` as it was. Temporaries left by a
+    killed earlier run are removed first (:func:`remove_stale_temporaries`). A file inside a
+    model or registry directory is refused unless ``managed_ok`` (the code that owns it).
 
     >>> with atomic_path("out.csv") as tmp:      # doctest: +SKIP
     ...     frame.to_csv(tmp)
     """
     target = Path(path)
+    if target.is_dir():
+        raise VnflagError(f"{path}: is a directory; give a file name for the output")
+    if not managed_ok:
+        managed = _managed_directory(target.resolve().parent)
+        if managed is not None:
+            raise VnflagError(f"{path}: is inside the vnflag model or registry directory {managed}; "
+                              "write it elsewhere")
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp", dir=target.parent)
+    remove_stale_temporaries(target)
+    handle, tmp_name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=suffix or ".tmp",
+                                        dir=target.parent)
     os.close(handle)
     tmp = Path(tmp_name)
     os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600
@@ -53,12 +112,79 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
             tmp.unlink()
 
 
-def write_text_atomic(text: str, path: str | os.PathLike) -> Path:
-    """Write UTF-8 text to ``path`` atomically; returns the path.
+@contextmanager
+def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty staging directory beside ``path``; on success it takes ``path``'s place.
+
+    An existing ``path`` is moved aside first and removed only after the new directory is in
+    place, so a crash leaves either the old or the new directory, never a mix (plus, at worst, a
+    hidden leftover that the next run removes). Callers decide whether ``path`` may be replaced.
+
+    >>> with atomic_directory("out/model") as staging:   # doctest: +SKIP
+    ...     (staging / "manifest.json").write_text("{}")
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
+    staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), dir=target.parent))
+    os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; a model directory is shared
+    try:
+        yield staging
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target) + "old-", dir=target.parent))
+            os.replace(target, old / "replaced")
+            os.replace(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _managed_directory(path: Path) -> Path | None:
+    """The nearest directory at or above ``path`` that holds a vnflag manifest or registry index."""
+    for directory in [path, *path.parents]:
+        for marker in PROTECTED_MARKERS:
+            if (directory / marker).is_file():
+                return directory
+    return None
+
+
+def check_output_path(output: str | os.PathLike, inputs: Sequence[str | os.PathLike | None] = (),
+                      what: str = "output") -> None:
+    """Refuse an output that would destroy something: an existing directory, any of the
+    ``inputs`` (the same file by any name), or a file inside a model or registry directory.
+
+    >>> check_output_path("posts.csv", inputs=["posts.csv"])   # doctest: +SKIP
+    VnflagError: posts.csv: the output is also an input; choose another output file
+    """
+    if str(output) == "-":
+        return
+    target = Path(output)
+    if target.is_dir():
+        raise VnflagError(f"{output}: is a directory; give a file name for the {what}")
+    resolved = target.resolve()
+    for source in inputs:
+        if source is None or str(source) == "-":
+            continue
+        source_path = Path(source)
+        same = (resolved == source_path.resolve()
+                or (target.exists() and source_path.exists() and os.path.samefile(target, source_path)))
+        if same:
+            raise VnflagError(f"{output}: the {what} is also an input ({source}); choose another {what} file")
+    managed = _managed_directory(resolved.parent)
+    if managed is not None:
+        raise VnflagError(f"{output}: is inside the vnflag model or registry directory {managed}; "
+                          f"write the {what} elsewhere")
+
+
+def write_text_atomic(text: str, path: str | os.PathLike, *, managed_ok: bool = False) -> Path:
+    """Write UTF-8 text to ``path`` atomically (see :func:`atomic_path`); returns the path.
 
     >>> write_text_atomic("# Report\\n", "out/report.md")   # doctest: +SKIP
     """
-    with atomic_path(path, suffix=Path(str(path)).suffix) as tmp:
+    with atomic_path(path, suffix=Path(str(path)).suffix, managed_ok=managed_ok) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
 
@@ -85,12 +211,12 @@ def json_text(payload: Any) -> str:
     return json.dumps(_json_safe(payload), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
-def write_json_atomic(payload: Any, path: str | os.PathLike) -> Path:
+def write_json_atomic(payload: Any, path: str | os.PathLike, *, managed_ok: bool = False) -> Path:
     """Write a JSON document atomically in vnflag's layout (:func:`json_text`); returns the path.
 
     >>> write_json_atomic({"format": "vnflag-queue"}, "out/queue.vnflag-queue.json")   # doctest: +SKIP
     """
-    return write_text_atomic(json_text(payload), path)
+    return write_text_atomic(json_text(payload), path, managed_ok=managed_ok)
 
 
 def read_json_document(path: str | os.PathLike, kind: str, what: str) -> dict:

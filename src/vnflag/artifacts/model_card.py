@@ -95,4 +95,4 @@ training data; a reviewer budget (top-N by score) is often a better way to use i
 
 def write_model_card(directory: str | os.PathLike, manifest: dict[str, Any]) -> Path:
     """Write ``MODEL_CARD.md`` into a model directory and return its path."""
-    return write_text_atomic(model_card(manifest), Path(directory) / "MODEL_CARD.md")
+    return write_text_atomic(model_card(manifest), Path(directory) / "MODEL_CARD.md", managed_ok=True)

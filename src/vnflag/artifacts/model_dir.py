@@ -12,8 +12,6 @@ from __future__ import annotations
 import copy
 import os
 import platform
-import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -24,8 +22,9 @@ import underthesea
 from ..exceptions import VnflagError
 from ..model.flagger import Flagger
 from ..version import __version__
-from .files import current_umask, file_sha256, json_text, read_json_document
+from .files import atomic_directory, file_sha256, json_text, read_json_document
 from .model_card import write_model_card
+from .schemas import MANIFEST_SCHEMA, validate_document
 
 __all__ = ["save_model", "load_model", "read_manifest", "FORMAT_VERSION", "TRUSTED_TYPES"]
 
@@ -44,6 +43,32 @@ TRUSTED_TYPES = frozenset({
 
 def _minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
+
+
+#: Everything vnflag writes into a model directory; ``overwrite`` replaces only a directory holding
+#: nothing else, so it never deletes a file vnflag did not create.
+MODEL_DIR_FILES = frozenset({MANIFEST, MODEL_FILE, "MODEL_CARD.md", "comparison.json", "comparison.md"})
+
+
+def check_replaceable(target: Path, overwrite: bool) -> None:
+    """Refuse to write a model directory where that would destroy anything but a vnflag model.
+
+    >>> check_replaceable(Path("."), overwrite=True)   # doctest: +SKIP
+    VnflagError: .: not a vnflag model directory (no manifest.json); refusing to replace it
+    """
+    if target.exists() and not target.is_dir():
+        raise VnflagError(f"{target}: exists and is not a directory; choose a directory name for the model")
+    if not target.exists() or not any(target.iterdir()):
+        return
+    if not overwrite:
+        raise VnflagError(f"{target}: already exists and is not empty; choose another directory")
+    if Path.cwd().resolve().is_relative_to(target.resolve()):
+        raise VnflagError(f"{target}: is the working directory or one of its parents; refusing to replace it")
+    read_manifest(target)  # a vnflag model directory, or an error saying it is not one
+    foreign = sorted(p.name for p in target.iterdir() if p.name not in MODEL_DIR_FILES)
+    if foreign:
+        raise VnflagError(f"{target}: holds files vnflag did not write ({', '.join(foreign[:5])}); "
+                          "refusing to replace it: move them or choose another directory")
 
 
 def save_model(
@@ -65,19 +90,15 @@ def save_model(
     if not hasattr(flagger, "classifier_"):
         raise VnflagError("the model is not fitted; call fit() before saving")
     target = Path(directory)
-    if target.exists() and any(target.iterdir()) and not overwrite:
-        raise VnflagError(f"{target}: already exists and is not empty; choose another directory")
+    check_replaceable(target, overwrite)
     created = datetime.now(timezone.utc).replace(microsecond=0)
     fingerprint = (training or {}).get("fingerprint", "")
     version = f"{created:%Y%m%d-%H%M%S}-{(fingerprint or os.urandom(4).hex())[:8]}"
     stored = copy.copy(flagger)  # the caller's model is left as it was
     stored.model_version_ = version
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; a model directory is shared
-    try:
-        import skops.io as sio  # imported when needed: it costs ~1 s at start-up (and in every worker)
+    import skops.io as sio  # imported when needed: it costs ~1 s at start-up (and in every worker)
 
+    with atomic_directory(target) as staging:
         sio.dump(stored, staging / MODEL_FILE)
         manifest = {
             "format": "vnflag-model",
@@ -102,12 +123,6 @@ def save_model(
         }
         (staging / MANIFEST).write_text(json_text(manifest), encoding="utf-8")
         write_model_card(staging, manifest)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return manifest
 
 
@@ -120,7 +135,9 @@ def read_manifest(directory: str | os.PathLike) -> dict[str, Any]:
     path = Path(directory) / MANIFEST
     if not path.is_file():
         raise VnflagError(f"{directory}: not a vnflag model directory (no {MANIFEST})")
-    return read_json_document(path, "vnflag-model", "vnflag model manifest")
+    manifest = read_json_document(path, "vnflag-model", "vnflag model manifest")
+    validate_document(manifest, MANIFEST_SCHEMA, path, "vnflag model manifest")
+    return manifest
 
 
 def _check_compatible(manifest: dict[str, Any], directory: str | os.PathLike) -> None:
@@ -148,7 +165,9 @@ def load_model(directory: str | os.PathLike) -> Flagger:
     """
     manifest = read_manifest(directory)
     _check_compatible(manifest, directory)
-    path = Path(directory) / manifest.get("model_file", MODEL_FILE)
+    path = Path(directory) / manifest["model_file"]  # a plain name (schema): it stays in the directory
+    if not path.resolve().is_relative_to(Path(directory).resolve()):
+        raise VnflagError(f"{directory}: model file {manifest['model_file']!r} leads outside the model directory")
     if not path.is_file():
         raise VnflagError(f"{directory}: model file {path.name} is missing")
     if file_sha256(path) != manifest.get("model_sha256"):

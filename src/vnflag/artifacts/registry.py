@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -23,8 +22,9 @@ from typing import Any, Iterator
 import pandas as pd
 
 from ..exceptions import VnflagError
-from .files import read_json_document, utc_now, write_json_atomic
+from .files import atomic_directory, read_json_document, utc_now, write_json_atomic
 from .model_dir import read_manifest
+from .schemas import REGISTRY_SCHEMA, validate_document
 
 __all__ = ["Registry", "is_registry", "resolve_model_dir"]
 
@@ -68,10 +68,17 @@ class Registry:
 
     # ----------------------------------------------------------------- storage
     def _read(self) -> dict[str, Any]:
-        return read_json_document(self.path / INDEX, "vnflag-registry", "vnflag registry index")
+        index = self.path / INDEX
+        state = read_json_document(index, "vnflag-registry", "vnflag registry index")
+        validate_document(state, REGISTRY_SCHEMA, index, "vnflag registry index")
+        for entry in state["versions"]:
+            if entry["path"] != f"versions/{entry['version']}":
+                raise VnflagError(f"{index}: version {entry['version']!r} has path {entry['path']!r}; a registry "
+                                  f"keeps each version in versions/<version>, inside the registry")
+        return state
 
     def _write(self, state: dict[str, Any]) -> None:
-        write_json_atomic(state, self.path / INDEX)
+        write_json_atomic(state, self.path / INDEX, managed_ok=True)
 
     @contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
@@ -118,13 +125,8 @@ class Registry:
             if existing:
                 return version
             target = self.path / "versions" / version
-            staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=self.path / "versions"))
-            try:
-                shutil.copytree(model_dir, staging, dirs_exist_ok=True)
-                os.replace(staging, target)
-            finally:
-                if staging.exists():
-                    shutil.rmtree(staging, ignore_errors=True)
+            with atomic_directory(target) as staging:
+                shutil.copytree(model_dir, staging, dirs_exist_ok=True, symlinks=False)
             training = manifest.get("training_data", {})
             state["versions"].append({
                 "version": version,
@@ -200,8 +202,12 @@ class Registry:
         return self._read().get("promoted")
 
     def path_of(self, version: str) -> Path:
-        """The model directory of a version."""
-        return self.path / self._resolve(self._read(), version)["path"]
+        """The model directory of a version (always inside the registry, links included)."""
+        entry = self._resolve(self._read(), version)
+        path = self.path / "versions" / entry["version"]
+        if not path.resolve().is_relative_to((self.path / "versions").resolve()):
+            raise VnflagError(f"{path}: leads outside the registry {self.path}; refusing to use it")
+        return path
 
     def promoted_path(self) -> Path:
         """The model directory of the promoted version (an error if none is promoted)."""

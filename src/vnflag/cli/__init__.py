@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Sequence
 
@@ -31,19 +32,26 @@ COMMANDS = {
 }
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser whose mistakes end like every other: one line ``vnflag: error: ...``, status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"vnflag: error: {self.prog.removeprefix('vnflag ')}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``vnflag`` and all its sub-commands.
 
     >>> build_parser().parse_args(["normalize", "ko sao"]).command
     'normalize'
     """
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="vnflag",
         description="Score Vietnamese social-media posts for human verification review. "
         "A score asks a person to look; it is never a verdict, and vnflag never acts on a post.",
     )
     parser.add_argument("--version", action="version", version=f"vnflag {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
     sub.required = True
     for name, module in COMMANDS.items():
         command = importlib.import_module(module, __name__)
@@ -52,21 +60,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``vnflag`` console script; returns the exit status."""
+    """Entry point of the ``vnflag`` console script; returns the exit status.
+
+    0: done; 2: a user mistake or an unusable input, said in one line; 1: a fault inside vnflag
+    (one line too; ``VNFLAG_TRACEBACK=1`` shows the traceback); 130: interrupted.
+    """
     from ..exceptions import VnflagError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except VnflagError as exc:
-        print(f"vnflag: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+    except BrokenPipeError:  # `vnflag labels status | head`: the reader left; that is not an error
+        _silence_stdout()
+        return 0
     except FileNotFoundError as exc:
-        print(f"vnflag: error: {exc.filename or exc}: no such file", file=sys.stderr)
-        return 2
+        return _fail(f"{exc.filename or exc}: no such file or directory")
     except PermissionError as exc:
-        print(f"vnflag: error: {exc.filename or exc}: permission denied", file=sys.stderr)
-        return 2
+        return _fail(f"{exc.filename or exc}: permission denied")
+    except IsADirectoryError as exc:
+        return _fail(f"{exc.filename or exc}: is a directory")
+    except OSError as exc:  # a read-only file system, a full disk, a file name too long...
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    except MemoryError:
+        return _fail("out of memory; score the file in smaller chunks (--chunksize)", status=1)
     except KeyboardInterrupt:
         print("vnflag: interrupted; no output was written", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, and the traceback on request
+        if os.environ.get("VNFLAG_TRACEBACK"):
+            raise
+        return _fail(f"internal error ({type(exc).__name__}: {exc}); this is a bug in vnflag, please report it "
+                     "(VNFLAG_TRACEBACK=1 shows the traceback)", status=1, prefix="vnflag: ")
+
+
+def _fail(message: str, status: int = 2, prefix: str = "vnflag: error: ") -> int:
+    print(prefix + " ".join(message.split()), file=sys.stderr)
+    return status
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-__all__ = ["column_list", "share", "print_json", "REVIEW_FORMATS"]
+__all__ = ["column_list", "add_encoding", "share", "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
 
 #: Review file formats (the same names as ``vnflag.review.formats.REVIEW_FORMATS``, checked by a test).
 REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")
@@ -22,6 +22,13 @@ def column_list(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
+def add_encoding(p: argparse.ArgumentParser, what: str = "input tables") -> None:
+    """Add ``--encoding NAME``: the text encoding of CSV/TSV/JSONL/JSON tables the command reads."""
+    p.add_argument("--encoding", default="utf-8", metavar="NAME",
+                   help=f"text encoding of {what} (default: utf-8, a byte-order mark is dropped); "
+                   "e.g. cp1258 for old Windows exports")
+
+
 def share(value: str) -> float:
     """A share in [0, 1], as ``--explore 0.2``.
 
@@ -31,6 +38,52 @@ def share(value: str) -> float:
     number = float(value)
     if not 0.0 <= number <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return number
+
+
+def whole_number(minimum: int):
+    """An argument type: a whole number of at least ``minimum``.
+
+    >>> whole_number(1)("20000")
+    20000
+    """
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        return number
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+def jobs(value: str) -> int:
+    """``--jobs``: a number of processes, ``-1`` for one per core; never 0.
+
+    >>> jobs("-1")
+    -1
+    """
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
+    if number == 0:
+        raise argparse.ArgumentTypeError("must be 1 or more (or -1 for one process per core), got 0")
+    return number
+
+
+def seed(value: str) -> int:
+    """``--seed``: a random seed from 0 to 2**32 - 1.
+
+    >>> seed("7")
+    7
+    """
+    number = whole_number(0)(value)
+    if number >= 2 ** 32:
+        raise argparse.ArgumentTypeError(f"must be below 2**32, got {value}")
     return number
 
 

@@ -11,6 +11,8 @@ import os
 import sys
 from typing import Any
 
+from .common import add_encoding
+
 
 def run(args: argparse.Namespace) -> int:
     from ..artifacts.tables import read_table
@@ -20,7 +22,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.bootstrap < 0:
         raise VnflagError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    frame = read_table(args.data)
+    from ..artifacts.files import check_output_path
+
+    markdown = args.markdown or os.path.splitext(str(args.report))[0] + ".md"
+    for output in (args.report, markdown):
+        check_output_path(output, inputs=[args.data])
+    frame = read_table(args.data, encoding=args.encoding)
     source = "standard input" if args.data == "-" else os.path.basename(args.data)
     result = evaluate(args.model, frame, text_col=args.text_col, label_col=args.label_col,
                       slice_cols=args.slice_col, n_bootstrap=args.bootstrap, source=source)
@@ -57,4 +64,5 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--markdown", default=None, help="Markdown summary to write (default: the report path with .md)")
     p.add_argument("--bootstrap", type=int, default=1000,
                    help="bootstrap resamples for confidence intervals (default: 1000; 0: none)")
+    add_encoding(p, "the labelled posts")
     return p

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import REVIEW_FORMATS, print_json
+from .common import REVIEW_FORMATS, add_encoding, print_json, whole_number
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -26,6 +26,10 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     imp.add_argument("--format", choices=REVIEW_FORMATS, default=None,
                      help="file format (default: from the file name)")
     imp.add_argument("--strict", action="store_true", help="store nothing if any row is bad")
+    imp.add_argument("--reviewer-map", default=None, metavar="FILE",
+                     help="CSV or JSON of id,name naming Label Studio / Argilla users (default: Label Studio users "
+                     "are labelstudio:<id>, Argilla users their user_id)")
+    add_encoding(imp, "a CSV reviewed file")
     imp.set_defaults(run=_import)
 
     status = commands.add_parser("status", help="counts, conflicts and reviewers")
@@ -40,10 +44,11 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     look.add_argument("--data", default=None, help="extra labelled posts (e.g. the training data) for the model")
     look.add_argument("--text-col", default="text", help="text column of --data (default: text)")
     look.add_argument("--label-col", default="label", help="label column of --data (default: label)")
-    look.add_argument("--cv", type=int, default=5, help="cross-validation folds (default: 5)")
+    look.add_argument("--cv", type=whole_number(2), default=5, help="cross-validation folds (default: 5)")
     look.add_argument("--method", choices=["sklearn", "cleanlab"], default="sklearn",
                       help="sklearn (default) or cleanlab (optional extra, AGPL licence)")
     look.add_argument("-o", "--output", default=None, help="write the list to a table instead of printing it")
+    add_encoding(look, "--data")
     look.set_defaults(run=_second_look)
     return p
 
@@ -55,8 +60,20 @@ def run(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from ..review.store import LabelStore
 
-    report = LabelStore(args.store).import_reviews(args.reviewed, queue=args.queue, reviewer=args.reviewer,
-                                                   fmt=args.format, strict=args.strict)
+    source, queue, reviewer_map = args.reviewed, args.queue, args.reviewer_map
+    if args.encoding != "utf-8":  # the store reads files as UTF-8: read the file here, hand over the rows
+        from pathlib import Path
+
+        from ..review.formats import read_reviews
+        from ..review.queues import record_path
+
+        source = read_reviews(args.reviewed, args.format, encoding=args.encoding, reviewer_map=reviewer_map)
+        reviewer_map = None  # applied while reading
+        if queue is None and record_path(Path(args.reviewed)).is_file():
+            queue = args.reviewed
+    report = LabelStore(args.store).import_reviews(source, queue=queue, reviewer=args.reviewer, fmt=args.format,
+                                                   strict=args.strict, source_name=args.reviewed,
+                                                   reviewer_map=reviewer_map)
     for number, why in report.bad_rows:
         print(f"vnflag: warning: {args.reviewed}: row {number}: {why}; not stored", file=sys.stderr)
     print(report.summary(), file=sys.stderr)
@@ -89,10 +106,14 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _second_look(args: argparse.Namespace) -> int:
-    from ..artifacts.tables import write_table
+    from ..artifacts.files import check_output_path
+    from ..artifacts.tables import read_table, write_table
     from ..review.label_quality import second_look
 
-    suspects = second_look(args.store, data=args.data, text_col=args.text_col, label_col=args.label_col,
+    if args.output:
+        check_output_path(args.output, inputs=[args.store, args.data])
+    data = read_table(args.data, encoding=args.encoding) if args.data else None
+    suspects = second_look(args.store, data=data, text_col=args.text_col, label_col=args.label_col,
                            cv=args.cv, method=args.method)
     if args.output:
         write_table(suspects, args.output)

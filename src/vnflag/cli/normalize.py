@@ -7,10 +7,13 @@ import json
 import sys
 from typing import Any
 
+from .common import add_encoding
+
 
 def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("normalize", help="show how one text is normalised and segmented")
     p.add_argument("text", nargs="?", help="the text (default: read stdin)")
+    add_encoding(p, "standard input")
     return p
 
 
@@ -18,7 +21,14 @@ def run(args: argparse.Namespace) -> int:
     from ..text.normalization import normalize_text
     from ..text.segmentation import segment_text
 
-    text = args.text if args.text is not None else sys.stdin.read()
+    if args.text is not None:
+        text = args.text
+    else:
+        import io
+
+        from ..artifacts.decoding import decode_lines
+
+        text = "".join(decode_lines(io.BytesIO(sys.stdin.buffer.read()), args.encoding, "standard input"))
     normalized = normalize_text(text)
     print(json.dumps({"normalized": normalized, "segmented": segment_text(normalized)}, ensure_ascii=False))
     return 0

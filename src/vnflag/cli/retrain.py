@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from .common import add_encoding, seed, whole_number
+
 
 def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("retrain", help="train a challenger with reviewed labels and compare it with the champion",
@@ -20,8 +22,9 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    help="how much worse than the champion the challenger may be and still be promotable (default: 0.01)")
     p.add_argument("--test-size", type=float, default=0.25, help="share of reviewed posts held out (default: 0.25)")
     p.add_argument("--registry", default=None, help="registry to add champion and challenger to")
-    p.add_argument("--cv", type=int, default=None, help="override the champion's cross-validation folds")
-    p.add_argument("--seed", type=int, default=0, help="seed of the held-out split")
+    p.add_argument("--cv", type=whole_number(2), default=None, help="override the champion's cross-validation folds")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the held-out split")
+    add_encoding(p, "--data")
     return p
 
 
@@ -30,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
 
     params = {"cv": args.cv} if args.cv else {}
     result = retrain(args.model, args.labels, data=args.data, output=args.output, margin=args.margin,
-                     test_size=args.test_size, registry=args.registry, random_state=args.seed, **params)
+                     test_size=args.test_size, registry=args.registry, random_state=args.seed,
+                     encoding=args.encoding, **params)
     gate = result["gate"]["roc_auc"]
     for warning in result["warnings"]:
         print(f"vnflag: warning: {warning}", file=sys.stderr)

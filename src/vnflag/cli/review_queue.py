@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import REVIEW_FORMATS, column_list, share
+from .common import REVIEW_FORMATS, add_encoding, column_list, seed, share, whole_number
 
 POLICIES = ("top", "threshold", "model", "random")  # as vnflag.review.policies.POLICIES (checked by a test)
 
@@ -20,7 +20,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("scored", help="scored posts (output of vnflag score)")
     p.add_argument("-o", "--output", required=True,
                    help="queue file: .csv, .xlsx (drop-down for decision), .jsonl, .labelstudio.json or .argilla.json")
-    p.add_argument("--budget", type=int, default=200, help="items reviewers can look at (default: 200)")
+    p.add_argument("--budget", type=whole_number(1), default=200, help="items reviewers can look at (default: 200)")
     p.add_argument("--policy", choices=POLICIES, default="top",
                    help="top: highest scores (default); threshold: scores >= --threshold; model: posts the model "
                    "flagged (its stored threshold); random: an audit sample")
@@ -45,7 +45,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=REVIEW_FORMATS, default=None,
                    help="output format (default: from the file name)")
     p.add_argument("--store", default=None, help="label store to register the queue in (optional)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random sample (default: 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the random sample (default: 0)")
+    add_encoding(p, "the scored table and --validation")
     return p
 
 
@@ -58,11 +59,16 @@ def run(args: argparse.Namespace) -> int:
     from ..review.queues import build_queue
     from ..review.store import LabelStore
 
+    from ..artifacts.files import check_output_path
+    from ..review.queues import record_path
+
+    for output in (args.output, record_path(args.output)):
+        check_output_path(output, inputs=[args.scored, args.validation, args.store])
     threshold, policy = args.threshold, args.policy
     if args.validation:
         if (args.target_recall is None) == (args.target_precision is None):
             raise VnflagError("--validation needs exactly one of --target-recall and --target-precision")
-        validation = read_table(args.validation)
+        validation = read_table(args.validation, encoding=args.encoding)
         check_columns(validation, ["score", args.label_col], args.validation)
         threshold = choose_threshold(validation[args.label_col].tolist(),
                                      validation["score"].astype(float).tolist(),
@@ -72,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         raise VnflagError("--target-recall/--target-precision need --validation (scored, labelled posts)")
     elif threshold is not None and policy == "top":
         policy = "threshold"
-    queue = build_queue(read_table(args.scored), budget=args.budget, policy=policy, explore=args.explore,
+    queue = build_queue(read_table(args.scored, encoding=args.encoding), budget=args.budget, policy=policy, explore=args.explore,
                         id_col=args.id_col, text_col=args.text_col, threshold=threshold, redact=args.redact,
                         random_state=args.seed, similarity=args.similarity, random_share=args.random_share,
                         meta_cols=args.keep_cols)

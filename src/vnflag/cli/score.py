@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from .common import add_encoding, jobs, whole_number
+
 
 def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score posts with a model",
@@ -14,12 +16,13 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("data", help="posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
     p.add_argument("--model", default=None, help="model directory (from vnflag train)")
     p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
-    p.add_argument("--reasons", type=int, default=3, help="reasons per post (default: 3)")
-    p.add_argument("--chunksize", type=int, default=20_000, help="rows per chunk for large files")
-    p.add_argument("--jobs", type=int, default=-1,
+    p.add_argument("--reasons", type=whole_number(0), default=3, help="reasons per post (default: 3)")
+    p.add_argument("--chunksize", type=whole_number(1), default=20_000, help="rows per chunk for large files")
+    p.add_argument("--jobs", type=jobs, default=-1,
                    help="processes for word segmentation (default -1: all cores; 1: this process only)")
     p.add_argument("-o", "--output", required=True, help="output table (format by extension), - for stdout")
     p.add_argument("--registry", default=None, help="model registry: score with its promoted version")
+    add_encoding(p, "the posts")
     return p
 
 
@@ -34,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.registry is not None:
         Registry(args.registry, create=False)  # a clear error when it is not a registry
     summary = score_file(args.model or args.registry, args.data, args.output, text_col=args.text_col,
-                         top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs)
+                         top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs, encoding=args.encoding)
     print(
         f"scored {summary['rows']} rows with model {summary['model_version']}: {summary['flagged']} flagged, "
         f"{summary['not_scored']} not scored"

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import column_list
+from .common import add_encoding, column_list, jobs
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -20,9 +20,10 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    help="comma-separated engagement-count columns, e.g. num_like,num_comment,num_share")
     p.add_argument("--threshold", type=float, default=None,
                    help="fixed flag threshold in (0, 1); default: the F1-best cut on cross-validated scores")
-    p.add_argument("--jobs", type=int, default=1, help="processes for word segmentation (-1: all cores)")
+    p.add_argument("--jobs", type=jobs, default=1, help="processes for word segmentation (-1: all cores)")
     p.add_argument("-o", "--output", required=True, help="model directory to create")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model directory")
+    add_encoding(p, "the labelled posts")
     return p
 
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.threshold is not None:
         params["threshold"] = args.threshold
     manifest = train_file(args.data, args.output, args.text_col, args.label_col, args.meta_cols,
-                          overwrite=args.overwrite, **params)
+                          overwrite=args.overwrite, encoding=args.encoding, **params)
     metrics = manifest["metrics"]
     print(
         f"trained model {manifest['model_version']} on {manifest['training_data']['rows']} rows "

@@ -15,7 +15,6 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed, effective_n_jobs
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
@@ -26,6 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import VnflagError
+from ..parallel import parallel_map, worker_count
 from ..text.normalization import MAX_POST_CHARS, bounded_text, normalize_texts
 from ..text.segmentation import MIN_PARALLEL, Segmenter
 from .drift import leave_one_out_unseen_share, score_bins
@@ -56,6 +56,19 @@ def _vectorize_texts(word_vec, char_vec, texts: list):
     normalized = normalize_texts(texts)
     segmented = Segmenter(n_jobs=1).transform(normalized)
     return word_vec.transform(segmented), char_vec.transform(normalized), segmented
+
+
+_worker_vectorizers: tuple = ()
+
+
+def _install_vectorizers(word_vec, char_vec) -> None:
+    """Worker initializer: keep the model's vectorisers, sent once per worker process."""
+    global _worker_vectorizers
+    _worker_vectorizers = (word_vec, char_vec)
+
+
+def _vectorize_in_worker(texts: list):
+    return _vectorize_texts(*_worker_vectorizers, texts)
 
 
 def _ngram_range(value) -> bool:
@@ -95,7 +108,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
     random_state : int, default=0
         Seed of the cross-validation split.
     max_chars : int, default=20_000
-        Characters of each post the model reads (after Unicode NFKC); the rest of a longer post
+        Characters of each post the model reads (after Unicode NFC); the rest of a longer post
         is ignored, which bounds the work and memory one post can cost.
 
     Attributes
@@ -245,14 +258,13 @@ class Flagger(ClassifierMixin, BaseEstimator):
         """Word and character n-gram blocks and segmented texts of new posts. Large batches are
         split across ``n_jobs`` processes, each doing normalise → segment → vectorise, so the
         whole text path (not only segmentation) runs in parallel."""
-        workers = effective_n_jobs(self.n_jobs)
+        workers = worker_count(self.n_jobs)
         if workers <= 1 or len(texts) < MIN_PARALLEL:
             return _vectorize_texts(self.word_vectorizer_, self.char_vectorizer_, texts)
         bounds = np.linspace(0, len(texts), workers + 1).astype(int)
-        parts = Parallel(n_jobs=workers)(
-            delayed(_vectorize_texts)(self.word_vectorizer_, self.char_vectorizer_, texts[a:b])
-            for a, b in zip(bounds[:-1], bounds[1:])
-        )
+        parts = parallel_map(_vectorize_in_worker, [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])], workers,
+                             initializer=_install_vectorizers, initargs=(self.word_vectorizer_, self.char_vectorizer_),
+                             key=("vectorizers", self.word_vectorizer_, self.char_vectorizer_))  # identity, kept alive
         words = sparse.vstack([p[0] for p in parts], format="csr")
         chars = sparse.vstack([p[1] for p in parts], format="csr")
         return words, chars, [text for part in parts for text in part[2]]

@@ -103,7 +103,8 @@ def _heldout_mask(reviewed: pd.DataFrame, test_size: float, random_state: int, s
     return mask
 
 
-def _base_data(manifest: dict[str, Any], data, model_dir: Path) -> tuple[pd.DataFrame, str, list[str]]:
+def _base_data(manifest: dict[str, Any], data, model_dir: Path,
+               encoding: str = "utf-8") -> tuple[pd.DataFrame, str, list[str]]:
     training = manifest.get("training_data", {})
     expected = training.get("base_fingerprint") or training.get("fingerprint")
     warnings: list[str] = []
@@ -114,7 +115,7 @@ def _base_data(manifest: dict[str, Any], data, model_dir: Path) -> tuple[pd.Data
             raise VnflagError(f"{model_dir}: pass --data with the champion's original training data "
                               f"({training.get('base_source') or training.get('source') or 'unknown source'})")
         data = found[0]
-    frame = read_table(data) if not isinstance(data, pd.DataFrame) else data
+    frame = read_table(data, encoding=encoding) if not isinstance(data, pd.DataFrame) else data
     name = str(data) if not isinstance(data, pd.DataFrame) else "<DataFrame>"
     columns = manifest.get("columns", {})
     text_col, label_col = columns.get("text", "text"), columns.get("label", "label")
@@ -162,6 +163,7 @@ def retrain(
     test_size: float = 0.25,
     registry: Registry | str | os.PathLike | None = None,
     random_state: int = 0,
+    encoding: str = "utf-8",
     **params: Any,
 ) -> dict[str, Any]:
     """Train a challenger with the reviewed labels and compare it with the champion.
@@ -171,7 +173,8 @@ def retrain(
     fingerprint). The challenger is saved to ``output`` with ``comparison.json`` and
     ``comparison.md`` beside it, and added to ``registry`` (the champion too, if missing)
     with its lineage; ``model`` being a registry implies that registry. ``params`` override
-    the champion's :class:`Flagger` parameters (e.g. ``cv=3``). Returns the comparison.
+    the champion's :class:`Flagger` parameters (e.g. ``cv=3``). ``encoding`` is the text
+    encoding of the ``data`` file (e.g. ``"cp1258"``). Returns the comparison.
 
     >>> result = retrain("models", "labels.sqlite", data="train.csv", output="out/challenger")  # doctest: +SKIP
     >>> result["promotable"], result["gate"]["roc_auc"]                                         # doctest: +SKIP
@@ -190,7 +193,7 @@ def retrain(
     reviewed = store.training_frame()
     if reviewed.empty:
         raise VnflagError(f"{store.path}: no reviewed labels (misleading/ok) to retrain with")
-    base, base_name, warnings = _base_data(manifest, data, model_dir)
+    base, base_name, warnings = _base_data(manifest, data, model_dir, encoding)
     columns = manifest.get("columns", {})
     text_col, label_col = columns.get("text", "text"), columns.get("label", "label")
     meta_cols = list(columns.get("meta") or [])
@@ -230,8 +233,8 @@ def retrain(
         "training": {k: training[k] for k in ("rows", "base_rows", "reviewed_rows", "replaced_rows")},
         "labels_snapshot": snapshot, "warnings": warnings, "output": str(output),
     })
-    write_json_atomic(result, Path(output) / "comparison.json")
-    write_text_atomic(_markdown(result), Path(output) / "comparison.md")
+    write_json_atomic(result, Path(output) / "comparison.json", managed_ok=True)
+    write_text_atomic(_markdown(result), Path(output) / "comparison.md", managed_ok=True)
     if registry is not None:
         reg = registry if isinstance(registry, Registry) else Registry(registry)
         reg.add(model_dir)

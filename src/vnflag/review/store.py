@@ -20,14 +20,15 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..artifacts.files import file_sha256, utc_now
 from ..exceptions import VnflagError
-from .formats import read_reviews
+from .formats import read_reviewer_map, read_reviews
+from .ids import is_blank
 from .queues import DECISIONS, QUEUE_COLUMNS, RECORD_SUFFIX, queue_record, read_queue_record, record_path
 
 __all__ = ["LabelStore", "ImportReport", "import_reviews"]
@@ -62,6 +63,23 @@ _APPEND_ONLY = "".join(
 )
 
 
+def _encodable(text: str) -> bool:
+    """Whether SQLite can store ``text`` (no unpaired surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _mapped_reviewer(who: object, names: dict[str, str]) -> object:
+    """A reviewer cell renamed by a reviewer map: by the whole name, or by the id in ``labelstudio:<id>``."""
+    if is_blank(who):
+        return who
+    text = str(who).strip()
+    return names.get(text) or names.get(text.partition(":")[2] if text.startswith(("labelstudio:", "argilla:"))
+                                        else "", text)
+
 
 @dataclass
 class ImportReport:
@@ -84,7 +102,9 @@ class ImportReport:
 
 
 class LabelStore:
-    """An append-only store of review decisions in one SQLite file (created on first use).
+    """An append-only store of review decisions in one SQLite file, created by the first
+    successful write (registering a queue, or an import that is not refused). Reading a store
+    that does not exist yet gives an empty store and creates nothing.
 
     >>> store = LabelStore("labels.sqlite")                          # doctest: +SKIP
     >>> store.import_reviews("review/today.xlsx").summary()         # doctest: +SKIP
@@ -95,19 +115,28 @@ class LabelStore:
         self.path = Path(path)
         if self.path.is_dir():
             raise VnflagError(f"{path}: is a directory; the label store is one file (e.g. labels.sqlite)")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA + _APPEND_ONLY)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection that commits on success, rolls back on error, and is always closed."""
+    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection that commits on success, rolls back on error, and is always closed.
+
+        Writing creates the file (and its tables) if needed; reading never creates it: a missing
+        (or empty) store is read as an empty one, in memory."""
         try:
-            db = sqlite3.connect(self.path, timeout=60)
-        except sqlite3.DatabaseError as exc:
+            if write:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=60)
+            elif self.path.is_file() and self.path.stat().st_size > 0:
+                db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=60)
+            else:
+                db = sqlite3.connect(":memory:")
+                write = True  # the schema, in memory
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise VnflagError(f"{self.path}: cannot open the label store: {exc}") from exc
         try:
             with db:
+                if write:
+                    db.executescript(_SCHEMA + _APPEND_ONLY)
                 yield db
         except sqlite3.DatabaseError as exc:
             raise VnflagError(f"{self.path}: not a usable vnflag label store: {exc}") from exc
@@ -122,9 +151,9 @@ class LabelStore:
                 raise VnflagError(f"{self.path}: not a vnflag label store: {exc}") from exc
 
     # ----------------------------------------------------------------- queues
-    def register_queue(self, queue: pd.DataFrame | dict | str | os.PathLike, source: str = "") -> str:
-        """Remember which posts a queue holds (from a queue frame, record, or export path), so
-        that imports can refuse ids that were never in it. Returns the queue id; idempotent."""
+    @staticmethod
+    def _queue_rows(queue: pd.DataFrame | dict | str | os.PathLike, source: str = "") -> tuple[tuple, list[tuple]]:
+        """The ``queues`` row and ``queue_members`` rows of a queue frame, record or export path."""
         if isinstance(queue, pd.DataFrame):
             record = queue_record(queue)
         elif isinstance(queue, dict):
@@ -135,29 +164,45 @@ class LabelStore:
         queue_id = record.get("queue_id")
         if not queue_id:
             raise VnflagError("the queue has no queue_id")
-        with self._connect() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO queues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (queue_id, record.get("created_at"), record.get("policy"), record.get("budget"),
-                 record.get("explore"), int(bool(record.get("redacted"))), utc_now(), source),
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO queue_members VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(queue_id, item["item_id"], str(m["id"]), m.get("fingerprint"), m.get("text"), m.get("score"),
-                  m.get("model_version"), json.dumps(m.get("meta") or {}, ensure_ascii=False))
-                 for item in record.get("items", []) for m in item.get("members", [])],
-            )
-        return queue_id
+        queue_row = (queue_id, record.get("created_at"), record.get("policy"), record.get("budget"),
+                     record.get("explore"), int(bool(record.get("redacted"))), utc_now(), source)
+        members = [(queue_id, item["item_id"], str(m["id"]), m.get("fingerprint"), m.get("text"), m.get("score"),
+                    m.get("model_version"), json.dumps(m.get("meta") or {}, ensure_ascii=False))
+                   for item in record.get("items", []) for m in item.get("members", [])]
+        return queue_row, members
 
-    def _members(self, db: sqlite3.Connection, queue_id: str) -> dict[str, list[tuple]] | None:
-        if db.execute("SELECT 1 FROM queues WHERE queue_id = ?", (queue_id,)).fetchone() is None:
-            return None
-        rows = db.execute("SELECT item_id, post_id, fingerprint, score, model_version FROM queue_members "
-                          "WHERE queue_id = ?", (queue_id,)).fetchall()
+    @staticmethod
+    def _store_queue(db: sqlite3.Connection, queue_rows: tuple[tuple, list[tuple]]) -> None:
+        queue_row, members = queue_rows
+        db.execute("INSERT OR IGNORE INTO queues VALUES (?, ?, ?, ?, ?, ?, ?, ?)", queue_row)
+        db.executemany("INSERT OR IGNORE INTO queue_members VALUES (?, ?, ?, ?, ?, ?, ?, ?)", members)
+
+    def register_queue(self, queue: pd.DataFrame | dict | str | os.PathLike, source: str = "") -> str:
+        """Remember which posts a queue holds (from a queue frame, record, or export path), so
+        that imports can refuse ids that were never in it. Returns the queue id; idempotent."""
+        queue_rows = self._queue_rows(queue, source)
+        with self._connect(write=True) as db:
+            self._store_queue(db, queue_rows)
+        return queue_rows[0][0]
+
+    @staticmethod
+    def _index_members(rows: Sequence[tuple]) -> dict[str, list[tuple]]:
+        """``(item_id, post_id, fingerprint, score, model_version)`` rows → every member of each post's item."""
         items: dict[str, list[tuple]] = {}
         for row in rows:
-            items.setdefault(row[0], []).append(row)
+            items.setdefault(row[0], []).append(tuple(row))
         return {post_id: items[item_id] for item_id, post_id, *_ in rows}
+
+    def _members(self, db: sqlite3.Connection, queue_id: str,
+                 given: tuple[tuple, list[tuple]] | None = None) -> dict[str, list[tuple]] | None:
+        """The members of a stored queue, or of the ``given`` (not yet stored) one; ``None`` if unknown."""
+        if db.execute("SELECT 1 FROM queues WHERE queue_id = ?", (queue_id,)).fetchone() is not None:
+            return self._index_members(db.execute(
+                "SELECT item_id, post_id, fingerprint, score, model_version FROM queue_members WHERE queue_id = ?",
+                (queue_id,)).fetchall())
+        if given is not None and given[0][0] == queue_id:
+            return self._index_members([(m[1], m[2], m[3], m[5], m[6]) for m in given[1]])
+        return None
 
     # ----------------------------------------------------------------- import
     def import_reviews(
@@ -168,20 +213,25 @@ class LabelStore:
         fmt: str | None = None,
         strict: bool = False,
         source_name: str | None = None,
+        reviewer_map: Mapping[Any, str] | str | os.PathLike | None = None,
     ) -> ImportReport:
         """Import reviewed rows; a decision on an item applies to every member of its group.
 
-        ``source`` is a reviewed export (any :func:`~vnflag.export_queue` format) or a frame
-        like :func:`~vnflag.read_reviews` returns. The queue is looked up by each row's
-        ``queue_id``: given as ``queue``, registered before, or the record beside ``source``.
-        Rows with an unknown decision, no id, or an id not in the queue are reported by row
-        number and not stored (with ``strict``, nothing is stored). Empty ``reviewer`` cells
-        take ``reviewer`` (default ``unknown``).
+        ``source`` is a reviewed export (any :func:`~vnflag.export_queue` format, or a Label
+        Studio / Argilla export named ``.json``) or a frame like :func:`~vnflag.read_reviews`
+        returns. The queue is looked up by each row's ``queue_id``: given as ``queue``,
+        registered before, or the record beside ``source``. Rows with an unknown decision, no id,
+        or an id not in the queue are reported by row number and not stored (with ``strict``,
+        nothing is stored). Empty ``reviewer`` cells take ``reviewer`` (default ``unknown``);
+        ``reviewer_map`` (``{1: "anh"}`` or a CSV/JSON file of ``id,name``) names Label Studio
+        and Argilla users. A refused import (unreadable file, unknown queue, strict failure)
+        writes nothing, and creates no store file. Notes are stored exactly as written.
 
         >>> report = LabelStore("labels.sqlite").import_reviews("review/today.xlsx")   # doctest: +SKIP
         >>> report.bad_rows                                                              # doctest: +SKIP
         [(7, "unknown decision 'fake' (use misleading, ok or unsure)")]
         """
+        names = read_reviewer_map(reviewer_map)
         if isinstance(source, pd.DataFrame):
             frame = source.copy()
             name = source_name or "<DataFrame>"
@@ -191,43 +241,48 @@ class LabelStore:
             for column in (*QUEUE_COLUMNS, "reviewed_at"):
                 if column not in frame.columns:
                     frame[column] = ""
+            if names:
+                frame["reviewer"] = [_mapped_reviewer(who, names) for who in frame["reviewer"]]
         else:
             path = Path(source)
-            frame = read_reviews(path, fmt)
+            frame = read_reviews(path, fmt, reviewer_map=names)
             name = source_name or str(source)
             digest = file_sha256(path)
             if queue is None and record_path(path).is_file():
                 queue = path
-        default_queue = self.register_queue(queue) if queue is not None else None
+        queue_rows = self._queue_rows(queue) if queue is not None else None
+        default_queue = queue_rows[0][0] if queue_rows is not None else None
         imported_at = utc_now()
-        report, pending = self._check_reviews(frame, name, digest, default_queue, reviewer, imported_at)
+        report, pending = self._check_reviews(frame, name, digest, default_queue, reviewer, imported_at, queue_rows)
         if strict and report.bad_rows:
             raise VnflagError(f"{name}: nothing imported; bad rows: " + "; ".join(
                 f"row {n}: {why}" for n, why in report.bad_rows[:10]) + (" ..." if len(report.bad_rows) > 10 else ""))
-        self._insert_reviews(report, pending, digest, imported_at)
+        self._insert_reviews(report, pending, digest, imported_at, queue_rows)
         return report
 
     def _check_reviews(self, frame: pd.DataFrame, name: str, digest: str, default_queue: str | None,
-                       reviewer: str | None, imported_at: str) -> tuple[ImportReport, list[tuple]]:
-        """Check every reviewed row against its queue's members; returns the report (bad rows by
-        number) and the reviews to store, one per member of each reviewed item. Stores nothing."""
+                       reviewer: str | None, imported_at: str,
+                       given: tuple[tuple, list[tuple]] | None = None) -> tuple[ImportReport, list[tuple]]:
+        """Check every reviewed row against its queue's members (stored, or the ``given`` queue);
+        returns the report (bad rows by number) and the reviews to store, one per member of each
+        reviewed item. Stores nothing."""
         report = ImportReport(source=name, rows=len(frame))
         pending: list[tuple] = []
         members_cache: dict[str, dict | None] = {}
         with self._connect() as db:
             # A whole file from an unregistered queue is one mistake, not a bad row per line.
             for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"]):
-                queue_id = str(queue_id or "").strip()
-                if str(decision or "").strip() and queue_id and queue_id not in members_cache:
-                    members_cache[queue_id] = self._members(db, queue_id)
+                queue_id = "" if is_blank(queue_id) else str(queue_id).strip()
+                if not is_blank(decision) and queue_id and queue_id not in members_cache:
+                    members_cache[queue_id] = self._members(db, queue_id, given)
                     if members_cache[queue_id] is None:
                         raise VnflagError(
                             f"{name}: row {number}: queue {queue_id} is unknown to the store {self.path}; pass the "
                             f"queue export or its .vnflag-queue.json record (--queue), written by vnflag queue")
             for row in frame.itertuples(index=False):
                 number = int(row.source_row)
-                decision = str(row.decision or "").strip().lower()
-                post_id = str(row.id or "").strip()
+                decision = "" if is_blank(row.decision) else str(row.decision).strip().lower()
+                post_id = "" if is_blank(row.id) else str(row.id).strip()
                 if not decision:
                     report.not_reviewed += 1
                     continue
@@ -237,12 +292,12 @@ class LabelStore:
                 if decision not in DECISIONS:
                     report.bad_rows.append((number, f"unknown decision {row.decision!r} (use {', '.join(DECISIONS)})"))
                     continue
-                queue_id = str(row.queue_id or "").strip() or default_queue
+                queue_id = ("" if is_blank(row.queue_id) else str(row.queue_id).strip()) or default_queue
                 if not queue_id:
                     report.bad_rows.append((number, "missing queue_id; pass the queue the file came from"))
                     continue
                 if queue_id not in members_cache:
-                    members_cache[queue_id] = self._members(db, queue_id)
+                    members_cache[queue_id] = self._members(db, queue_id, given)
                 members = members_cache[queue_id]
                 if members is None:
                     report.bad_rows.append((number, f"queue {queue_id} is unknown to this store"))
@@ -250,20 +305,27 @@ class LabelStore:
                 if post_id not in members:
                     report.bad_rows.append((number, f"id {post_id!r} is not in queue {queue_id}"))
                     continue
+                who = ("" if is_blank(row.reviewer) else str(row.reviewer).strip()) or reviewer or "unknown"
+                note = "" if is_blank(row.note) else str(row.note)
+                if not _encodable(who) or not _encodable(note):
+                    report.bad_rows.append((number, "reviewer or note holds text that is not valid Unicode"))
+                    continue
                 report.reviewed += 1
-                who = str(row.reviewer or "").strip() or reviewer or "unknown"
-                note = str(row.note or "").strip()
-                when = str(row.reviewed_at or "").strip() or imported_at
+                when = ("" if is_blank(row.reviewed_at) else str(row.reviewed_at).strip()) or imported_at
                 for item_id, member_id, fingerprint, score, version in members[post_id]:
                     pending.append((queue_id, item_id, member_id, fingerprint, decision, who, note, when, imported_at,
                                     version, score, name, digest, number))
         return report, pending
 
-    def _insert_reviews(self, report: ImportReport, pending: list[tuple], digest: str, imported_at: str) -> None:
-        """Store checked reviews and the import's record in one transaction (duplicates ignored)."""
+    def _insert_reviews(self, report: ImportReport, pending: list[tuple], digest: str, imported_at: str,
+                        queue_rows: tuple[tuple, list[tuple]] | None = None) -> None:
+        """Store the given queue (if any), checked reviews and the import's record in one
+        transaction (duplicates ignored)."""
         name = report.source
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("BEGIN IMMEDIATE")
+            if queue_rows is not None:
+                self._store_queue(db, queue_rows)
             for values in pending:
                 cursor = db.execute(
                     "INSERT OR IGNORE INTO reviews (queue_id, item_id, post_id, fingerprint, decision, reviewer, note, "

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..artifacts.files import json_text, write_text_atomic
+from ..artifacts.files import check_output_path, json_text, write_text_atomic
 from ..artifacts.model_dir import load_model, read_manifest
 from ..artifacts.registry import resolve_model_dir
 from ..artifacts.tables import TableWriter, iter_table
@@ -104,8 +104,11 @@ def score_file(
     top_k: int = 3,
     chunksize: int = 20_000,
     n_jobs: int | None = None,
+    encoding: str = "utf-8",
 ) -> dict[str, Any]:
     """Score a file into another, chunk by chunk; the output appears atomically when complete.
+
+    ``encoding`` is the input's text encoding (CSV, TSV, JSONL, JSON), e.g. ``"cp1258"``.
 
     Returns a summary: rows, flagged, not scored, model version, and the batch's drift figures
     (``drift``) with ``warnings`` when it looks unlike the training data. The drift figures are
@@ -117,6 +120,9 @@ def score_file(
     >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
     {'rows': 1000, 'flagged': 87, 'not_scored': 2, 'model_version': '...', 'drift': {...}, 'warnings': []}
     """
+    check_output_path(output, inputs=[path])
+    if str(output) != "-":
+        check_output_path(f"{output}.drift.json", inputs=[path], what="drift figures")
     flagger = resolve_model(model)
     if n_jobs is not None:
         flagger = flagger.with_jobs(n_jobs)  # the caller's model keeps its own setting
@@ -125,7 +131,7 @@ def score_file(
     summary = {"rows": 0, "flagged": 0, "not_scored": 0, "truncated": 0, "model_version": getattr(flagger, "model_version_", "unsaved")}
     try:
         wrote = False
-        for chunk in iter_table(path, chunksize=chunksize):
+        for chunk in iter_table(path, chunksize=chunksize, encoding=encoding):
             scored, segmented = scored_rows(flagger, chunk, text_col, top_k)
             writer.write(scored)
             drift.update(segmented, scored["score"].to_numpy(dtype=float))

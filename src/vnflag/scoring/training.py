@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..artifacts.model_dir import save_model
+from ..artifacts.model_dir import check_replaceable, save_model
 from ..artifacts.tables import read_table
 from ..exceptions import VnflagError
 from ..model.flagger import Flagger
@@ -68,13 +69,16 @@ def train_file(
     label_col: str = "label",
     meta_cols: Sequence[str] = (),
     overwrite: bool = False,
+    encoding: str = "utf-8",
     **params: Any,
 ) -> dict[str, Any]:
     """Read a table, train, and save the model directory; returns the manifest.
+    ``encoding`` is the table's text encoding (CSV, TSV, JSONL, JSON), e.g. ``"cp1258"``.
 
     >>> train_file("data/posts_labelled.csv", "out/model", "text", "label")["model_version"]  # doctest: +SKIP
     """
-    frame = read_table(path)
+    check_replaceable(Path(output_dir), overwrite)  # before any work: fail fast, destroy nothing
+    frame = read_table(path, encoding=encoding)
     flagger, training = train_frame(frame, text_col, label_col, meta_cols, **params)
     training["source"] = os.path.basename(str(path))
     columns = {"text": text_col, "label": label_col, "meta": list(meta_cols)}

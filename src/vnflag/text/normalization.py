@@ -161,13 +161,14 @@ MAX_POST_CHARS = 20_000
 
 
 def canonical_form(text: str) -> str:
-    """Unicode NFKC: one code-point sequence for one text, whichever normal form (NFC, NFD, NFKC,
-    NFKD) or compatibility characters (full-width letters, ligatures) an export used.
+    """Unicode NFC: one code-point sequence for canonically equivalent texts, so a post exported
+    decomposed (NFD, as macOS and cp1258 tools do) reads exactly like the same post composed.
+    Not NFKC, which would turn emoji such as ‼ and ℹ into plain "!!" and "i".
 
     >>> canonical_form("hoa\u0300") == canonical_form("hoà") == "hoà"
     True
     """
-    return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFC", text)
 
 
 def bounded_text(text: object, max_chars: int = MAX_POST_CHARS) -> tuple[str, bool]:
@@ -186,7 +187,7 @@ def bounded_text(text: object, max_chars: int = MAX_POST_CHARS) -> tuple[str, bo
 def normalize_text(text: str) -> str:
     """Return the canonical form of one post.
 
-    Steps, in order: Unicode NFKC (:func:`canonical_form`); HTML entities and tags removed; links, e-mail addresses, phone
+    Steps, in order: Unicode NFC (:func:`canonical_form`); HTML entities and tags removed; links, e-mail addresses, phone
     numbers, @mentions and numbers replaced by ``xxurl``, ``xxemail``, ``xxphone``,
     ``xxmention``, ``xxnum``; ``#hashtag`` kept as its words; repeated letters and punctuation
     collapsed; emoji spaced out as tokens; one tone-mark placement (underthesea's); teencode

@@ -14,11 +14,11 @@ from numbers import Integral
 from typing import Iterable, Sequence
 
 import emoji
-from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval
 from underthesea import word_tokenize
 
+from ..parallel import parallel_map, worker_count
 from .normalization import PLACEHOLDER_LABELS
 
 __all__ = ["Segmenter", "segment_text", "text_pieces", "MAX_PIECE_CHARS"]
@@ -130,13 +130,13 @@ class Segmenter(TransformerMixin, BaseEstimator):
         n_jobs = self.n_jobs
         if n_jobs == 1 or len(distinct) < self.min_parallel:
             return _segment_batch(distinct)
-        workers = effective_n_jobs(n_jobs)
+        workers = worker_count(n_jobs)
         if workers <= 1:
             return _segment_batch(distinct)
         # Long and short posts mixed evenly: chunk by stride, then restore order.
         n_chunks = workers * 4
         chunks = [distinct[i::n_chunks] for i in range(n_chunks)]
-        results = Parallel(n_jobs=workers)(delayed(_segment_batch)(c) for c in chunks)
+        results = parallel_map(_segment_batch, chunks, workers, key="segment")
         out = [""] * len(distinct)
         for i, chunk_result in enumerate(results):
             out[i::n_chunks] = chunk_result
