@@ -97,7 +97,7 @@ def _round_trip(texts: list[str], ids: list[str], notes: list[str], scores: list
             assert dict(zip(training["id"], training["text"])) == original, ext
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(HOSTILE, HOSTILE.map(str.strip).filter(bool), HOSTILE), min_size=1, max_size=4,
                 unique_by=lambda t: t[1]))
 def test_hostile_texts_ids_and_notes_round_trip_through_every_format(rows):

@@ -67,7 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from ..exceptions import VnflagError
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a mistake argparse has already reported
+        return stop.code if isinstance(stop.code, int) else 2
     try:
         return int(args.func(args) or 0)
     except VnflagError as exc:

@@ -107,14 +107,13 @@ def _status(args: argparse.Namespace) -> int:
 
 def _second_look(args: argparse.Namespace) -> int:
     from ..artifacts.files import check_output_path
-    from ..artifacts.tables import read_table, write_table
+    from ..artifacts.tables import write_table
     from ..review.label_quality import second_look
 
     if args.output:
         check_output_path(args.output, inputs=[args.store, args.data])
-    data = read_table(args.data, encoding=args.encoding) if args.data else None
-    suspects = second_look(args.store, data=data, text_col=args.text_col, label_col=args.label_col,
-                           cv=args.cv, method=args.method)
+    suspects = second_look(args.store, data=args.data, text_col=args.text_col, label_col=args.label_col,
+                           cv=args.cv, method=args.method, encoding=args.encoding)
     if args.output:
         write_table(suspects, args.output)
     else:

@@ -46,6 +46,7 @@ def second_look(
     cv: int = 5,
     method: str = "sklearn",
     random_state: int = 0,
+    encoding: str = "utf-8",
 ) -> pd.DataFrame:
     """Reviewed labels the model strongly disagrees with under cross-validation, for a second reviewer.
 
@@ -54,6 +55,7 @@ def second_look(
     ``data`` (e.g. the original training table), so small stores still have enough examples;
     only reviewed posts are listed (:func:`label_issues` decides). ``method="cleanlab"`` uses
     cleanlab's ``find_label_issues`` on the same probabilities (optional extra; AGPL licence).
+    ``encoding`` is the text encoding of ``data`` when it is a file.
 
     >>> second_look("labels.sqlite", data="data/posts_labelled.csv")   # doctest: +SKIP
     """
@@ -77,7 +79,7 @@ def second_look(
     texts = reviewed["text"].tolist()
     labels = reviewed["label"].astype(int).tolist()
     if data is not None:
-        extra = read_table(data) if not isinstance(data, pd.DataFrame) else data
+        extra = read_table(data, encoding=encoding) if not isinstance(data, pd.DataFrame) else data
         check_columns(extra, [text_col, label_col], str(data) if not isinstance(data, pd.DataFrame) else "data")
         known = set(reviewed["fingerprint"])
         keep = [text_fingerprint(t) not in known for t in extra[text_col]]
