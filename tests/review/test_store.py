@@ -156,3 +156,28 @@ def test_second_look_finds_flipped_labels(labelled, tmp_path):
     if importlib.util.find_spec("cleanlab") is None:  # an optional extra (AGPL): a clear message
         with pytest.raises(VnflagError, match="AGPL"):
             second_look(store, data=rest, method="cleanlab")
+
+
+def test_refused_imports_create_no_store_file(queue, tmp_path):
+    store_path = tmp_path / "labels.sqlite"
+    store = LabelStore(store_path)
+    assert store.reviews().empty and store.status()["reviews"] == 0  # reading a missing store creates nothing
+    (tmp_path / "broken.jsonl").write_text("not json\n", encoding="utf-8")
+    with pytest.raises(VnflagError):
+        store.import_reviews(tmp_path / "broken.jsonl")
+    with pytest.raises(VnflagError, match="unknown to the store"):
+        store.import_reviews(_filled(queue, ["ok"] * 9))
+    bad = _filled(queue, ["ok"] * 9)
+    bad.loc[0, "decision"] = "maybe"
+    with pytest.raises(VnflagError, match="nothing imported"):
+        store.import_reviews(bad, queue=queue, strict=True)  # the queue is not registered either
+    assert not store_path.exists()
+    assert store.import_reviews(_filled(queue, ["ok"] * 9), queue=queue).stored == 10
+    assert store_path.is_file() and len(LabelStore(store_path).reviews()) == 10
+
+
+def test_labels_status_on_a_missing_store_creates_nothing(tmp_path):
+    from vnflag.cli import main
+
+    assert main(["labels", "status", "--store", str(tmp_path / "nope.sqlite")]) == 2
+    assert not (tmp_path / "nope.sqlite").exists()

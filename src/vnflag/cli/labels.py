@@ -60,20 +60,9 @@ def run(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from ..review.store import LabelStore
 
-    source, queue, reviewer_map = args.reviewed, args.queue, args.reviewer_map
-    if args.encoding != "utf-8":  # the store reads files as UTF-8: read the file here, hand over the rows
-        from pathlib import Path
-
-        from ..review.formats import read_reviews
-        from ..review.queues import record_path
-
-        source = read_reviews(args.reviewed, args.format, encoding=args.encoding, reviewer_map=reviewer_map)
-        reviewer_map = None  # applied while reading
-        if queue is None and record_path(Path(args.reviewed)).is_file():
-            queue = args.reviewed
-    report = LabelStore(args.store).import_reviews(source, queue=queue, reviewer=args.reviewer, fmt=args.format,
-                                                   strict=args.strict, source_name=args.reviewed,
-                                                   reviewer_map=reviewer_map)
+    report = LabelStore(args.store).import_reviews(args.reviewed, queue=args.queue, reviewer=args.reviewer,
+                                                   fmt=args.format, strict=args.strict,
+                                                   reviewer_map=args.reviewer_map, encoding=args.encoding)
     for number, why in report.bad_rows:
         print(f"vnflag: warning: {args.reviewed}: row {number}: {why}; not stored", file=sys.stderr)
     print(report.summary(), file=sys.stderr)

@@ -305,7 +305,9 @@ def _ls_rows(tasks: list, names: dict[str, str]) -> list[dict]:
     for number, task in enumerate(tasks, start=1):
         where = f"task {number}"
         task = _expect(task, dict, where, "task", "an object with 'data' and 'annotations'")
-        data = _queue_fields(_expect(task.get("data"), dict, where, "data", "an object (the queue row)"))
+        if not isinstance(task.get("data"), dict):
+            raise VnflagError(f"{where}: 'data' must be an object (the queue row), got {_kind(task.get('data'))}")
+        data = _queue_fields(task["data"])
         annotations = _expect(task.get("annotations"), list, where, "annotations", "a list")
         kept = []
         for position, annotation in enumerate(annotations, start=1):

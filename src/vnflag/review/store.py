@@ -214,6 +214,7 @@ class LabelStore:
         strict: bool = False,
         source_name: str | None = None,
         reviewer_map: Mapping[Any, str] | str | os.PathLike | None = None,
+        encoding: str = "utf-8",
     ) -> ImportReport:
         """Import reviewed rows; a decision on an item applies to every member of its group.
 
@@ -226,6 +227,7 @@ class LabelStore:
         ``reviewer_map`` (``{1: "anh"}`` or a CSV/JSON file of ``id,name``) names Label Studio
         and Argilla users. A refused import (unreadable file, unknown queue, strict failure)
         writes nothing, and creates no store file. Notes are stored exactly as written.
+        ``encoding`` is the text encoding of a CSV or JSONL ``source``.
 
         >>> report = LabelStore("labels.sqlite").import_reviews("review/today.xlsx")   # doctest: +SKIP
         >>> report.bad_rows                                                              # doctest: +SKIP
@@ -245,7 +247,7 @@ class LabelStore:
                 frame["reviewer"] = [_mapped_reviewer(who, names) for who in frame["reviewer"]]
         else:
             path = Path(source)
-            frame = read_reviews(path, fmt, reviewer_map=names)
+            frame = read_reviews(path, fmt, reviewer_map=names, encoding=encoding)
             name = source_name or str(source)
             digest = file_sha256(path)
             if queue is None and record_path(path).is_file():
