@@ -166,3 +166,10 @@ def test_kill_9_during_scoring_leaves_no_worker_and_no_lasting_temporary(text_mo
     assert main(["score", str(small), "--model", str(text_model_dir), "-o", str(tmp_path / "out.csv"),
                  "--jobs", "1"]) == 0
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.skipif(not Path("/proc/1").is_dir(), reason="needs /proc")
+def test_an_output_where_nothing_can_be_written_names_the_output(text_model_dir, capsys):
+    target = "/proc/1/scored.csv"  # no file can be created there, even by root
+    _one_line_error(capsys, main(["score", UNLABELLED, "--model", str(text_model_dir), "-o", target, "--jobs", "1"]),
+                    f"{target}: cannot write in /proc/1")

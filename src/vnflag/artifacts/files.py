@@ -97,10 +97,13 @@ def atomic_path(path: str | os.PathLike, suffix: str = "", *, managed_ok: bool =
         if managed is not None:
             raise VnflagError(f"{path}: is inside the vnflag model or registry directory {managed}; "
                               "write it elsewhere")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(target)
-    handle, tmp_name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=suffix or ".tmp",
-                                        dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target)
+        handle, tmp_name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=suffix or ".tmp",
+                                            dir=target.parent)
+    except OSError as exc:  # read-only, no permission, no such place: name the output, not our temporary
+        raise VnflagError(f"{path}: cannot write in {target.parent}: {exc.strerror or exc}") from exc
     os.close(handle)
     tmp = Path(tmp_name)
     os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600
@@ -124,9 +127,12 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     ...     (staging / "manifest.json").write_text("{}")
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(target)
-    staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target)
+        staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), dir=target.parent))
+    except OSError as exc:
+        raise VnflagError(f"{path}: cannot write in {target.parent}: {exc.strerror or exc}") from exc
     os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; a model directory is shared
     try:
         yield staging
