@@ -181,3 +181,47 @@ def test_labels_status_on_a_missing_store_creates_nothing(tmp_path):
 
     assert main(["labels", "status", "--store", str(tmp_path / "nope.sqlite")]) == 2
     assert not (tmp_path / "nope.sqlite").exists()
+
+
+_NEW_FIELDS = ("assigned_to", "inclusion_probability", "flagged", "group_size")
+
+
+def _old_record(record: dict) -> dict:
+    """A queue record as written before the design fields existed."""
+    old = {k: v for k, v in record.items() if k not in ("reviewers", "overlap", "scored_posts", "scored_groups")}
+    old["items"] = [{k: v for k, v in item.items() if k not in _NEW_FIELDS} for item in record["items"]]
+    return old
+
+
+def test_queue_design_is_stored_append_only_with_defaults_for_old_records(queue, tmp_path):
+    store = LabelStore(tmp_path / "labels.sqlite")
+    record = _old_record(queue.attrs["vnflag_queue"])
+    record.update(reviewers=["lan", "minh"], overlap=0.2, scored_posts=10, scored_groups=9)
+    record["items"][0].update(assigned_to=["lan", "minh"], inclusion_probability=1.0, flagged=True, group_size=2)
+    store.register_queue(record)
+    queues, items = store.design()
+    assert queues.loc[0, "scored_posts"] == 10 and queues.loc[0, "overlap"] == pytest.approx(0.2)
+    first = items.set_index("item_id").loc[record["items"][0]["item_id"]]
+    assert first["flagged"] == 1 and first["group_size"] == 2 and first["assigned_to"] == '["lan", "minh"]'
+    second = items.set_index("item_id").loc[record["items"][1]["item_id"]]
+    assert pd.isna(second["flagged"]) and second["inclusion_probability"] == 1.0 and second["group_size"] == 1
+    with sqlite3.connect(store.path) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE queue_items SET flagged = 0")
+    old = _old_record(build_queue(pd.DataFrame({"id": ["a", "b", "c", "d"], "text": ["một hai ba", "bốn năm sáu", "bảy tám",
+                                    "chín mười"], "score": [0.9, 0.2, 0.3, 0.1]}), budget=2, explore=1.0,
+                      random_share=0.5).attrs["vnflag_queue"])
+    queues, items = store.record_design(old)
+    assert queues.loc[0, "scored_posts"] == 4  # from scored_rows
+    random = items[items["why"] == "random"]
+    assert random["inclusion_probability"].tolist() == [pytest.approx(1 / 3)]  # 1 of the 3 groups left
+
+
+def test_a_store_from_before_the_design_tables_is_read_and_upgraded(queue, tmp_path):
+    path = tmp_path / "old.sqlite"
+    store = LabelStore(path)
+    store.import_reviews(_filled(queue, ["ok"] * 9), queue=queue)
+    with sqlite3.connect(path) as db:
+        db.executescript("DROP TABLE queue_items; DROP TABLE queue_design;")
+    assert store.status()["posts"] == 10 and store.design()[0].empty
+    store.register_queue(queue)  # the next write creates the tables
+    assert len(store.design()[1]) == 9

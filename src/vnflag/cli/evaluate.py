@@ -31,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
     source = "standard input" if args.data == "-" else os.path.basename(args.data)
     result = evaluate(args.model, frame, text_col=args.text_col, label_col=args.label_col,
                       slice_cols=args.slice_col, n_bootstrap=args.bootstrap, source=source)
+    if args.store:
+        from ..review.store import LabelStore
+
+        result.data["agreement"] = LabelStore(args.store).agreement()
     html_path, markdown_path = write_report(result, args.report, args.markdown)
     m = result.metrics
     print(
@@ -64,5 +68,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--markdown", default=None, help="Markdown summary to write (default: the report path with .md)")
     p.add_argument("--bootstrap", type=int, default=1000,
                    help="bootstrap resamples for confidence intervals (default: 1000; 0: none)")
+    p.add_argument("--store", default=None, help="label store the labels came from: adds reviewer agreement "
+                   "(percent, Cohen's kappa, Krippendorff's alpha) to the report")
     add_encoding(p, "the labelled posts")
     return p

@@ -1,4 +1,5 @@
-"""``vnflag labels``: import reviewed files into the label store, its status, and a second look."""
+"""``vnflag labels``: import reviewed files into the label store, its status and agreement, a second
+look, adjudication of conflicts, unbiased estimates and the history of labels and models."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     commands = p.add_subparsers(dest="labels_command", metavar="ACTION")
     commands.required = True
 
-    imp = commands.add_parser("import", help="import a reviewed queue file",
+    imp = commands.add_parser("import", help="import reviewed queue files",
                               description="Import reviewed rows. Rows with an unknown decision, no id, or an id not "
-                              "in the queue are reported by row number and not stored; re-importing stores nothing new.")
-    imp.add_argument("reviewed", help="reviewed queue: .csv .xlsx .jsonl .labelstudio.json .argilla.json")
+                              "in the queue are reported by row number and not stored; re-importing stores nothing new. "
+                              "Several files (e.g. each reviewer's file of one queue) are imported one after another, "
+                              "each all or nothing: a refused file stores nothing and is reported, the others are "
+                              "still imported, and the exit status is then 2.")
+    imp.add_argument("reviewed", nargs="+",
+                     help="reviewed queue file(s): .csv .xlsx .jsonl .labelstudio.json .argilla.json")
     imp.add_argument("--store", required=True, help="label store file (created if missing), e.g. labels.sqlite")
     imp.add_argument("--queue", default=None, help="the queue export or its .vnflag-queue.json record (default: the "
                      "record beside REVIEWED, or a queue already registered in the store)")
@@ -36,6 +41,33 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     status.add_argument("--store", required=True, help="label store file")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(run=_status)
+
+    adj = commands.add_parser("adjudicate", help="queue the items reviewers disagree on for a third person",
+                              description="Write the unresolved conflicts as a review queue showing every reviewer's "
+                              "decision and note; import the filled file with vnflag labels import: those decisions "
+                              "are stored as adjudications and settle the labels (nothing is overwritten).")
+    adj.add_argument("--store", required=True, help="label store file")
+    adj.add_argument("-o", "--output", required=True, help="queue file: .csv .xlsx .jsonl .labelstudio.json .argilla.json")
+    adj.add_argument("--format", choices=REVIEW_FORMATS, default=None, help="file format (default: from the name)")
+    adj.set_defaults(run=_adjudicate)
+
+    est = commands.add_parser("estimate", help="unbiased estimates of prevalence, precision and recall",
+                              description="Horvitz-Thompson estimates with stratified bootstrap 95%% intervals, per "
+                              "queue and overall: the share of scored posts needing verification, the precision of "
+                              "the model's flags and the recall of the top part. Unlabelled items (unreviewed, "
+                              "unsure, unresolved) are taken as missing at random within their part of the queue.")
+    est.add_argument("--store", required=True, help="label store file")
+    est.add_argument("--queue", action="append", default=[], metavar="ID_OR_RECORD",
+                     help="a queue id in the store, or a queue record/export (repeatable; default: every queue)")
+    est.add_argument("--bootstrap", type=whole_number(1), default=1000, help="bootstrap resamples (default: 1000)")
+    est.add_argument("--json", action="store_true", help="print JSON")
+    est.set_defaults(run=_estimate)
+
+    hist = commands.add_parser("history", help="imports, adjudications, retrains and promotions, newest first")
+    hist.add_argument("--store", required=True, help="label store file")
+    hist.add_argument("--registry", default=None, help="model registry whose retrains and promotions to merge in")
+    hist.add_argument("--json", action="store_true", help="print JSON")
+    hist.set_defaults(run=_history)
 
     look = commands.add_parser("second-look", help="reviewed labels the model strongly disagrees with",
                                description="List reviewed labels that a cross-validated model strongly disagrees "
@@ -58,14 +90,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    """Import each reviewed file in turn; a refused file (one line on stderr) stores nothing, the
+    others are still imported, and any refusal makes the exit status 2."""
+    from ..exceptions import VnflagError
     from ..review.store import LabelStore
 
-    report = LabelStore(args.store).import_reviews(args.reviewed, queue=args.queue, reviewer=args.reviewer,
-                                                   fmt=args.format, strict=args.strict,
-                                                   reviewer_map=args.reviewer_map, encoding=args.encoding)
-    for number, why in report.bad_rows:
-        print(f"vnflag: warning: {args.reviewed}: row {number}: {why}; not stored", file=sys.stderr)
-    print(report.summary(), file=sys.stderr)
+    store = LabelStore(args.store)
+    refused = []
+    for reviewed in args.reviewed:
+        try:
+            report = store.import_reviews(reviewed, queue=args.queue, reviewer=args.reviewer, fmt=args.format,
+                                          strict=args.strict, reviewer_map=args.reviewer_map, encoding=args.encoding)
+        except VnflagError as exc:
+            if len(args.reviewed) == 1:
+                raise
+            message = " ".join(str(exc).split())
+            print(f"vnflag: error: {message if message.startswith(reviewed) else f'{reviewed}: {message}'}; "
+                  "nothing stored from it", file=sys.stderr)
+            refused.append(reviewed)
+            continue
+        for number, why in report.bad_rows:
+            print(f"vnflag: warning: {reviewed}: row {number}: {why}; not stored", file=sys.stderr)
+        print(report.summary(), file=sys.stderr)
+    if refused:
+        print(f"vnflag: error: imported {len(args.reviewed) - len(refused)} of {len(args.reviewed)} files; "
+              f"refused: {', '.join(refused)}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -89,6 +139,9 @@ def _status(args: argparse.Namespace) -> int:
           f"({status['queues']} queues); last import {status['last_import'] or 'never'}")
     print(f"decisions: {d['misleading']} misleading, {d['ok']} ok, {d['unsure']} unsure, {d['conflict']} conflicts")
     print("reviewers: " + (", ".join(f"{k} ({v})" for k, v in status["reviewers"].items()) or "none"))
+    print(f"conflicts: {status['conflicts_resolved']} resolved by adjudication, "
+          f"{status['conflicts_unresolved']} unresolved")
+    print(agreement_line(status["agreement"]))
     for row in conflicts.itertuples(index=False):
         print(f"conflict: post {row.post_id}: {row.decisions}")
     return 0
@@ -109,4 +162,85 @@ def _second_look(args: argparse.Namespace) -> int:
         print(suspects.drop(columns="text").to_string(index=False) if len(suspects) else "no suspicious labels")
     print(f"second look: {len(suspects)} reviewed labels the cross-validated model strongly disagrees with"
           + (f"; wrote {args.output}" if args.output else ""), file=sys.stderr)
+    return 0
+
+
+def _figure(value: float | None, digits: int = 3) -> str:
+    return "undefined" if value is None else f"{value:.{digits}f}"
+
+
+def agreement_line(agreement: dict[str, Any]) -> str:
+    """One line: items decided by 2+ reviewers, percent agreement, Cohen's kappa, Krippendorff's alpha.
+
+    >>> agreement_line({"items": 0, "percent": {"percent": None, "n": 0}, "cohen_kappa": {"pairs": [], "mean": None},
+    ...                 "krippendorff_alpha": {"alpha": None, "n": 0}})
+    'agreement: no item decided by two reviewers yet'
+    """
+    if not agreement["items"]:
+        return "agreement: no item decided by two reviewers yet"
+    kappa = agreement["cohen_kappa"]
+    pairs = ", ".join(f"{'-'.join(p['raters'])} {_figure(p['kappa'])} (n={p['n']})" for p in kappa["pairs"])
+    alpha = agreement["krippendorff_alpha"]
+    return (f"agreement over {agreement['items']} items decided by 2+ reviewers: "
+            f"{_figure(agreement['percent']['percent'], 1)}% agree (n={agreement['percent']['n']}); "
+            f"Cohen's kappa {pairs}; mean {_figure(kappa['mean'])}; "
+            f"Krippendorff's alpha {_figure(alpha['alpha'])} (n={alpha['n']})")
+
+
+def _adjudicate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..artifacts.files import check_output_path
+    from ..exceptions import VnflagError
+    from ..review.adjudication import adjudicate
+
+    if not Path(args.store).is_file():
+        raise VnflagError(f"{args.store}: no such label store")
+    check_output_path(args.output, inputs=[args.store])
+    queue = adjudicate(args.store, args.output, args.format)
+    if len(queue):
+        print(f"queued {len(queue)} conflicting items for adjudication; wrote {args.output}; import the filled file "
+              f"with vnflag labels import {args.output} --store {args.store}", file=sys.stderr)
+    else:
+        print("no unresolved conflicts: nothing to adjudicate; wrote nothing", file=sys.stderr)
+    return 0
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..exceptions import VnflagError
+    from ..review.estimation import FIGURES, estimate_store
+
+    if not Path(args.store).is_file():
+        raise VnflagError(f"{args.store}: no such label store")
+    result = estimate_store(args.store, args.queue, n_bootstrap=args.bootstrap)
+    if args.json:
+        print_json(result)
+        return 0
+    for name, figures in [*result["queues"].items(), ("overall", result["overall"])]:
+        print(f"{name}: {figures['labelled']} of {figures['items']} items labelled, "
+              f"{figures['scored_posts']} scored posts")
+        for figure in FIGURES:
+            f = figures[figure]
+            print(f"  {figure}: {_figure(f['estimate'])} [{_figure(f['low'])}, {_figure(f['high'])}] (n={f['n']})"
+                  + (f" - {f['note']}" if f.get("note") else ""))
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..exceptions import VnflagError
+    from ..review.store import LabelStore
+
+    if not Path(args.store).is_file():
+        raise VnflagError(f"{args.store}: no such label store")
+    events = LabelStore(args.store).history(args.registry)
+    if args.json:
+        print_json(events)
+        return 0
+    for e in events:
+        print(f"{e['at']}  {e['event']:<15} {e['who'] or '-'}  {e['file'] or '-'}  "
+              f"sha256 {e['sha256'][:16] or '-'}  {e['details']}")
     return 0

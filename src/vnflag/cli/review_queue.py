@@ -44,8 +44,15 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    help="comma-separated engagement columns to keep in the queue record for retraining")
     p.add_argument("--format", choices=REVIEW_FORMATS, default=None,
                    help="output format (default: from the file name)")
+    p.add_argument("--reviewers", type=column_list, default=[], metavar="NAMES",
+                   help="comma-separated reviewer names (e.g. anh,binh,chi): share the items out evenly and write "
+                   "one file per reviewer, OUTPUT's name plus the reviewer's (review/today.anh.xlsx), with one "
+                   "queue record for all of them")
+    p.add_argument("--overlap", type=share, default=0.0,
+                   help="with --reviewers: share of the items given to two reviewers, blind (e.g. 0.2)")
     p.add_argument("--store", default=None, help="label store to register the queue in (optional)")
-    p.add_argument("--seed", type=seed, default=0, help="seed of the random sample (default: 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the random sample and of sharing items out "
+                   "between reviewers (default: 0)")
     add_encoding(p, "the scored table and --validation")
     return p
 
@@ -60,9 +67,11 @@ def run(args: argparse.Namespace) -> int:
     from ..review.store import LabelStore
 
     from ..artifacts.files import check_output_path
-    from ..review.queues import record_path
+    from ..review.queues import check_reviewers, own_record_path, reviewer_path
 
-    for output in (args.output, record_path(args.output)):
+    reviewers = check_reviewers(args.reviewers, args.overlap)
+    outputs = [reviewer_path(args.output, name) for name in reviewers] or [args.output]
+    for output in (*outputs, own_record_path(args.output)):
         check_output_path(output, inputs=[args.scored, args.validation, args.store])
     threshold, policy = args.threshold, args.policy
     if args.validation:
@@ -82,12 +91,13 @@ def run(args: argparse.Namespace) -> int:
                         id_col=args.id_col, text_col=args.text_col, threshold=threshold, redact=args.redact,
                         random_state=args.seed, similarity=args.similarity, random_share=args.random_share,
                         meta_cols=args.keep_cols)
-    record = export_queue(queue, args.output, fmt=args.format)
+    record = export_queue(queue, args.output, fmt=args.format, reviewers=reviewers, overlap=args.overlap,
+                          random_state=args.seed)
     if args.store:
-        LabelStore(args.store).register_queue(queue, source=str(record))
+        LabelStore(args.store).register_queue(record)
     why = queue["why"].value_counts().to_dict()
     threshold_note = f", threshold {threshold:.3f}" if threshold is not None else ""
     print(f"queued {len(queue)} items ({int(queue['group_size'].sum())} posts) with policy {policy}{threshold_note}: "
           f"{why.get('top', 0)} top, {why.get('uncertain', 0)} uncertain, {why.get('random', 0)} random; "
-          f"wrote {args.output} (queue record {record})", file=sys.stderr)
+          f"wrote {', '.join(map(str, outputs))} (queue record {record})", file=sys.stderr)
     return 0

@@ -149,6 +149,20 @@ def _table_html(frame: pd.DataFrame, index: bool = False) -> str:
     return frame.to_html(index=index, escape=True, border=0, na_rep="–", float_format=_fmt, classes="t")
 
 
+def _agreement(result: EvaluationResult) -> str:
+    """One sentence on reviewer agreement, when the labels came from a label store ("" if not)."""
+    a = result.data.get("agreement")
+    if not a:
+        return ""
+    if not a.get("items"):
+        return "Reviewer agreement: no item was decided by two reviewers."
+    show = lambda v: "undefined" if v is None else f"{v:.3f}"  # noqa: E731
+    return (f"Reviewer agreement over {a['items']} items decided by two or more reviewers: "
+            f"{a['percent']['percent']:.1f}% agree, mean Cohen's kappa {show(a['cohen_kappa']['mean'])} "
+            f"({len(a['cohen_kappa']['pairs'])} pairs), Krippendorff's alpha {show(a['krippendorff_alpha']['alpha'])} "
+            f"(n={a['krippendorff_alpha']['n']}).")
+
+
 def _caveats(result: EvaluationResult) -> list[str]:
     notes = []
     if result.data.get("is_training_data"):
@@ -205,6 +219,7 @@ well the ranking finds posts that reviewers labelled as needing verification in 
 <tr><th>text / label column</th><td>{esc(str(data.get('text_col')))} / {esc(str(data.get('label_col')))}</td></tr>
 <tr><th>data fingerprint (SHA-256 of texts and labels)</th><td><code>{esc(str(data.get('fingerprint')))}</code></td></tr>
 </table>
+<p>{esc(_agreement(result))}</p>
 <h2>Headline metrics</h2>
 {_table_html(_headline(result))}
 <h2>Figures</h2>
@@ -237,6 +252,8 @@ def markdown_summary(result: EvaluationResult) -> str:
         f"verification), fingerprint `{str(data.get('fingerprint'))[:16]}`.",
         "",
         *[f"> {note}" for note in _caveats(result)],
+        "",
+        _agreement(result),
         "",
         "| metric | value |",
         "|---|---|",

@@ -23,7 +23,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,8 @@ from ..artifacts.tables import read_table, write_table
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns
 from .ids import is_blank
-from .queues import DECISIONS, QUEUE_COLUMNS, queue_record, record_path
+from .queues import DECISIONS, QUEUE_COLUMNS, assign_reviewers, check_reviewers, own_record_path, queue_record, \
+    reviewer_path
 
 __all__ = ["REVIEW_FORMATS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
            "read_reviewer_map"]
@@ -131,7 +132,8 @@ def _write_xlsx(frame: pd.DataFrame, path: str | os.PathLike) -> None:
         book.save(tmp)
 
 
-def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None) -> Path:
+def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None,
+                 reviewers: Sequence[str] = (), overlap: float = 0.0, random_state: int = 0) -> Path:
     """Write a queue for reviewers, in the format its name says, and its record beside it.
 
     Formats: ``.csv``, ``.xlsx`` (drop-down for ``decision``), ``.jsonl``, ``.labelstudio.json``
@@ -140,13 +142,41 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
     questions ``decision`` and ``note``, the score as a suggestion). Returns the record's path.
     CSV and XLSX cells are never formulas (see the module docstring).
 
+    With ``reviewers``, the items are shared out (:func:`~vnflag.review.queues.assign_reviewers`:
+    evenly, ``overlap`` of them to two reviewers, fixed by ``random_state``) and each reviewer
+    gets a file of their own, ``today.anh.xlsx`` for ``today.xlsx``, with their name in the
+    ``reviewer`` cells and nothing about who else has an item; the one record of the whole queue,
+    ``today.vnflag-queue.json``, says who was given what (``assigned_to``) and is found from
+    every reviewer's file. The queue frame itself is not changed: register the returned record
+    (``LabelStore(..).register_queue(record_path)``) to keep the assignments in a store.
+
     >>> export_queue(queue, "review/today.xlsx")   # doctest: +SKIP
+    PosixPath('review/today.vnflag-queue.json')
+    >>> export_queue(queue, "review/today.xlsx", reviewers=["anh", "binh"], overlap=0.2)  # doctest: +SKIP
     PosixPath('review/today.vnflag-queue.json')
     """
     fmt = review_format(path, fmt)
     check_columns(queue, list(QUEUE_COLUMNS), "queue")
+    names = check_reviewers(reviewers, overlap)
     record = queue_record(queue)
     frame = queue[list(QUEUE_COLUMNS)].copy()
+    if not names:
+        _write_export(frame, path, fmt)
+    else:
+        assigned = dict(zip(frame["item_id"], assign_reviewers(len(frame), names, overlap, random_state)))
+        record = {**record, "reviewers": names, "overlap": float(overlap),
+                  "items": [{**item, "assigned_to": assigned.get(item["item_id"], [])} for item in record["items"]]}
+        for name in names:
+            mine = frame[[name in assigned[i] for i in frame["item_id"]]].copy()
+            mine["reviewer"] = name
+            _write_export(mine, reviewer_path(path, name), fmt)
+    target = own_record_path(path)
+    _write_json_file(json_text(record), target)
+    return target
+
+
+def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
+    """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``."""
     rows = [_plain(r) for r in frame.to_dict("records")]
     if fmt in ("csv", "xlsx"):
         flat = frame.copy()
@@ -178,9 +208,6 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
                 "responses": [],
             })
         _write_json_file(json_text(records), path)
-    target = record_path(path)
-    _write_json_file(json_text(record), target)
-    return target
 
 
 # ----------------------------------------------------------------------------- reviewer names

@@ -63,5 +63,5 @@ def stable_ids(frame: pd.DataFrame, id_col: str = "id", text_col: str = "text") 
             seen[base] = seen.get(base, 0) + 1
             out.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
         else:
-            out.append(str(value).strip())
+            out.append(str(value))  # byte for byte: " 007" and "007" are different ids
     return out

@@ -1,9 +1,12 @@
 """Selection policies: which groups of scored posts fill each part of a reviewer's budget.
 
-Each policy is a small object with one method, :meth:`SelectionPolicy.select`, over the queue's
-groups (dicts with the representative's ``score``, ``rep`` row and ``flagged``), highest score
-first. A queue is a list of parts, each a policy and a number of items; a part chooses only among
-groups that no earlier part took. Add a policy by subclassing and naming it in :data:`POLICIES`.
+Each policy is a small object with :meth:`SelectionPolicy.select`, over the queue's groups (dicts
+with the representative's ``score``, ``rep`` row and ``flagged``), highest score first, and
+:meth:`SelectionPolicy.inclusion_probability`, the probability with which it chose what it chose
+(1 for a deterministic policy, ``n / N`` for a uniform sample of ``n`` out of ``N``), so that
+reviewed labels can be weighted into unbiased estimates. A queue is a list of parts, each a
+policy and a number of items; a part chooses only among groups that no earlier part took. Add a
+policy by subclassing and naming it in :data:`POLICIES`.
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ class SelectionPolicy:
         [{'score': 0.9, 'rep': 0}]
         """
         return self.eligible(groups)[: max(n, 0)]
+
+    def inclusion_probability(self, n_candidates: int, n_selected: int) -> float:
+        """The probability that :meth:`select` chose a group it chose, given how many groups it
+        chose from (``n_candidates``) and how many it chose: 1 for a deterministic policy.
+
+        >>> TopPolicy().inclusion_probability(10, 3)
+        1.0
+        """
+        return 1.0
 
 
 class TopPolicy(SelectionPolicy):
@@ -88,6 +100,14 @@ class RandomPolicy(SelectionPolicy):
         rng = np.random.default_rng(self.random_state)
         picks = rng.choice(len(groups), size=min(n, len(groups)), replace=False)
         return [groups[int(p)] for p in sorted(picks, key=lambda p: -groups[int(p)]["score"])]
+
+    def inclusion_probability(self, n_candidates: int, n_selected: int) -> float:
+        """``n_selected / n_candidates``: every group had the same chance.
+
+        >>> RandomPolicy().inclusion_probability(40, 4)
+        0.1
+        """
+        return n_selected / n_candidates if n_candidates > 0 else 0.0
 
 
 #: How the main part of the budget may be chosen (``random``: an audit or baseline sample).

@@ -10,7 +10,11 @@ Beside every export, the *queue record* ``<name>.vnflag-queue.json`` lists all m
 item with their text fingerprint, score and original (unredacted) text. Import checks reviewed
 ids against that record, never against the reviewed file itself, so an edited or added row
 cannot smuggle an unknown post in. The record is internal: keep it with the label store, do not
-send it to reviewers.
+send it to reviewers. It also says, per item, with what probability the part that chose it did
+(``inclusion_probability``: 1 for deterministic parts, ``n / N`` for the random sample) and, when
+the queue is shared out between several reviewers (:func:`assign_reviewers`), who was given it
+(``assigned_to``); each reviewer's file ``NAME.REVIEWER.EXT`` finds the one record
+``NAME.vnflag-queue.json`` of the whole queue (:func:`record_path`).
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ from .ids import is_blank, short_hash, stable_ids, text_fingerprint
 from .policies import RandomPolicy, UncertainPolicy, main_policy
 from .redaction import redact_text
 
-__all__ = ["DECISIONS", "QUEUE_COLUMNS", "RECORD_SUFFIX", "build_queue", "queue_record", "read_queue_record",
-           "record_path"]
+__all__ = ["DECISIONS", "QUEUE_COLUMNS", "RECORD_SUFFIX", "assign_reviewers", "build_queue", "check_reviewers",
+           "own_record_path", "queue_record", "read_queue_record", "record_path", "reviewer_path"]
 
 #: What a reviewer may write in ``decision``.
 DECISIONS = ("misleading", "ok", "unsure")
@@ -66,7 +70,8 @@ def build_queue(
     sure). ``why`` says which part chose an item (``top``, ``uncertain``, ``random``).
     ``meta_cols`` (e.g. engagement counts) are kept in the queue record for retraining.
 
-    Columns: :data:`QUEUE_COLUMNS`; ``member_ids`` is a list. The full record of members
+    Columns: :data:`QUEUE_COLUMNS` plus ``inclusion_probability`` (the probability with which
+    the item's part chose it; not exported to reviewers); ``member_ids`` is a list. The full record of members
     (texts, fingerprints, scores) is in ``queue.attrs["vnflag_queue"]``, which
     :func:`export_queue` writes beside the export.
 
@@ -116,16 +121,18 @@ def build_queue(
             n_random = 1
         parts = [(main, budget - n_explore), (UncertainPolicy(), n_explore - n_random),
                  (RandomPolicy(random_state), n_random)]
-    chosen: list[tuple[dict, str]] = []
+    chosen: list[tuple[dict, str, float]] = []
     taken: set[int] = set()
     for part, size in parts:
         rest = [g for g in groups if id(g) not in taken]
-        for g in part.select(rest, size):
-            chosen.append((g, part.why))
+        picked = part.select(rest, size)
+        probability = float(part.inclusion_probability(len(rest), len(picked)))
+        for g in picked:
+            chosen.append((g, part.why, probability))
             taken.add(id(g))
 
     rows_out, record_items = [], []
-    for rank, (g, why) in enumerate(chosen, start=1):
+    for rank, (g, why, probability) in enumerate(chosen, start=1):
         member_ids = list(dict.fromkeys(ids[i] for i in g["rows"]))
         item_id = "g" + short_hash("\x1f".join(sorted(member_ids)), 12)
         rep = g["rep"]
@@ -134,10 +141,11 @@ def build_queue(
             "rank": rank, "item_id": item_id, "id": ids[rep], "member_ids": member_ids,
             "group_size": len(g["rows"]), "why": why, "score": g["score"], "reasons": reasons[rep],
             "model_version": versions[rep], "text": redact_text(text) if redact else text,
-            "decision": "", "reviewer": "", "note": "",
+            "decision": "", "reviewer": "", "note": "", "inclusion_probability": probability,
         })
         record_items.append({
-            "item_id": item_id, "rank": rank, "why": why, "score": g["score"],
+            "item_id": item_id, "rank": rank, "why": why, "score": g["score"], "inclusion_probability": probability,
+            "flagged": bool(g["flagged"]), "group_size": len(g["rows"]), "assigned_to": [],
             "members": [{
                 "id": ids[i], "fingerprint": text_fingerprint(texts[i]),
                 "score": None if np.isnan(scores[i]) else float(scores[i]),
@@ -145,33 +153,130 @@ def build_queue(
                 "meta": {c: (None if is_blank(scored[c].iloc[i]) else str(scored[c].iloc[i])) for c in meta_cols},
             } for i in g["rows"]],
         })
-    queue = pd.DataFrame(rows_out, columns=[c for c in QUEUE_COLUMNS if c != "queue_id"])
+    queue = pd.DataFrame(rows_out, columns=[*(c for c in QUEUE_COLUMNS if c != "queue_id"), "inclusion_probability"])
     model_versions = sorted({v for v in versions if v})
     queue_id = "q" + short_hash(json.dumps([policy, budget, float(explore), model_versions,
                                       [r["item_id"] for r in rows_out]]), 12)
     queue["queue_id"] = queue_id
     queue["rank"] = queue["rank"].astype(int)
     queue["group_size"] = queue["group_size"].astype(int)
+    queue["inclusion_probability"] = queue["inclusion_probability"].astype(float)
+    queue = queue[[*QUEUE_COLUMNS, "inclusion_probability"]]
     queue.attrs["vnflag_queue"] = {
         "format": "vnflag-queue", "queue_id": queue_id,
         "created_at": utc_now(),
         "policy": policy, "budget": int(budget), "explore": float(explore), "threshold": threshold,
         "redacted": bool(redact), "similarity": similarity, "model_versions": model_versions,
         "scored_rows": int(len(scored)), "groups": len(groups),
+        "scored_posts": int(np.count_nonzero(~np.isnan(scores))), "scored_groups": len(groups),
+        "reviewers": [], "overlap": 0.0,
         "eligible": len(main.eligible(groups)) if policy != "random" else None, "meta_cols": list(meta_cols),
         "items": record_items,
     }
     return queue
 
 
-def record_path(path: str | os.PathLike) -> Path:
-    """Where the queue record of an export lives: ``queue.xlsx`` → ``queue.vnflag-queue.json``."""
-    path = Path(path)
+def _split_name(path: Path) -> tuple[str, str]:
+    """A file name as (stem, format suffix): ``q.labelstudio.json`` → ``("q", ".labelstudio.json")``."""
     name = path.name
     for suffix in (".labelstudio.json", ".argilla.json", RECORD_SUFFIX):
         if name.lower().endswith(suffix):
-            return path.with_name(name[: -len(suffix)] + RECORD_SUFFIX)
-    return path.with_name(path.stem + RECORD_SUFFIX)
+            return name[: -len(suffix)], name[-len(suffix):]
+    return path.stem, path.suffix
+
+
+def own_record_path(path: str | os.PathLike) -> Path:
+    """The record written beside an export of its own: ``queue.xlsx`` → ``queue.vnflag-queue.json``."""
+    path = Path(path)
+    return path.with_name(_split_name(path)[0] + RECORD_SUFFIX)
+
+
+def record_path(path: str | os.PathLike) -> Path:
+    """Where the queue record of an export lives: ``queue.xlsx`` → ``queue.vnflag-queue.json``.
+
+    A reviewer's file ``queue.anh.xlsx`` with no record of its own finds the record of the whole
+    queue, ``queue.vnflag-queue.json``, when that record lists ``anh`` among its reviewers.
+
+    >>> record_path("review/today.labelstudio.json").name
+    'today.vnflag-queue.json'
+    """
+    own = own_record_path(path)
+    if own.is_file():
+        return own
+    base, dot, reviewer = own.name[: -len(RECORD_SUFFIX)].rpartition(".")
+    shared = own.with_name(base + RECORD_SUFFIX)
+    if dot and base and shared.is_file():
+        try:
+            reviewers = read_json_document(shared, "vnflag-queue", "vnflag queue record").get("reviewers") or []
+        except VnflagError:
+            reviewers = []
+        if reviewer in reviewers:
+            return shared
+    return own
+
+
+def reviewer_path(path: str | os.PathLike, reviewer: str) -> Path:
+    """A reviewer's file of a shared-out queue export.
+
+    >>> reviewer_path("review/today.labelstudio.json", "anh").name
+    'today.anh.labelstudio.json'
+    """
+    path = Path(path)
+    stem, suffix = _split_name(path)
+    return path.with_name(f"{stem}.{reviewer}{suffix}")
+
+
+def check_reviewers(reviewers: Sequence[str], overlap: float = 0.0) -> list[str]:
+    """Reviewer names, checked: distinct, non-empty, and usable in a file name (no ``.``, ``,``,
+    ``/``, ``\\`` or control characters); ``overlap`` in [0, 1], above 0 only for two or more.
+
+    >>> check_reviewers([" anh", "bình"], overlap=0.2)
+    ['anh', 'bình']
+    """
+    if isinstance(reviewers, str):
+        raise VnflagError(f"reviewers must be a list of names, got the text {reviewers!r}")
+    names = []
+    for name in reviewers:
+        name = name.strip() if isinstance(name, str) else ""
+        if not name or any(c in name for c in ".,/\\") or not name.isprintable():
+            raise VnflagError("each reviewer needs a name without '.', ',', '/', '\\' or control characters "
+                              f"(it becomes part of a file name), got {name!r}")
+        if name in names:
+            raise VnflagError(f"reviewer {name!r} is named twice")
+        names.append(name)
+    if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0.0 <= float(overlap) <= 1.0:
+        raise VnflagError(f"overlap must be a share of the items in [0, 1], got {overlap!r}")
+    if overlap > 0 and len(names) < 2:
+        raise VnflagError("overlap gives some items to two reviewers: it needs at least two reviewers")
+    return names
+
+
+def assign_reviewers(n_items: int, reviewers: Sequence[str], overlap: float = 0.0,
+                     random_state: int = 0) -> list[list[str]]:
+    """Share ``n_items`` queue items out between reviewers: who is given each item.
+
+    The items are taken in a random order (fixed by ``random_state``); the first ``overlap``
+    share of them (rounded) go to two different reviewers, the rest to one, dealt round-robin
+    over the reviewers (also in a random order), so each reviewer gets the same number of items
+    give or take one. Names in each list follow the order of ``reviewers``.
+
+    >>> assign_reviewers(4, ["anh", "binh"], overlap=0.5)
+    [['anh', 'binh'], ['binh'], ['anh', 'binh'], ['anh']]
+    """
+    names = check_reviewers(reviewers, overlap)
+    if not names:
+        raise VnflagError("assign_reviewers needs at least one reviewer")
+    rng = np.random.default_rng(random_state)
+    order = rng.permutation(n_items)
+    dealer = [names[int(i)] for i in rng.permutation(len(names))]
+    n_overlap = int(round(float(overlap) * n_items))
+    assigned: list[list[str]] = [[] for _ in range(n_items)]
+    slot = 0
+    for position, item in enumerate(order):
+        for _ in range(2 if position < n_overlap else 1):
+            assigned[int(item)].append(dealer[slot % len(dealer)])
+            slot += 1
+    return [sorted(a, key=names.index) for a in assigned]
 
 
 def queue_record(queue: pd.DataFrame) -> dict[str, Any]:
@@ -184,13 +289,16 @@ def queue_record(queue: pd.DataFrame) -> dict[str, Any]:
     items = []
     for row in queue.itertuples(index=False):
         members = list(row.member_ids) if isinstance(row.member_ids, (list, tuple)) else [row.id]
+        probability = getattr(row, "inclusion_probability", None)
         items.append({"item_id": row.item_id, "rank": int(row.rank), "why": row.why, "score": float(row.score),
+                      "inclusion_probability": None if probability is None else float(probability),
+                      "flagged": None, "group_size": len(members), "assigned_to": [],
                       "members": [{"id": m, "fingerprint": text_fingerprint(row.text) if m == row.id else "",
                                    "score": float(row.score) if m == row.id else None,
                                    "model_version": row.model_version, "text": row.text if m == row.id else "",
                                    "meta": {}} for m in members]})
     return {"format": "vnflag-queue", "queue_id": queue["queue_id"].iloc[0] if len(queue) else "",
-            "items": items}
+            "reviewers": [], "overlap": 0.0, "items": items}
 
 
 def read_queue_record(path: str | os.PathLike) -> dict[str, Any]:

@@ -26,12 +26,17 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts.files import file_sha256, utc_now
+from ..artifacts.registry import Registry
 from ..exceptions import VnflagError
+from ..model.agreement import agreement_summary, reliability_matrix
 from .formats import read_reviewer_map, read_reviews
 from .ids import is_blank
 from .queues import DECISIONS, QUEUE_COLUMNS, RECORD_SUFFIX, queue_record, read_queue_record, record_path
 
-__all__ = ["LabelStore", "ImportReport", "import_reviews"]
+__all__ = ["LabelStore", "ImportReport", "import_reviews", "ADJUDICATION"]
+
+#: The ``purpose`` of a conflicts queue: decisions imported into it are adjudications.
+ADJUDICATION = "adjudication"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS queues (
@@ -54,12 +59,23 @@ CREATE TABLE IF NOT EXISTS imports (
     import_id INTEGER PRIMARY KEY AUTOINCREMENT, source_file TEXT, source_sha256 TEXT,
     imported_at TEXT NOT NULL, rows INTEGER, stored INTEGER, already INTEGER, rejected INTEGER
 );
+CREATE TABLE IF NOT EXISTS queue_design (
+    queue_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, scored_posts INTEGER, scored_groups INTEGER,
+    reviewers TEXT, overlap REAL
+);
+CREATE TABLE IF NOT EXISTS queue_items (
+    queue_id TEXT NOT NULL, item_id TEXT NOT NULL, why TEXT, inclusion_probability REAL, flagged INTEGER,
+    group_size INTEGER, assigned_to TEXT, PRIMARY KEY (queue_id, item_id)
+);
 CREATE INDEX IF NOT EXISTS reviews_post ON reviews (post_id);
 """
+_DESIGN_COLUMNS = ["queue_id", "purpose", "scored_posts", "scored_groups", "reviewers", "overlap"]
+_ITEM_COLUMNS = ["queue_id", "item_id", "why", "inclusion_probability", "flagged", "group_size", "assigned_to"]
 _APPEND_ONLY = "".join(
     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, 'the label store is append-only'); END;\n"
-    for table in ("reviews", "queue_members", "queues", "imports") for action in ("UPDATE", "DELETE")
+    for table in ("reviews", "queue_members", "queues", "imports", "queue_design", "queue_items")
+    for action in ("UPDATE", "DELETE")
 )
 
 
@@ -150,10 +166,46 @@ class LabelStore:
             except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
                 raise VnflagError(f"{self.path}: not a vnflag label store: {exc}") from exc
 
+    def _design_frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """:meth:`_frame` over the design tables, which a store written by an older vnflag lacks
+        until its next write: read as empty then."""
+        with self._connect() as db:
+            found = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                               "('queue_design', 'queue_items')").fetchone()[0]
+        if found < 2:
+            return pd.DataFrame(columns=_ITEM_COLUMNS if "queue_items" in sql else _DESIGN_COLUMNS)
+        return self._frame(sql, params)
+
     # ----------------------------------------------------------------- queues
     @staticmethod
-    def _queue_rows(queue: pd.DataFrame | dict | str | os.PathLike, source: str = "") -> tuple[tuple, list[tuple]]:
-        """The ``queues`` row and ``queue_members`` rows of a queue frame, record or export path."""
+    def _design_rows(record: dict) -> tuple[tuple, list[tuple]]:
+        """The ``queue_design`` row and ``queue_items`` rows of a queue record.
+
+        Fields missing from older records get defaults: ``scored_rows``/``groups`` for the batch
+        size, inclusion probability 1 for the deterministic parts (``top``, ``uncertain``) and
+        n/N for the random part (N: the groups not chosen by the other parts), when known."""
+        queue_id = record.get("queue_id")
+        items = record.get("items", [])
+        groups = record.get("scored_groups", record.get("groups"))
+        n_random = sum(item.get("why") == "random" for item in items)
+        rest = None if groups is None else int(groups) - (len(items) - n_random)
+        default_random = n_random / rest if rest and rest >= n_random else None
+        design = (queue_id, record.get("purpose") or "review", record.get("scored_posts", record.get("scored_rows")),
+                  groups, json.dumps(list(record.get("reviewers") or []), ensure_ascii=False), record.get("overlap"))
+        rows = []
+        for item in items:
+            why = item.get("why")
+            probability = item.get("inclusion_probability", default_random if why == "random" else 1.0)
+            flagged = item.get("flagged")
+            rows.append((queue_id, item["item_id"], why, probability, None if flagged is None else int(bool(flagged)),
+                         int(item.get("group_size", len(item.get("members", [])))),
+                         json.dumps(list(item.get("assigned_to") or []), ensure_ascii=False)))
+        return design, rows
+
+    @staticmethod
+    def _queue_rows(queue: pd.DataFrame | dict | str | os.PathLike, source: str = "") -> tuple:
+        """The ``queues`` row and ``queue_members`` rows of a queue frame, record or export path,
+        then its ``queue_design`` row and ``queue_items`` rows."""
         if isinstance(queue, pd.DataFrame):
             record = queue_record(queue)
         elif isinstance(queue, dict):
@@ -169,13 +221,15 @@ class LabelStore:
         members = [(queue_id, item["item_id"], str(m["id"]), m.get("fingerprint"), m.get("text"), m.get("score"),
                     m.get("model_version"), json.dumps(m.get("meta") or {}, ensure_ascii=False))
                    for item in record.get("items", []) for m in item.get("members", [])]
-        return queue_row, members
+        return (queue_row, members, *LabelStore._design_rows(record))
 
     @staticmethod
-    def _store_queue(db: sqlite3.Connection, queue_rows: tuple[tuple, list[tuple]]) -> None:
-        queue_row, members = queue_rows
+    def _store_queue(db: sqlite3.Connection, queue_rows: tuple) -> None:
+        queue_row, members, design, items = queue_rows
         db.execute("INSERT OR IGNORE INTO queues VALUES (?, ?, ?, ?, ?, ?, ?, ?)", queue_row)
         db.executemany("INSERT OR IGNORE INTO queue_members VALUES (?, ?, ?, ?, ?, ?, ?, ?)", members)
+        db.execute("INSERT OR IGNORE INTO queue_design VALUES (?, ?, ?, ?, ?, ?)", design)
+        db.executemany("INSERT OR IGNORE INTO queue_items VALUES (?, ?, ?, ?, ?, ?, ?)", items)
 
     def register_queue(self, queue: pd.DataFrame | dict | str | os.PathLike, source: str = "") -> str:
         """Remember which posts a queue holds (from a queue frame, record, or export path), so
@@ -194,7 +248,7 @@ class LabelStore:
         return {post_id: items[item_id] for item_id, post_id, *_ in rows}
 
     def _members(self, db: sqlite3.Connection, queue_id: str,
-                 given: tuple[tuple, list[tuple]] | None = None) -> dict[str, list[tuple]] | None:
+                 given: tuple | None = None) -> dict[str, list[tuple]] | None:
         """The members of a stored queue, or of the ``given`` (not yet stored) one; ``None`` if unknown."""
         if db.execute("SELECT 1 FROM queues WHERE queue_id = ?", (queue_id,)).fetchone() is not None:
             return self._index_members(db.execute(
@@ -264,7 +318,7 @@ class LabelStore:
 
     def _check_reviews(self, frame: pd.DataFrame, name: str, digest: str, default_queue: str | None,
                        reviewer: str | None, imported_at: str,
-                       given: tuple[tuple, list[tuple]] | None = None) -> tuple[ImportReport, list[tuple]]:
+                       given: tuple | None = None) -> tuple[ImportReport, list[tuple]]:
         """Check every reviewed row against its queue's members (stored, or the ``given`` queue);
         returns the report (bad rows by number) and the reviews to store, one per member of each
         reviewed item. Stores nothing."""
@@ -284,7 +338,7 @@ class LabelStore:
             for row in frame.itertuples(index=False):
                 number = int(row.source_row)
                 decision = "" if is_blank(row.decision) else str(row.decision).strip().lower()
-                post_id = "" if is_blank(row.id) else str(row.id).strip()
+                post_id = "" if is_blank(row.id) else str(row.id)  # exactly as in the queue record
                 if not decision:
                     report.not_reviewed += 1
                     continue
@@ -320,7 +374,7 @@ class LabelStore:
         return report, pending
 
     def _insert_reviews(self, report: ImportReport, pending: list[tuple], digest: str, imported_at: str,
-                        queue_rows: tuple[tuple, list[tuple]] | None = None) -> None:
+                        queue_rows: tuple | None = None) -> None:
         """Store the given queue (if any), checked reviews and the import's record in one
         transaction (duplicates ignored)."""
         name = report.source
@@ -346,13 +400,30 @@ class LabelStore:
         sql = "SELECT * FROM reviews" + (" WHERE review_id <= ?" if as_of is not None else "") + " ORDER BY review_id"
         return self._frame(sql, [as_of] if as_of is not None else [])
 
+    def adjudication_queues(self) -> set[str]:
+        """The ids of the conflicts queues (see :mod:`~vnflag.review.adjudication`).
+
+        >>> LabelStore("labels.sqlite").adjudication_queues()   # doctest: +SKIP
+        {'a3f09c1d2e4b5'}
+        """
+        return set(self._design_frame("SELECT queue_id FROM queue_design WHERE purpose = ?", [ADJUDICATION])["queue_id"])
+
     def _posts(self, as_of: int | None = None) -> pd.DataFrame:
-        """One row per reviewed post: each reviewer's latest decision, and the post's status."""
+        """One row per reviewed post: each reviewer's latest decision, and the post's status.
+
+        Decisions imported into a conflicts queue are adjudications: the latest firm one
+        (``misleading`` or ``ok``) settles the post's status; ``conflict`` tells whether the
+        reviewers disagreed, ``adjudication`` the settling decision (or "")."""
         reviews = self.reviews(as_of)
-        columns = ["post_id", "item_id", "fingerprint", "status", "decisions", "reviewers", "last_review_id"]
+        columns = ["post_id", "item_id", "fingerprint", "status", "decisions", "reviewers", "last_review_id",
+                   "conflict", "adjudication"]
         if reviews.empty:
             return pd.DataFrame(columns=columns)
-        latest = reviews.groupby(["post_id", "reviewer"], sort=False).tail(1)
+        adjudicating = reviews["queue_id"].isin(self.adjudication_queues())
+        settling = reviews[adjudicating & reviews["decision"].isin(["misleading", "ok"])]
+        settled = dict(zip(settling["post_id"], settling["decision"]))  # oldest first: the latest wins
+        latest = reviews[~adjudicating].groupby(["post_id", "reviewer"], sort=False).tail(1)
+        last_ids = reviews.groupby("post_id")["review_id"].max()
         rows = []
         for post_id, group in latest.groupby("post_id", sort=False):
             decisions = set(group["decision"])
@@ -360,20 +431,38 @@ class LabelStore:
             status = "conflict" if len(firm) > 1 else (firm.pop() if firm else "unsure")
             rows.append({
                 "post_id": post_id, "item_id": group["item_id"].iloc[-1], "fingerprint": group["fingerprint"].iloc[-1],
-                "status": status,
+                "status": settled.get(post_id, status),
                 "decisions": "; ".join(f"{r}: {d}" for r, d in zip(group["reviewer"], group["decision"])),
-                "reviewers": "; ".join(group["reviewer"]), "last_review_id": int(group["review_id"].max()),
+                "reviewers": "; ".join(group["reviewer"]),
+                "last_review_id": int(last_ids[post_id]),
+                "conflict": status == "conflict", "adjudication": settled.get(post_id, ""),
             })
         return pd.DataFrame(rows, columns=columns)
 
     def conflicts(self) -> pd.DataFrame:
-        """Posts on which reviewers' latest decisions disagree (``misleading`` vs ``ok``),
-        with every reviewer's decision; they are kept, never overwritten, and left out of training."""
+        """Posts on which reviewers' latest decisions disagree (``misleading`` vs ``ok``) and no
+        adjudication has settled them, with every reviewer's decision; they are kept, never
+        overwritten, and left out of training."""
         posts = self._posts()
-        return posts[posts["status"] == "conflict"].drop(columns="status").reset_index(drop=True)
+        return posts[posts["status"] == "conflict"].drop(columns=["status", "adjudication"]).reset_index(drop=True)
+
+    def agreement(self) -> dict[str, Any]:
+        """Agreement between reviewers over the items decided (``misleading``/``ok``) by two or
+        more of them, each reviewer's latest decision per item; adjudications are not counted.
+        See :func:`~vnflag.model.agreement.agreement_summary`.
+
+        >>> LabelStore("labels.sqlite").agreement()["krippendorff_alpha"]   # doctest: +SKIP
+        {'alpha': 0.81, 'n': 40, 'values': 80}
+        """
+        reviews = self.reviews()
+        reviews = reviews[~reviews["queue_id"].isin(self.adjudication_queues())]
+        latest = reviews.groupby(["item_id", "reviewer"], sort=False).tail(1)
+        firm = latest[latest["decision"].isin(["misleading", "ok"])]
+        return agreement_summary(reliability_matrix(firm["item_id"], firm["reviewer"], firm["decision"]))
 
     def status(self) -> dict[str, Any]:
-        """Counts for a summary: reviews, posts by decision, conflicts, reviewers, queues, imports.
+        """Counts for a summary: reviews, posts by decision, conflicts (resolved by adjudication
+        or not), reviewers, queues, imports, and reviewer agreement (:meth:`agreement`).
 
         >>> LabelStore("labels.sqlite").status()["conflicts"]   # doctest: +SKIP
         0
@@ -384,17 +473,105 @@ class LabelStore:
             queues = db.execute("SELECT COUNT(*) FROM queues").fetchone()[0]
             imports = db.execute("SELECT COUNT(*), MAX(imported_at) FROM imports").fetchone()
         by_status = posts["status"].value_counts().to_dict() if len(posts) else {}
+        unresolved = int(by_status.get("conflict", 0))
         return {
             "store": str(self.path),
             "reviews": int(len(reviews)),
             "posts": int(len(posts)),
             "decisions": {k: int(by_status.get(k, 0)) for k in (*DECISIONS, "conflict")},
-            "conflicts": int(by_status.get("conflict", 0)),
+            "conflicts": unresolved,
+            "conflicts_resolved": int(posts["conflict"].astype(bool).sum()) - unresolved,
+            "conflicts_unresolved": unresolved,
             "reviewers": {str(k): int(v) for k, v in reviews["reviewer"].value_counts().items()} if len(reviews) else {},
             "queues": int(queues),
             "imports": int(imports[0]),
             "last_import": imports[1],
+            "agreement": self.agreement(),
         }
+
+    def item_labels(self) -> pd.DataFrame:
+        """One row per item of every queue: ``queue_id, item_id, status, label``. An item's label
+        is its members' settled decision (1 misleading, 0 ok); ``NaN`` when it is unreviewed,
+        unsure, in unresolved conflict, or its members disagree.
+
+        >>> LabelStore("labels.sqlite").item_labels()["label"].mean()   # doctest: +SKIP
+        """
+        members = self._frame("SELECT queue_id, item_id, post_id FROM queue_members")
+        status = self._posts().set_index("post_id")["status"]
+        members["status"] = members["post_id"].map(status).fillna("unreviewed")
+        rows = []
+        for (queue_id, item_id), group in members.groupby(["queue_id", "item_id"], sort=False):
+            firm = set(group["status"]) & {"misleading", "ok"}
+            label = (1.0 if firm == {"misleading"} else 0.0) if len(firm) == 1 else np.nan
+            rows.append({"queue_id": queue_id, "item_id": item_id, "label": label,
+                         "status": firm.pop() if len(firm) == 1 else "; ".join(sorted(set(group["status"])))})
+        return pd.DataFrame(rows, columns=["queue_id", "item_id", "status", "label"])
+
+    def design(self, queue_ids: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """How the stored review queues were drawn: ``(queues, items)`` from the ``queue_design``
+        and ``queue_items`` tables (conflicts queues left out), for ``queue_ids`` or all of them.
+
+        >>> queues, items = LabelStore("labels.sqlite").design()   # doctest: +SKIP
+        """
+        queues = self._design_frame("SELECT * FROM queue_design WHERE purpose != ?", [ADJUDICATION])
+        items = self._design_frame("SELECT * FROM queue_items")
+        if queue_ids is not None:
+            unknown = sorted(set(queue_ids) - set(queues["queue_id"]))
+            if unknown:
+                raise VnflagError(f"{self.path}: no design of queue(s) {', '.join(unknown)} in the store; "
+                                  "pass the queue's .vnflag-queue.json record instead")
+            queues = queues[queues["queue_id"].isin(list(queue_ids))]
+        return queues.reset_index(drop=True), items[items["queue_id"].isin(queues["queue_id"])].reset_index(drop=True)
+
+    @staticmethod
+    def record_design(record: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """:meth:`design` of a queue record that need not be in the store."""
+        design, items = LabelStore._design_rows(record)
+        return (pd.DataFrame([design], columns=_DESIGN_COLUMNS),
+                pd.DataFrame(items, columns=_ITEM_COLUMNS))
+
+    def history(self, registry: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+        """Every import, adjudication (an import into a conflicts queue) and conflicts queue,
+        merged with the model ``registry``'s retrains (versions added), promotions and rollbacks
+        when given; newest first. Each: ``at, event, who, file, sha256, details``; a registry
+        event's file is the version's manifest.
+
+        >>> LabelStore("labels.sqlite").history("models")[0]["event"]   # doctest: +SKIP
+        'promotion'
+        """
+        adjudication = self.adjudication_queues()
+        imports = self._frame("SELECT * FROM imports ORDER BY import_id")
+        reviews = self._frame("SELECT DISTINCT queue_id, reviewer, source_file, source_sha256, imported_at FROM reviews")
+        events = []
+        for row in imports.itertuples(index=False):
+            mine = reviews[(reviews["imported_at"] == row.imported_at) & (reviews["source_file"] == row.source_file)]
+            if mine.empty and row.source_sha256:  # a re-import stores nothing: its first import's reviewers
+                mine = reviews[reviews["source_sha256"] == row.source_sha256]
+            events.append({"at": row.imported_at,
+                           "event": "adjudication" if mine["queue_id"].isin(adjudication).any() else "import",
+                           "who": "; ".join(sorted(set(mine["reviewer"]))), "file": row.source_file,
+                           "sha256": row.source_sha256 or "",
+                           "details": f"{row.rows} rows, {row.stored} reviews stored ({row.already} already), "
+                                      f"{row.rejected} rejected"})
+        queues = self._design_frame("SELECT q.queue_id, q.registered_at, q.source FROM queues q JOIN queue_design d "
+                             "ON d.queue_id = q.queue_id WHERE d.purpose = ?", [ADJUDICATION])
+        for row in queues.itertuples(index=False):
+            events.append({"at": row.registered_at, "event": "conflicts queue", "who": "", "file": row.source or "",
+                           "sha256": file_sha256(row.source) if row.source and Path(row.source).is_file() else "",
+                           "details": f"queue {row.queue_id}"})
+        if registry is not None:
+            events += _registry_events(registry)
+        order = sorted(range(len(events)), key=lambda i: (events[i]["at"] or "", i), reverse=True)
+        return [events[i] for i in order]
+
+    def members(self) -> pd.DataFrame:
+        """Every queued post's latest stored copy: ``post_id, item_id, queue_id, fingerprint, text,
+        score, model_version, meta`` (``meta`` as a dict), from the most recently registered queue."""
+        members = self._frame("SELECT m.* FROM queue_members m JOIN queues q ON q.queue_id = m.queue_id "
+                              "ORDER BY q.registered_at, m.rowid")
+        members = members.drop_duplicates("post_id", keep="last").reset_index(drop=True)
+        members["meta"] = [json.loads(m or "{}") for m in members["meta"]]
+        return members
 
     def training_frame(self, as_of: int | None = None) -> pd.DataFrame:
         """Reviewed posts usable for training: ``id, text, label`` (1 = misleading, 0 = ok),
@@ -432,6 +609,23 @@ class LabelStore:
         return {"store": str(self.path.resolve()), "review_id": last[0] or 0, "reviews": int(last[1]),
                 "labels": int(len(frame)), "positive": int(frame["label"].sum()) if len(frame) else 0,
                 "sha256": digest.hexdigest()}
+
+
+_EVENTS = {"add": "retrain", "promote": "promotion", "rollback": "rollback"}
+
+
+def _registry_events(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """A model registry's history as label-store history events (oldest first)."""
+    registry = Registry(path, create=False)
+    events = []
+    for event in registry.history():
+        version = event.get("version", "")
+        manifest = registry.path / "versions" / str(version) / "manifest.json"
+        details = f"version {version}" + (f" (was {event['from']})" if event.get("from") else "")
+        events.append({"at": event.get("at"), "event": _EVENTS.get(event.get("action"), str(event.get("action"))),
+                       "who": "", "file": str(manifest) if manifest.is_file() else "",
+                       "sha256": file_sha256(manifest) if manifest.is_file() else "", "details": details})
+    return events
 
 
 def import_reviews(source, store: str | os.PathLike, **kwargs: Any) -> ImportReport:

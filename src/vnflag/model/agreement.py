@@ -1,0 +1,113 @@
+"""Agreement between reviewers: percent agreement, Cohen's kappa per pair, Krippendorff's alpha.
+
+Every function takes a *reliability matrix*: one row per unit (a queue item), one column per
+reviewer, the reviewer's decision in the cell and a missing value where they did not decide it
+(Krippendorff's reliability data, transposed). Units decided by fewer than two reviewers carry
+no information about agreement and are left out. Undefined figures (no pairable unit, or only one
+decision ever used, so chance agreement is perfect) are ``None``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from itertools import combinations
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score
+
+__all__ = ["reliability_matrix", "percent_agreement", "pairwise_kappa", "krippendorff_alpha", "agreement_summary"]
+
+
+def reliability_matrix(units: Sequence[Any], raters: Sequence[Any], values: Sequence[Any]) -> pd.DataFrame:
+    """Long ``(unit, rater, value)`` triples → the unit × rater matrix (the last value wins).
+
+    >>> reliability_matrix(["a", "a", "b"], ["lan", "minh", "lan"], ["ok", "ok", "misleading"]).shape
+    (2, 2)
+    """
+    long = pd.DataFrame({"unit": list(units), "rater": list(raters), "value": list(values)})
+    if long.empty:
+        return pd.DataFrame()
+    wide = long.drop_duplicates(["unit", "rater"], keep="last").pivot(index="unit", columns="rater", values="value")
+    return wide.astype(object).where(wide.notna(), None)
+
+
+def _pairable(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The units decided by two reviewers or more."""
+    if matrix.empty:
+        return matrix
+    return matrix[matrix.notna().sum(axis=1) >= 2]
+
+
+def percent_agreement(matrix: pd.DataFrame) -> dict[str, Any]:
+    """The share (in %) of units decided by two reviewers or more on which all of them agree.
+
+    >>> percent_agreement(pd.DataFrame({"lan": ["ok", "ok"], "minh": ["ok", "misleading"]}))
+    {'percent': 50.0, 'n': 2}
+    """
+    units = _pairable(matrix)
+    if units.empty:
+        return {"percent": None, "n": 0}
+    same = [len(set(row.dropna())) == 1 for _, row in units.iterrows()]
+    return {"percent": 100.0 * float(np.mean(same)), "n": int(len(units))}
+
+
+def pairwise_kappa(matrix: pd.DataFrame) -> dict[str, Any]:
+    """Cohen's kappa (scikit-learn's) for every pair of reviewers, on the units both decided,
+    and the mean over the pairs where it is defined.
+
+    >>> pairwise_kappa(pd.DataFrame({"lan": ["ok", "misleading"], "minh": ["ok", "misleading"]}))["mean"]
+    1.0
+    """
+    pairs = []
+    for a, b in combinations(sorted(matrix.columns, key=str), 2):
+        both = matrix[[a, b]].dropna()
+        kappa = None
+        if len(both) >= 2:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = float(cohen_kappa_score(both[a].astype(str), both[b].astype(str)))
+            kappa = None if np.isnan(value) else value
+        if len(both):
+            pairs.append({"raters": [str(a), str(b)], "kappa": kappa, "n": int(len(both))})
+    defined = [p["kappa"] for p in pairs if p["kappa"] is not None]
+    return {"pairs": pairs, "mean": float(np.mean(defined)) if defined else None, "n_pairs": len(defined)}
+
+
+def krippendorff_alpha(matrix: pd.DataFrame) -> dict[str, Any]:
+    """Krippendorff's alpha for nominal data, from the coincidence matrix; any number of
+    reviewers, missing decisions allowed. ``n`` is the number of pairable units, ``values`` the
+    number of pairable decisions.
+
+    >>> m = pd.DataFrame({"a": [0, 1, 0, 0, 0, 0, 0, 0, 1, 0], "b": [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]})
+    >>> round(krippendorff_alpha(m)["alpha"], 3)        # Krippendorff (2011), binary example
+    0.095
+    """
+    units = _pairable(matrix)
+    coincidence: Counter = Counter()
+    for _, row in units.iterrows():
+        values = list(row.dropna())
+        m = len(values)
+        for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
+            coincidence[(values[i], values[j])] += 1.0 / (m - 1)
+    totals: Counter = Counter()
+    for (c, _), count in coincidence.items():
+        totals[c] += count
+    n = sum(totals.values())
+    observed = sum(count for (c, k), count in coincidence.items() if c != k)
+    expected = sum(totals[c] * totals[k] for c in totals for k in totals if c != k)
+    alpha = None if expected == 0 else float(1.0 - (n - 1) * observed / expected)
+    return {"alpha": alpha, "n": int(len(units)), "values": int(round(n))}
+
+
+def agreement_summary(matrix: pd.DataFrame) -> dict[str, Any]:
+    """All three figures, as ``vnflag labels status --json`` shows them under ``agreement``.
+
+    >>> agreement_summary(pd.DataFrame({"lan": ["ok"], "minh": ["ok"]}))["items"]
+    1
+    """
+    agree = percent_agreement(matrix)
+    return {"items": agree["n"], "percent": agree, "cohen_kappa": pairwise_kappa(matrix),
+            "krippendorff_alpha": krippendorff_alpha(matrix)}
