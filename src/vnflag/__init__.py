@@ -50,6 +50,8 @@ _PUBLIC = {
     "ImportReport": ".review.store",
     "import_reviews": ".review.store",
     "second_look": ".review.label_quality",
+    "adjudicate": ".review.adjudication",
+    "estimate_store": ".review.estimation",
     "retrain": ".review.retraining",
     # evaluation: metrics on labelled posts, reports
     "EvaluationResult": ".evaluation.assessment",
