@@ -33,7 +33,7 @@ from ..artifacts.spreadsheet import fill_sheet, neutralise_csv_frame, read_xlsx_
 from ..artifacts.tables import read_table, write_table
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns
-from .ids import is_blank
+from .ids import is_blank, is_encodable
 from .queues import DECISIONS, QUEUE_COLUMNS, assign_reviewers, check_reviewers, own_record_path, queue_record, \
     reviewer_path
 
@@ -529,14 +529,6 @@ def _whole(value: object) -> int | None:
     return int(number) if math.isfinite(number) and number.is_integer() and abs(number) < 2 ** 63 else None
 
 
-def _valid(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str = "utf-8",
                  reviewer_map: ReviewerMap = None) -> pd.DataFrame:
     """Read a (reviewed) queue export back: the queue columns plus ``reviewed_at`` and
@@ -577,7 +569,7 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
     for column in _TEXT_COLUMNS:
         columns[column] = [_text(row.get(column)) for row in rows]
         for row, value in zip(rows, columns[column]):
-            if not _valid(value):
+            if not is_encodable(value):
                 raise VnflagError(f"{path}: row {row['source_row']}: '{column}' holds text that is not valid Unicode "
                                   "(an unpaired surrogate)")
     columns["member_ids"] = [_member_list(row.get("member_ids")) for row in rows]

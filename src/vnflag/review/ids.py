@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..text.normalization import normalize_text
 
-__all__ = ["text_fingerprint", "stable_ids", "short_hash", "normalized_once", "is_blank"]
+__all__ = ["text_fingerprint", "stable_ids", "short_hash", "normalized_once", "is_blank", "is_encodable"]
 
 
 def short_hash(text: str, n: int = 16) -> str:
@@ -44,6 +44,19 @@ def is_blank(value: object) -> bool:
     (True, True, False)
     """
     return value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
+
+
+def is_encodable(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (no unpaired surrogates), as files and SQLite need.
+
+    >>> is_encodable("tin nóng"), is_encodable("\ud800")
+    (True, False)
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def stable_ids(frame: pd.DataFrame, id_col: str = "id", text_col: str = "text") -> list[str]:

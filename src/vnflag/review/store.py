@@ -30,7 +30,7 @@ from ..artifacts.registry import Registry
 from ..exceptions import VnflagError
 from ..model.agreement import agreement_summary, reliability_matrix
 from .formats import read_reviewer_map, read_reviews
-from .ids import is_blank
+from .ids import is_blank, is_encodable
 from .queues import DECISIONS, QUEUE_COLUMNS, RECORD_SUFFIX, queue_record, read_queue_record, record_path
 
 __all__ = ["LabelStore", "ImportReport", "import_reviews", "ADJUDICATION"]
@@ -77,15 +77,6 @@ _APPEND_ONLY = "".join(
     for table in ("reviews", "queue_members", "queues", "imports", "queue_design", "queue_items")
     for action in ("UPDATE", "DELETE")
 )
-
-
-def _encodable(text: str) -> bool:
-    """Whether SQLite can store ``text`` (no unpaired surrogates)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _mapped_reviewer(who: object, names: dict[str, str]) -> object:
@@ -363,7 +354,7 @@ class LabelStore:
                     continue
                 who = ("" if is_blank(row.reviewer) else str(row.reviewer).strip()) or reviewer or "unknown"
                 note = "" if is_blank(row.note) else str(row.note)
-                if not _encodable(who) or not _encodable(note):
+                if not is_encodable(who) or not is_encodable(note):
                     report.bad_rows.append((number, "reviewer or note holds text that is not valid Unicode"))
                     continue
                 report.reviewed += 1
