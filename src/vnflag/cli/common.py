@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["column_list", "add_encoding", "share", "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
 
@@ -41,7 +41,7 @@ def share(value: str) -> float:
     return number
 
 
-def whole_number(minimum: int):
+def whole_number(minimum: int) -> Callable[[str], int]:
     """An argument type: a whole number of at least ``minimum``.
 
     >>> whole_number(1)("20000")

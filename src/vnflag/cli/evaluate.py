@@ -15,6 +15,7 @@ from .common import add_encoding
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``vnflag evaluate`` with parsed arguments; returns the exit status."""
     from ..artifacts.tables import read_table
     from ..evaluation.assessment import evaluate
     from ..evaluation.report import write_report
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``vnflag evaluate`` and its arguments to the sub-command parsers ``sub``."""
     p = sub.add_parser(
         "evaluate", help="measure a model on labelled posts and write an HTML report",
         description="Score labelled posts with a model and measure it: ROC-AUC and average precision with "

@@ -11,6 +11,7 @@ from .common import REVIEW_FORMATS, add_encoding, print_json, whole_number
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``vnflag labels`` and its arguments to the sub-command parsers ``sub``."""
     p = sub.add_parser("labels", help="import reviewed queues into a label store; status; second look",
                        description="The append-only label store of reviewers' decisions (SQLite file).")
     commands = p.add_subparsers(dest="labels_command", metavar="ACTION")
@@ -86,6 +87,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``vnflag labels`` with parsed arguments; returns the exit status."""
     return args.run(args)
 
 

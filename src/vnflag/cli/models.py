@@ -10,6 +10,7 @@ from .common import print_json
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``vnflag models`` and its arguments to the sub-command parsers ``sub``."""
     p = sub.add_parser("models", help="the model registry: list, show, add, promote, rollback")
     commands = p.add_subparsers(dest="models_command", metavar="ACTION")
     commands.required = True
@@ -26,6 +27,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``vnflag models`` with parsed arguments; returns the exit status."""
     from ..artifacts.registry import Registry
 
     action = args.models_command

@@ -11,6 +11,7 @@ from .common import add_encoding
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``vnflag normalize`` and its arguments to the sub-command parsers ``sub``."""
     p = sub.add_parser("normalize", help="show how one text is normalised and segmented")
     p.add_argument("text", nargs="?", help="the text (default: read stdin)")
     add_encoding(p, "standard input")
@@ -18,6 +19,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``vnflag normalize`` with parsed arguments; returns the exit status."""
     from ..text.normalization import normalize_text
     from ..text.segmentation import segment_text
 

@@ -10,6 +10,7 @@ from .common import add_encoding, seed, whole_number
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``vnflag retrain`` and its arguments to the sub-command parsers ``sub``."""
     p = sub.add_parser("retrain", help="train a challenger with reviewed labels and compare it with the champion",
                        description="Train a challenger on the original training data plus reviewed labels (unsure "
                        "and conflicts excluded), compare champion and challenger on the same held-out reviewed posts, "
@@ -29,6 +30,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``vnflag retrain`` with parsed arguments; returns the exit status."""
     from ..review.retraining import retrain
 
     params = {"cv": args.cv} if args.cv else {}

@@ -12,6 +12,7 @@ POLICIES = ("top", "threshold", "model", "random")  # as vnflag.review.policies.
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``vnflag queue`` and its arguments to the sub-command parsers ``sub``."""
     p = sub.add_parser(
         "queue", help="build a review queue from scored posts within a reviewer budget",
         description="Choose which scored posts reviewers see, within a budget. Copies and near-copies of a post "
@@ -58,6 +59,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``vnflag queue`` with parsed arguments; returns the exit status."""
     from ..artifacts.tables import read_table
     from ..exceptions import VnflagError
     from ..model.inputs import check_columns

@@ -10,6 +10,7 @@ from .common import add_encoding, jobs, whole_number
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``vnflag score`` and its arguments to the sub-command parsers ``sub``."""
     p = sub.add_parser("score", help="score posts with a model",
                        description="Score posts: every input row out, in order, with score, flagged, "
                        "reasons, model_version and error columns added.")
@@ -27,6 +28,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``vnflag score`` with parsed arguments; returns the exit status."""
     from ..exceptions import VnflagError
 
     if (args.model is None) == (args.registry is None):

@@ -10,6 +10,7 @@ from .common import add_encoding, column_list, jobs
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``vnflag train`` and its arguments to the sub-command parsers ``sub``."""
     p = sub.add_parser("train", help="train a model on labelled posts",
                        description="Train a model on labelled posts and save it as a model directory.")
     p.add_argument("data", help="labelled posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
@@ -28,6 +29,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``vnflag train`` with parsed arguments; returns the exit status."""
     from ..scoring.training import train_file
 
     params = {"n_jobs": args.jobs}
