@@ -23,6 +23,10 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    help="processes for word segmentation (default -1: all cores; 1: this process only)")
     p.add_argument("-o", "--output", required=True, help="output table (format by extension), - for stdout")
     p.add_argument("--registry", default=None, help="model registry: score with its promoted version")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run from its last finished chunk (the checkpoint beside the "
+                   "output must match the model, the input and --chunksize); without it a stale checkpoint "
+                   "is replaced")
     add_encoding(p, "the posts")
     return p
 
@@ -39,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     if args.registry is not None:
         Registry(args.registry, create=False)  # a clear error when it is not a registry
     summary = score_file(args.model or args.registry, args.data, args.output, text_col=args.text_col,
-                         top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs, encoding=args.encoding)
+                         top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs, encoding=args.encoding,
+                         resume=args.resume)
     print(
         f"scored {summary['rows']} rows with model {summary['model_version']}: {summary['flagged']} flagged, "
         f"{summary['not_scored']} not scored"

@@ -24,6 +24,7 @@ from ..exceptions import VnflagError
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..model.inputs import check_columns
+from .checkpoint import CHECKPOINT_SUFFIX, ScoreCheckpoint
 
 __all__ = ["score_frame", "score_file", "scored_rows", "drift_report", "resolve_model", "model_manifest",
            "SCORE_COLUMNS"]
@@ -105,8 +106,14 @@ def score_file(
     chunksize: int = 20_000,
     n_jobs: int | None = None,
     encoding: str = "utf-8",
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Score a file into another, chunk by chunk; the output appears atomically when complete.
+
+    Finished chunks are kept in a checkpoint beside the output (:mod:`vnflag.scoring.checkpoint`),
+    so after a crash or ``kill -9`` the same call with ``resume=True`` continues from the last
+    finished chunk and writes the same output as an uninterrupted run; without ``resume`` a
+    stale checkpoint is replaced. The checkpoint is removed when the output is complete.
 
     ``encoding`` is the input's text encoding (CSV, TSV, JSONL, JSON), e.g. ``"cp1258"``.
 
@@ -121,31 +128,56 @@ def score_file(
     {'rows': 1000, 'flagged': 87, 'not_scored': 2, 'model_version': '...', 'drift': {...}, 'warnings': []}
     """
     check_output_path(output, inputs=[path])
+    resumable = str(output) != "-" and str(path) != "-"
+    if resume and not resumable:
+        raise VnflagError("--resume needs an input file and an output file, not standard input or output")
     if str(output) != "-":
         check_output_path(f"{output}.drift.json", inputs=[path], what="drift figures")
     flagger = resolve_model(model)
     if n_jobs is not None:
         flagger = flagger.with_jobs(n_jobs)  # the caller's model keeps its own setting
-    writer = TableWriter(output)
     drift = DriftMonitor(flagger)
-    summary = {"rows": 0, "flagged": 0, "not_scored": 0, "truncated": 0, "model_version": getattr(flagger, "model_version_", "unsaved")}
+    version = getattr(flagger, "model_version_", "unsaved")
+    summary = {"rows": 0, "flagged": 0, "not_scored": 0, "truncated": 0, "model_version": version}
+    checkpoint = None
+    if resumable:
+        identity = ScoreCheckpoint.identity_of(version, path, chunksize, threshold=float(flagger.threshold_),
+                                               text_col=text_col, top_k=top_k, encoding=encoding)
+        checkpoint = ScoreCheckpoint.start(output, identity, resume)
+        if checkpoint.totals:
+            summary.update(checkpoint.totals["summary"])
+            _restore_drift(drift, checkpoint.totals["drift"])
+    writer = None
     try:
-        wrote = False
+        chunks = 0
         for chunk in iter_table(path, chunksize=chunksize, encoding=encoding):
+            chunks += 1
+            if checkpoint is not None and chunks <= checkpoint.chunks_done:
+                continue  # scored before the interruption
             scored, segmented = scored_rows(flagger, chunk, text_col, top_k)
-            writer.write(scored)
             drift.update(segmented, scored["score"].to_numpy(dtype=float))
-            wrote = True
             summary["rows"] += len(scored)
             summary["flagged"] += int(scored["flagged"].sum())
             summary["not_scored"] += int((scored["error"] != "").sum())
             summary["truncated"] += int(scored["truncated"].sum())
-        if not wrote:
+            if checkpoint is not None:
+                checkpoint.add(scored, {"summary": summary, "drift": _drift_state(drift)})
+            else:
+                writer = writer or TableWriter(output)
+                writer.write(scored)
+        if not chunks:
             raise VnflagError(f"{path}: the table has no rows and no header")
+        if checkpoint is not None:  # the output, whole and in order, from the finished parts
+            writer = TableWriter(output)
+            for part in checkpoint.parts():
+                writer.write(part)
         writer.close()
     except BaseException:
-        writer.abort()
+        if writer is not None:
+            writer.abort()
         raise
+    if checkpoint is not None:
+        checkpoint.finish()
     summary["drift"] = drift.result()
     summary["warnings"] = summary["drift"]["warnings"]
     if str(output) == "-":
@@ -153,6 +185,15 @@ def score_file(
     else:
         write_text_atomic(json_text(summary["drift"]), f"{output}.drift.json")
     return summary
+
+
+def _drift_state(drift: DriftMonitor) -> dict[str, Any]:
+    return {"counts": drift.counts.tolist(), "tokens": drift.tokens, "unseen": drift.unseen, "flagged": drift.flagged}
+
+
+def _restore_drift(drift: DriftMonitor, state: dict[str, Any]) -> None:
+    drift.counts = np.asarray(state["counts"], dtype=np.int64)
+    drift.tokens, drift.unseen, drift.flagged = int(state["tokens"]), int(state["unseen"]), int(state["flagged"])
 
 
 def drift_report(model, frame: pd.DataFrame, text_col: str | None = None) -> dict[str, Any]:
