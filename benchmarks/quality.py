@@ -1,13 +1,18 @@
 """Quality on ReINTEL: stratified 5-fold cross-validated ROC-AUC and average precision.
 
-Compares vnflag's default model (text only, and with the engagement counts) with a plain
-``TfidfVectorizer() + LogisticRegression()`` baseline and a TF-IDF word+char ``LinearSVC``, in
-one run, on the same folds: ROC-AUC, average precision, expected calibration error (ECE) and
-train time. LinearSVC gives margins, not probabilities: its ECE is of min-max-scaled margins.
+Compares vnflag with each tokeniser (``tokenizer="underthesea"`` and ``"syllables"``; text
+only, and with the engagement counts) with a plain ``TfidfVectorizer() + LogisticRegression()``
+baseline and a TF-IDF word+char ``LinearSVC``, in one run, on the same folds: ROC-AUC, average
+precision, expected calibration error (ECE), train time and scoring speed (posts/s in one
+process over each test fold; for vnflag, :meth:`Flagger.score_posts` with 3 reasons). The
+segmentation cache is emptied before each fit and each scoring, so no fold reuses another's
+segmentation. LinearSVC gives margins, not probabilities: its ECE is of min-max-scaled margins.
 
     python benchmarks/quality.py [--folds 5] [--seed 13]
+    python benchmarks/quality.py --vihsd     # ViHSD train → dev, clean vs offensive-or-hate
 
-Needs ``../shared/datasets/reintel/train.csv`` (third-party, not in this repository).
+Needs ``../shared/datasets/reintel/train.csv`` (``--vihsd``: ``vihsd/train.csv`` and
+``vihsd/dev.csv``; third-party, not in this repository).
 """
 
 from __future__ import annotations
@@ -28,14 +33,17 @@ from sklearn.svm import LinearSVC
 
 from vnflag import Flagger
 from vnflag.model.metrics import expected_calibration_error
+from vnflag.text.segmentation import TOKENIZERS, _segment_cached
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "reintel" / "train.csv"
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATA = DATASETS / "reintel" / "train.csv"
+VIHSD = DATASETS / "vihsd"
 TEXT, LABEL = "post_message", "label"
 META = ["num_like_post", "num_comment_post", "num_share_post"]
 
 
-def candidates() -> dict[str, object]:
-    """Name → unfitted estimator taking the whole DataFrame (text and count columns)."""
+def candidates(meta: bool = True) -> dict[str, object]:
+    """Name → unfitted estimator taking the whole DataFrame (text and, with ``meta``, count columns)."""
     from sklearn.compose import make_column_transformer
 
     plain = make_pipeline(make_column_transformer((TfidfVectorizer(), TEXT)), LogisticRegression())
@@ -46,18 +54,60 @@ def candidates() -> dict[str, object]:
         ),
         LinearSVC(C=0.5, class_weight="balanced"),
     )
+    models: dict[str, object] = {}
+    for tokenizer in TOKENIZERS:
+        models[f"vnflag {tokenizer}, text only"] = Flagger(text_col=TEXT, tokenizer=tokenizer)
+        if meta:
+            models[f"vnflag {tokenizer} + meta cols"] = Flagger(text_col=TEXT, meta_cols=META, tokenizer=tokenizer)
     return {
-        "vnflag default, text only": Flagger(text_col=TEXT),
-        "vnflag default + meta cols": Flagger(text_col=TEXT, meta_cols=META),
+        **models,
         "plain TfidfVectorizer + LogisticRegression": plain,
         "TF-IDF word+char + LinearSVC": word_char_svm,
     }
 
 
 def scores_of(model, frame: pd.DataFrame) -> np.ndarray:
+    """Scores of ``frame``: vnflag's with reasons (what scoring does), margins for LinearSVC."""
+    if isinstance(model, Flagger):
+        return model.score_posts(frame, top_k=3).proba[:, 1]
     if not hasattr(model, "predict_proba"):  # LinearSVC: margins
         return model.decision_function(frame)
     return model.predict_proba(frame)[:, 1]
+
+
+def measure(estimator, frame: pd.DataFrame, y: np.ndarray, splits) -> dict[str, str]:
+    """Fit and score ``estimator`` on each (train, test) split: one table row, printed as it ends."""
+    from sklearn.base import clone
+
+    aucs, aps, eces, seconds, speeds = [], [], [], [], []
+    for train, test in splits:
+        model = clone(estimator)
+        _segment_cached.cache_clear()  # no fold reuses another's (or another row's) segmentation
+        start = time.perf_counter()
+        model.fit(frame.iloc[train], y[train])
+        seconds.append(time.perf_counter() - start)
+        _segment_cached.cache_clear()
+        start = time.perf_counter()
+        p = scores_of(model, frame.iloc[test])
+        speeds.append(len(test) / (time.perf_counter() - start))
+        aucs.append(roc_auc_score(y[test], p))
+        aps.append(average_precision_score(y[test], p))
+        eces.append(calibration_error(model, y[test], p))
+    return {"ROC-AUC": spread(aucs), "average precision": spread(aps),
+            "ECE": f"{np.mean(eces):.4f}" + ("" if hasattr(estimator, "predict_proba") else " (min-max)"),
+            "train s/fold": f"{np.mean(seconds):.1f}",
+            "score posts/s": f"{np.mean(speeds):.0f}"}
+
+
+def spread(values: list[float]) -> str:
+    """Mean ± standard deviation over folds; the value alone for a single split."""
+    return f"{np.mean(values):.4f} ± {np.std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
+
+
+def vihsd_frame(path: Path) -> pd.DataFrame:
+    """ViHSD as a binary task: 1 = offensive or hate (``label_id`` 1 or 2), 0 = clean."""
+    frame = pd.read_csv(path, dtype={"free_text": str}, keep_default_na=False)
+    return pd.DataFrame({TEXT: frame["free_text"], LABEL: (frame["label_id"].astype(int) > 0).astype(int)})
 
 
 def calibration_error(model, y: np.ndarray, scores: np.ndarray) -> float:
@@ -72,34 +122,31 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--vihsd", action="store_true",
+                        help="ViHSD instead: fit on train.csv, measure on dev.csv (one split, no ± sd)")
     args = parser.parse_args()
-    if not args.data.exists():
-        print(f"skipped: {args.data} not present (third-party data, see DEVELOPERS.md)")
+    needed = [VIHSD / "train.csv", VIHSD / "dev.csv"] if args.vihsd else [args.data]
+    missing = [p for p in needed if not p.exists()]
+    if missing:
+        print(f"skipped: {missing[0]} not present (third-party data, see DEVELOPERS.md)")
         return 0
-    frame = pd.read_csv(args.data, dtype=str, keep_default_na=False)
-    y = frame[LABEL].astype(int).to_numpy()
-    print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable; "
-          f"stratified {args.folds}-fold CV, seed {args.seed}")
-    folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=args.seed).split(frame, y))
+    if args.vihsd:
+        train, dev = vihsd_frame(needed[0]), vihsd_frame(needed[1])
+        frame = pd.concat([train, dev], ignore_index=True)
+        splits = [(np.arange(len(train)), np.arange(len(train), len(frame)))]
+        y = frame[LABEL].to_numpy()
+        print(f"ViHSD: fit on train ({len(train)} comments, {train[LABEL].sum()} offensive or hate), "
+              f"measured on dev ({len(dev)}, {dev[LABEL].sum()})")
+    else:
+        frame = pd.read_csv(args.data, dtype=str, keep_default_na=False)
+        y = frame[LABEL].astype(int).to_numpy()
+        splits = list(StratifiedKFold(args.folds, shuffle=True, random_state=args.seed).split(frame, y))
+        print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable; "
+              f"stratified {args.folds}-fold CV, seed {args.seed}")
     rows = []
-    for name, estimator in candidates().items():
-        from sklearn.base import clone
-
-        aucs, aps, eces, seconds = [], [], [], []
-        for train, test in folds:
-            model = clone(estimator)
-            start = time.perf_counter()
-            model.fit(frame.iloc[train], y[train])
-            seconds.append(time.perf_counter() - start)
-            p = scores_of(model, frame.iloc[test])
-            aucs.append(roc_auc_score(y[test], p))
-            aps.append(average_precision_score(y[test], p))
-            eces.append(calibration_error(model, y[test], p))
-        rows.append({"model": name, "ROC-AUC": f"{np.mean(aucs):.4f} ± {np.std(aucs):.4f}",
-                     "average precision": f"{np.mean(aps):.4f} ± {np.std(aps):.4f}",
-                     "ECE": f"{np.mean(eces):.4f}" + ("" if hasattr(estimator, "predict_proba") else " (min-max)"),
-                     "train s/fold": f"{np.mean(seconds):.1f}"})
-        print(f"  {name}: ROC-AUC {np.mean(aucs):.4f}, AP {np.mean(aps):.4f}, ECE {np.mean(eces):.4f}", flush=True)
+    for name, estimator in candidates(meta=not args.vihsd).items():
+        rows.append({"model": name, **measure(estimator, frame, y, splits)})
+        print("  " + ", ".join(f"{k} {v}" for k, v in rows[-1].items()), flush=True)
     table = pd.DataFrame(rows)
     print()
     print(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))

@@ -2,8 +2,8 @@
 
 Two figures, compared with the same figures on the training data:
 
-- **unseen-token share**: the share of word tokens (after normalisation and segmentation) that
-  are not in the model's word vocabulary. The training figure is a leave-one-out estimate (a
+- **unseen-token share**: the share of word tokens (after normalisation and the model's
+  tokeniser: underthesea words or syllables) that are not in the model's word vocabulary. The training figure is a leave-one-out estimate (a
   training post's word counts as unseen if fewer than ``min_df`` *other* training posts have
   it), i.e. what a new batch from the same source should show.
 - **PSI** (population stability index) of the batch's scores against the out-of-fold training
@@ -66,8 +66,12 @@ def psi(expected_shares, actual_shares) -> float:
 
 
 def word_tokens(segmented: str) -> list[str]:
-    """The word tokens of a segmented post as the word vocabulary sees them: lower-case, with a
-    letter in them, placeholders (``xxurl``...) left out."""
+    """The word tokens of a tokenised post (either tokeniser) as the word vocabulary sees them:
+    lower-case, with a letter in them, placeholders (``xxurl``...) left out.
+
+    >>> word_tokens("Bộ Y_tế : xxurl 19"), word_tokens("Bộ Y tế :")
+    (['bộ', 'y_tế'], ['bộ', 'y', 'tế'])
+    """
     return [t for t in segmented.lower().split() if t not in PLACEHOLDER_LABELS and not t.isdigit()
             and any(map(str.isalpha, t))]
 

@@ -30,10 +30,11 @@ def _reason_stopwords() -> frozenset[str]:
 
 
 def readable_term(feature: str) -> str:
-    """Turn a word-n-gram feature into text a reviewer reads.
+    """Turn a word-n-gram feature, of either tokeniser (``_`` joins underthesea's compounds;
+    syllables have none), into text a reviewer reads.
 
-    >>> readable_term("bộ y_tế xxurl")
-    'bộ y tế [đường link]'
+    >>> readable_term("bộ y_tế xxurl"), readable_term("y tế")
+    ('bộ y tế [đường link]', 'y tế')
     """
     return " ".join(PLACEHOLDER_LABELS.get(w, w.replace("_", " ")) for w in feature.split(" "))
 

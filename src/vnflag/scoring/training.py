@@ -39,8 +39,9 @@ def train_frame(
     **params: Any,
 ) -> tuple[Flagger, dict[str, Any]]:
     """Fit a :class:`Flagger` on a DataFrame; returns it and a description of the training data.
+    ``params`` are further :class:`Flagger` parameters, e.g. ``tokenizer="syllables"``.
 
-    >>> flagger, training = train_frame(posts, "text", "label")   # doctest: +SKIP
+    >>> flagger, training = train_frame(posts, "text", "label", tokenizer="syllables")   # doctest: +SKIP
     """
     meta_cols = list(meta_cols)
     check_columns(frame, [text_col, label_col, *meta_cols])

@@ -1,9 +1,16 @@
-"""Vietnamese word segmentation with underthesea: the second stage of the pipeline.
+"""Word tokens for the word vectoriser: the second stage of the pipeline.
 
-:class:`Segmenter` joins the syllables of compound words with ``_`` (``Bộ Y_tế khuyến_cáo``)
-so that the word vectoriser sees words, not syllables. It holds configuration only; the
-underthesea model is loaded lazily by each process, so a segmenter pickles and clones as a
-handful of numbers.
+Two tokenisers (:data:`TOKENIZERS`, chosen by ``Flagger(tokenizer=...)``):
+
+- ``"underthesea"``: :class:`Segmenter` joins the syllables of compound words with ``_``
+  (``Bộ Y_tế khuyến_cáo``) so that the word vectoriser sees words, not syllables. It holds
+  configuration only; the underthesea model is loaded lazily by each process, so a segmenter
+  pickles and clones as a handful of numbers.
+- ``"syllables"``: :func:`split_syllables`, the normalised text split on whitespace with
+  punctuation split off (``Bộ Y tế khuyến cáo``); no model, many times faster. Word bigrams
+  still see two-syllable compounds.
+
+:func:`tokenize_texts` runs either one over a batch.
 """
 
 from __future__ import annotations
@@ -21,11 +28,16 @@ from underthesea import word_tokenize
 from ..parallel import parallel_map, worker_count
 from .normalization import PLACEHOLDER_LABELS
 
-__all__ = ["Segmenter", "segment_text", "text_pieces", "MAX_PIECE_CHARS"]
+__all__ = ["Segmenter", "segment_text", "split_syllables", "tokenize_texts", "text_pieces", "MAX_PIECE_CHARS",
+           "TOKENIZERS"]
 
 _PROTECTED = frozenset(PLACEHOLDER_LABELS)
 #: Smallest batch worth sending to worker processes: below it, start-up costs more than it saves.
 MIN_PARALLEL = 400
+#: The values of ``Flagger(tokenizer=...)``.
+TOKENIZERS = ("underthesea", "syllables")
+#: A run of letters and digits, or a run of other non-space characters (punctuation, emoji).
+_SYLLABLE = re.compile(r"\w+|[^\w\s]+")
 
 
 def _is_protected(part: str) -> bool:
@@ -53,6 +65,30 @@ def segment_text(text: str) -> str:
                 token = "_".join(parts)
             words.append(token)
     return " ".join(words)
+
+
+def split_syllables(text: str) -> str:
+    """Split one normalised post into its syllables, punctuation split off as its own token,
+    with no word segmentation (the ``"syllables"`` tokeniser).
+
+    >>> split_syllables("Bộ Y tế khuyến cáo: uống (nóng) xxurl")
+    'Bộ Y tế khuyến cáo : uống ( nóng ) xxurl'
+    """
+    return " ".join(_SYLLABLE.findall(text)) if isinstance(text, str) else ""
+
+
+def tokenize_texts(texts: Sequence[str], tokenizer: str = "underthesea", n_jobs: int = 1) -> list[str]:
+    """Normalised posts as space-separated word tokens, with the tokeniser named ``tokenizer``
+    (one of :data:`TOKENIZERS`); ``n_jobs`` processes for large batches with underthesea.
+
+    >>> tokenize_texts(["người dân"], "underthesea"), tokenize_texts(["người dân"], "syllables")
+    (['người_dân'], ['người dân'])
+    """
+    if tokenizer == "syllables":
+        return [split_syllables(t) for t in texts]
+    if tokenizer == "underthesea":
+        return Segmenter(n_jobs=n_jobs).transform(texts)
+    raise ValueError(f"tokenizer must be one of {TOKENIZERS}, got {tokenizer!r}")
 
 
 #: Longest piece of text given to underthesea at once: its tokeniser's time grows faster than the
