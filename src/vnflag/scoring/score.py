@@ -24,7 +24,7 @@ from ..exceptions import VnflagError
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..model.inputs import check_columns
-from .checkpoint import CHECKPOINT_SUFFIX, ScoreCheckpoint
+from .checkpoint import ScoreCheckpoint
 
 __all__ = ["score_frame", "score_file", "scored_rows", "drift_report", "resolve_model", "model_manifest",
            "SCORE_COLUMNS"]
