@@ -54,6 +54,16 @@ def flagger(model_dir):
     return load_model(model_dir)
 
 
+def many_posts_csv(path: Path, copies: int) -> Path:
+    """The bundled unlabelled posts repeated ``copies`` times, each copy's text made distinct:
+    a file long enough to interrupt while it is being scored."""
+    posts = read_bundled("posts_unlabelled.csv")
+    big = pd.concat([posts] * copies, ignore_index=True)
+    big["text"] = big["text"] + " " + big.index.astype(str)
+    big.to_csv(path, index=False)
+    return path
+
+
 def shared_dataset(*parts: str) -> Path:
     """Path into ../shared/datasets, skipping the test when it is absent (a fresh machine)."""
     path = SHARED.joinpath(*parts)

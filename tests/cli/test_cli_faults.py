@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import many_posts_csv
 
 from vnflag import load_model
 from vnflag.cli import main
@@ -137,10 +138,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_during_scoring_leaves_no_worker_and_no_lasting_temporary(text_model_dir, tmp_path):
-    posts = pd.read_csv(UNLABELLED, dtype=str, keep_default_na=False)
-    big = pd.concat([posts] * 30, ignore_index=True)
-    big["text"] = big["text"] + " " + big.index.astype(str)
-    big.to_csv(tmp_path / "big.csv", index=False)
+    many_posts_csv(tmp_path / "big.csv", copies=30)
     run = subprocess.Popen([sys.executable, "-m", "vnflag.cli", "score", str(tmp_path / "big.csv"), "--model",
                             str(text_model_dir), "-o", str(tmp_path / "out.csv"), "--jobs", "2", "--chunksize", "1000"],
                            stderr=subprocess.DEVNULL)
@@ -162,7 +160,7 @@ def test_kill_9_during_scoring_leaves_no_worker_and_no_lasting_temporary(text_mo
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers and not (tmp_path / "out.csv").exists()  # the partial output never took the name
     small = tmp_path / "small.csv"
-    posts.head(5).to_csv(small, index=False)
+    pd.read_csv(UNLABELLED, dtype=str, keep_default_na=False).head(5).to_csv(small, index=False)
     assert main(["score", str(small), "--model", str(text_model_dir), "-o", str(tmp_path / "out.csv"),
                  "--jobs", "1"]) == 0
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -13,6 +13,7 @@ import time
 
 import pandas as pd
 import pytest
+from conftest import many_posts_csv
 
 import vnflag.scoring.score as scoring
 from vnflag import VnflagError, score_file
@@ -92,10 +93,7 @@ def test_a_checkpoint_directory_holding_other_files_is_never_deleted(flagger, tm
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kill -9 of a child process")
 def test_resume_after_kill_9_from_the_command_line(text_model_dir, tmp_path):
-    posts = pd.read_csv(UNLABELLED, dtype=str, keep_default_na=False)
-    big = pd.concat([posts] * 8, ignore_index=True)
-    big["text"] = big["text"] + " " + big.index.astype(str)
-    big.to_csv(tmp_path / "big.csv", index=False)
+    many_posts_csv(tmp_path / "big.csv", copies=8)
     command = [sys.executable, "-m", "vnflag.cli", "score", str(tmp_path / "big.csv"), "--model", str(text_model_dir),
                "--jobs", "1", "--chunksize", "100"]
     subprocess.run(command + ["-o", str(tmp_path / "whole.csv")], check=True, capture_output=True, timeout=600)

@@ -118,6 +118,18 @@ class DriftMonitor:
             self.tokens += len(words)
             self.unseen += sum(w not in self.vocabulary for w in words)
 
+    def state(self) -> dict[str, Any]:
+        """The running counts, as plain Python: what a resumed run needs to continue the batch.
+
+        >>> monitor.restore(monitor.state())   # doctest: +SKIP
+        """
+        return {"counts": self.counts.tolist(), "tokens": self.tokens, "unseen": self.unseen, "flagged": self.flagged}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from counts saved by :meth:`state`."""
+        self.counts = np.asarray(state["counts"], dtype=np.int64)
+        self.tokens, self.unseen, self.flagged = int(state["tokens"]), int(state["unseen"]), int(state["flagged"])
+
     def result(self) -> dict[str, Any]:
         """The drift figures and the warnings they raise, as plain Python for JSON."""
         n = int(self.counts.sum())

@@ -146,7 +146,7 @@ def score_file(
         checkpoint = ScoreCheckpoint.start(output, identity, resume)
         if checkpoint.totals:
             summary.update(checkpoint.totals["summary"])
-            _restore_drift(drift, checkpoint.totals["drift"])
+            drift.restore(checkpoint.totals["drift"])
     writer = None
     try:
         chunks = 0
@@ -161,7 +161,7 @@ def score_file(
             summary["not_scored"] += int((scored["error"] != "").sum())
             summary["truncated"] += int(scored["truncated"].sum())
             if checkpoint is not None:
-                checkpoint.add(scored, {"summary": summary, "drift": _drift_state(drift)})
+                checkpoint.add(scored, {"summary": summary, "drift": drift.state()})
             else:
                 writer = writer or TableWriter(output)
                 writer.write(scored)
@@ -185,15 +185,6 @@ def score_file(
     else:
         write_text_atomic(json_text(summary["drift"]), f"{output}.drift.json")
     return summary
-
-
-def _drift_state(drift: DriftMonitor) -> dict[str, Any]:
-    return {"counts": drift.counts.tolist(), "tokens": drift.tokens, "unseen": drift.unseen, "flagged": drift.flagged}
-
-
-def _restore_drift(drift: DriftMonitor, state: dict[str, Any]) -> None:
-    drift.counts = np.asarray(state["counts"], dtype=np.int64)
-    drift.tokens, drift.unseen, drift.flagged = int(state["tokens"]), int(state["unseen"]), int(state["flagged"])
 
 
 def drift_report(model, frame: pd.DataFrame, text_col: str | None = None) -> dict[str, Any]:
