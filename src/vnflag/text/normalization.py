@@ -17,8 +17,8 @@ from importlib import resources
 from typing import Iterable
 
 import emoji
-from underthesea import text_normalize as _underthesea_text_normalize
 from underthesea.pipeline.text_normalize.text_normalizer import character_map as _underthesea_character_map
+from underthesea.pipeline.text_normalize.text_normalizer import token_map as _underthesea_token_map
 
 __all__ = ["normalize_text", "normalize_texts", "canonical_form", "bounded_text", "MAX_POST_CHARS", "teencode_table", "teencode_pattern", "PLACEHOLDER_LABELS",
            "EMAIL_PATTERN", "PHONE_PATTERN"]
@@ -36,6 +36,11 @@ PLACEHOLDER_LABELS = {
 # underthesea maps look-alike characters (Icelandic ð/Ð → Vietnamese đ/Đ), but only inside tokens of at
 # most 6 characters; applied to the whole text, the rules below see one letter whatever the token length.
 _LOOKALIKES = str.maketrans(dict(_underthesea_character_map))
+_LOOKALIKE_CHARS = re.compile("[" + "".join(map(re.escape, _underthesea_character_map)) + "]")
+# underthesea's token rules (old tone placement → new, ``hoà`` → ``hòa``), which it applies only to
+# NFC tokens of at most 6 characters; a text needs them only if one of its tokens is a key.
+_TOKEN_FIXES = {key: value for key, value in _underthesea_token_map.items()
+                if len(key) <= 6 and unicodedata.normalize("NFC", key) == key}
 
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # grave, acute, tilde, hook, dot below
 
@@ -53,17 +58,25 @@ _URL = re.compile(
 EMAIL_PATTERN = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,10}\b")
 PHONE_PATTERN = re.compile(r"(?<![\w.,])(?:\+84|\(\+84\)|0084|0)(?:[\s.-]?\d){8,10}(?![\w])")
 _MENTION = re.compile(r"@[\w.]*\w")
+# Cheap tests that a text may hold a link: a scheme, www. or one of the top-level domains after a dot.
+_URL_HINT = re.compile(r"https?://|www\.|\.(?:com|vn|net|org|info|ly|me|io|xyz|co|gl|gd|link|site|online|top|club|tk|to)",
+                       re.IGNORECASE)
 _HASHTAG = re.compile(r"#(\w+)")
 # Numbers, with thousand separators, decimals, dates and times; a trailing unit is split off.
 _NUMBER = re.compile(r"(?<![\w-])\d+(?:[.,:/-]\d+)*(?:(k)|(tr|triệu|đ|vnđ|vnd|usd|%)|)(?!\w)",
                      re.IGNORECASE)
 _PLACEHOLDER_NUMBERS = re.compile(r"(xx(?:url|email|phone|mention|num))(?=\w)")
-_EMOJI_CANDIDATE = re.compile(r"[\u2190-\u2bff\u3030\u303d\u3297\u3299\U0001F000-\U0001FAFF]")
+# Characters that are, or belong to, an emoji: the pictograph blocks, the older symbols that have
+# an emoji form (©, ®, ‼, ⁉, ™, ℹ), the keycap mark and the emoji variation selector.
+_EMOJI_CANDIDATE = re.compile(
+    r"[\u00a9\u00ae\u203c\u2049\u2122\u2139\u20e3\ufe0f\u2190-\u2bff\u3030\u303d\u3297\u3299\U0001F000-\U0001FAFF]")
 _ELLIPSIS = re.compile(r"\.{2,}|…+")
+_WORD = re.compile(r"\w+")
 _REPEATED_PUNCT = re.compile(r"([!?,;:\-_=*~^+])\1+")
-_MIXED_EXCLAIM = re.compile(r"[!?]{2,}")
+_MIXED_EXCLAIM = re.compile(r"([!?])[!?]+")
 _REPEATED_LETTER = re.compile(r"([^\W\d_])\1{2,}")
 _SPACES = re.compile(r"\s+")
+_SPACE_RUNS = re.compile(r"\s{2,}|[^\S ]")  # what _SPACES would change: same result, far fewer matches
 
 
 def _strip_tone(char: str) -> str:
@@ -72,19 +85,25 @@ def _strip_tone(char: str) -> str:
     )
 
 
-def _toned_vowels() -> str:
-    base = "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
-    return "".join(unicodedata.normalize("NFC", v + m) for v in base for m in sorted(_TONE_MARKS))
-
-
-_TONED_VOWEL_SET = _toned_vowels()
-# A toned vowel followed by its plain form one or more times: quáaaa -> quá, điiii handled above.
-_ELONGATED_TONED = re.compile(f"([{_TONED_VOWEL_SET}])([aăâeêioôơuưyAĂÂEÊIOÔƠUƯY])\\2*")
+_TONED_VOWELS = "".join(unicodedata.normalize("NFC", v + m) for v in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+                        for m in sorted(_TONE_MARKS))
+#: Each toned vowel followed by its own plain form, in either case (``áa``, ``ÁA``, ``Áa``).
+_ELONGATION_STARTS = frozenset(toned + plain for toned in _TONED_VOWELS
+                               for plain in (_strip_tone(toned).lower(), _strip_tone(toned).upper()))
+# A toned vowel and the plain vowels after it; the callback keeps the match unless it is an elongation.
+_ELONGATED_TONED = re.compile(f"[{_TONED_VOWELS}][aăâeêioôơuưyAĂÂEÊIOÔƠUƯY]+")
 
 
 def _collapse_elongated(match: re.Match) -> str:
-    toned, plain = match.group(1), match.group(2)
-    return toned if _strip_tone(toned).lower() == plain.lower() else match.group(0)
+    """quáaaa -> quá, CÓOo -> CÓ: the plain copies after a toned vowel dropped, in any case
+    (repeated plain letters, điiii, are handled by _REPEATED_LETTER)."""
+    found = match.group(0)
+    if found[:2] not in _ELONGATION_STARTS:
+        return found
+    copy, end = found[1].lower(), 2
+    while end < len(found) and found[end].lower() == copy:
+        end += 1
+    return found[0] + found[end:]
 
 
 @lru_cache(maxsize=1)
@@ -113,9 +132,39 @@ def teencode_pattern() -> re.Pattern:
     >>> bool(teencode_pattern().search("ko sao"))
     True
     """
-    keys = sorted(teencode_table(), key=len, reverse=True)
-    alternation = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys)
-    return re.compile(rf"(?<![\w]){'(?:' + alternation + ')'}(?![\w])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w]){_trie_alternation(teencode_table())}(?![\w])", re.IGNORECASE)
+
+
+def _trie_alternation(words) -> str:
+    """A regular expression matching exactly ``words`` (a space in a word matches any run of
+    whitespace), built as a trie so that each position costs one branch per character, not one
+    try per word. ``(?![\w])`` after it picks the longest word that ends at a word boundary.
+
+    >>> bool(re.fullmatch(_trie_alternation(["ko", "k", "kh"]), "kh"))
+    True
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [(r"\s+" if char == " " else re.escape(char)) + pattern(child)
+                    for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
+        return body + "?" if "" in node else body
+
+    return pattern(trie)
+
+
+@lru_cache(maxsize=1)
+def _TEENCODE_FIRST_WORDS() -> frozenset[str]:
+    """The first word of every abbreviation: a text with none of them has nothing to expand."""
+    return frozenset(key.split(" ")[0] for key in teencode_table())
 
 
 def _expand_teencode(match: re.Match) -> str:
@@ -128,15 +177,14 @@ def _expand_teencode(match: re.Match) -> str:
     return expansion
 
 
-@lru_cache(maxsize=262_144)
-def _canonical_token(token: str) -> str:
-    return _underthesea_text_normalize(token, tokenizer="space")
-
-
 def _canonical_spelling(text: str) -> str:
-    """underthesea's character and tone normalisation, token by token, remembering tokens seen
-    (a few thousand distinct words cover most posts, so this is mostly dictionary look-ups)."""
-    return " ".join(_canonical_token(token) for token in text.split(" "))
+    """underthesea's token normalisation (``text_normalize(text, tokenizer="space")``) of an NFC
+    text whose look-alike characters are already mapped: its token rules applied to each
+    space-separated token; most texts have no token it changes and come back as they are."""
+    tokens = text.split(" ")
+    if _TOKEN_FIXES.keys().isdisjoint(tokens):
+        return text
+    return " ".join([_TOKEN_FIXES.get(token, token) for token in tokens])
 
 
 def _number_token(match: re.Match) -> str:
@@ -146,13 +194,23 @@ def _number_token(match: re.Match) -> str:
     return f" xxnum {unit.lower()} " if unit else " xxnum "
 
 
+_EMOJI_CLASS = _EMOJI_CANDIDATE.pattern[1:-1]
+# A whitespace-separated word holding an emoji candidate, matched from its start only.
+_EMOJI_TOKEN = re.compile(f"(?<!\\S)[^\\s{_EMOJI_CLASS}]*[{_EMOJI_CLASS}]\\S*")
+
+
+def _spaced_emoji(match: re.Match) -> str:
+    # The emoji package knows multi-codepoint sequences (ZWJ, skin tones, flags).
+    return " ".join(emoji.replace_emoji(match.group(0), replace=lambda chars, data: f" {chars} ").split())
+
+
 def _space_emoji(text: str) -> str:
+    """Emoji as tokens of their own, a run of one repeated emoji as one; only the
+    whitespace-separated words holding an emoji candidate are read by the emoji package."""
     if not _EMOJI_CANDIDATE.search(text):
         return text
-    # The emoji package knows multi-codepoint sequences; repeated identical emoji become one.
-    tokens = emoji.replace_emoji(text, replace=lambda chars, data: f" {chars} ").split()
-    kept = [t for i, t in enumerate(tokens) if not (i and t == tokens[i - 1] and emoji.is_emoji(t))]
-    return " ".join(kept)
+    tokens = _SPACE_RUNS.sub(" ", _EMOJI_TOKEN.sub(_spaced_emoji, text)).strip().split(" ")
+    return " ".join([t for i, t in enumerate(tokens) if not (i and t == tokens[i - 1] and emoji.is_emoji(t))])
 
 
 #: Characters of a post that the model reads; the rest of a longer post is ignored (and the scored
@@ -206,29 +264,39 @@ def normalize_text(text: str) -> str:
         text = unescaped
     text = _UPSTREAM_URL.sub(" xxurl ", text)
     text = _HTML_TAG.sub(" ", text)
-    text = canonical_form(text).translate(_LOOKALIKES)
+    text = canonical_form(text)
+    if _LOOKALIKE_CHARS.search(text):
+        text = text.translate(_LOOKALIKES)
     # underthesea's character and tone normalisation, once before the rules (Ð → Đ, so that
     # "0Ð" is a number and a unit) and once after them (collapsing "hoàaa" leaves "hoà").
     text = _canonical_spelling(text)
-    text = EMAIL_PATTERN.sub(" xxemail ", text)
-    text = _URL.sub(" xxurl ", text)
+    if "@" in text:
+        text = EMAIL_PATTERN.sub(" xxemail ", text)
+    if _URL_HINT.search(text):
+        text = _URL.sub(" xxurl ", text)
     text = PHONE_PATTERN.sub(" xxphone ", text)
-    text = _MENTION.sub(" xxmention ", text)
-    text = _HASHTAG.sub(lambda m: " " + m.group(1).replace("_", " ") + " ", text)
+    if "@" in text:
+        text = _MENTION.sub(" xxmention ", text)
+    if "#" in text:
+        text = _HASHTAG.sub(lambda m: " " + m.group(1).replace("_", " ") + " ", text)
     text = _NUMBER.sub(_number_token, text)
-    text = _PLACEHOLDER_NUMBERS.sub(r"\1 ", text)
-    text = _ELLIPSIS.sub(" … ", text)
-    text = _MIXED_EXCLAIM.sub(lambda m: m.group(0)[0], text)
+    if "xx" in text:
+        text = _PLACEHOLDER_NUMBERS.sub(r"\1 ", text)
+    if ".." in text or "…" in text:
+        text = _ELLIPSIS.sub(" … ", text)
+    text = _MIXED_EXCLAIM.sub(r"\1", text)
     text = _REPEATED_PUNCT.sub(r"\1", text)
     text = _ELONGATED_TONED.sub(_collapse_elongated, text)
     text = _REPEATED_LETTER.sub(r"\1", text)
     text = _space_emoji(text)
-    text = _SPACES.sub(" ", text).strip()
+    text = _SPACE_RUNS.sub(" ", text).strip()
     if not text:
         return ""
     text = _canonical_spelling(text)
-    text = teencode_pattern().sub(_expand_teencode, text)
-    return _SPACES.sub(" ", text).strip()
+    if not _TEENCODE_FIRST_WORDS().isdisjoint(_WORD.findall(text.lower())):
+        text = teencode_pattern().sub(_expand_teencode, text)
+        text = _SPACE_RUNS.sub(" ", text).strip()
+    return text
 
 
 def normalize_texts(texts: Iterable[object]) -> list[str]:
