@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any, Callable
 
-__all__ = ["column_list", "add_encoding", "share", "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
+__all__ = ["column_list", "add_encoding", "add_quiet", "progress_wanted", "share", "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
 
 #: Review file formats (the same names as ``vnflag.review.formats.REVIEW_FORMATS``, checked by a test).
 REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")
@@ -27,6 +27,24 @@ def add_encoding(p: argparse.ArgumentParser, what: str = "input tables") -> None
     p.add_argument("--encoding", default="utf-8", metavar="NAME",
                    help=f"text encoding of {what} (default: utf-8, a byte-order mark is dropped); "
                    "e.g. cp1258 for old Windows exports")
+
+
+def add_quiet(p: argparse.ArgumentParser) -> None:
+    """Add ``-q/--quiet``: no progress bars. Without it, progress bars go to stderr only when stderr
+    is a terminal (never into a pipe or a log file); the one-line summary is printed either way."""
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bars (they are shown on stderr only when it is a terminal; "
+                   "the one-line summary and warnings are still printed)")
+
+
+def progress_wanted(args: argparse.Namespace) -> bool | None:
+    """The ``progress`` argument a command passes to the library: ``False`` with ``--quiet``,
+    else ``None`` ("show bars if stderr is a terminal", see :func:`vnflag.progress.wanted`).
+
+    >>> progress_wanted(argparse.Namespace(quiet=True))
+    False
+    """
+    return False if getattr(args, "quiet", False) else None
 
 
 def share(value: str) -> float:

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any
 
-from .common import add_encoding
+from .common import add_encoding, add_quiet, progress_wanted
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     frame = read_table(args.data, encoding=args.encoding)
     source = "standard input" if args.data == "-" else os.path.basename(args.data)
     result = evaluate(args.model, frame, text_col=args.text_col, label_col=args.label_col,
-                      slice_cols=args.slice_col, n_bootstrap=args.bootstrap, source=source)
+                      slice_cols=args.slice_col, n_bootstrap=args.bootstrap, source=source,
+                      progress=progress_wanted(args))
     if args.store:
         from ..review.store import LabelStore
 
@@ -73,4 +74,5 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--store", default=None, help="label store the labels came from: adds reviewer agreement "
                    "(percent, Cohen's kappa, Krippendorff's alpha) to the report")
     add_encoding(p, "the labelled posts")
+    add_quiet(p)
     return p

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import add_encoding, seed, whole_number
+from .common import add_encoding, add_quiet, progress_wanted, seed, whole_number
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -26,6 +26,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--cv", type=whole_number(2), default=None, help="override the champion's cross-validation folds")
     p.add_argument("--seed", type=seed, default=0, help="seed of the held-out split")
     add_encoding(p, "--data")
+    add_quiet(p)
     return p
 
 
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     params = {"cv": args.cv} if args.cv else {}
     result = retrain(args.model, args.labels, data=args.data, output=args.output, margin=args.margin,
                      test_size=args.test_size, registry=args.registry, random_state=args.seed,
-                     encoding=args.encoding, **params)
+                     encoding=args.encoding, progress=progress_wanted(args), **params)
     gate = result["gate"]["roc_auc"]
     for warning in result["warnings"]:
         print(f"vnflag: warning: {warning}", file=sys.stderr)

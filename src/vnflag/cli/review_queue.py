@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import REVIEW_FORMATS, add_encoding, column_list, seed, share, whole_number
+from .common import REVIEW_FORMATS, add_encoding, add_quiet, column_list, progress_wanted, seed, share, whole_number
 
 POLICIES = ("top", "threshold", "model", "random")  # as vnflag.review.policies.POLICIES (checked by a test)
 
@@ -55,6 +55,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=seed, default=0, help="seed of the random sample and of sharing items out "
                    "between reviewers (default: 0)")
     add_encoding(p, "the scored table and --validation")
+    add_quiet(p)
     return p
 
 
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     queue = build_queue(read_table(args.scored, encoding=args.encoding), budget=args.budget, policy=policy, explore=args.explore,
                         id_col=args.id_col, text_col=args.text_col, threshold=threshold, redact=args.redact,
                         random_state=args.seed, similarity=args.similarity, random_share=args.random_share,
-                        meta_cols=args.keep_cols)
+                        meta_cols=args.keep_cols, progress=progress_wanted(args))
     record = export_queue(queue, args.output, fmt=args.format, reviewers=reviewers, overlap=args.overlap,
                           random_state=args.seed)
     if args.store:

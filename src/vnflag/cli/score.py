@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from .common import add_encoding, jobs, whole_number
+from .common import add_quiet
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -28,6 +29,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    "output must match the model, the input and --chunksize); without it a stale checkpoint "
                    "is replaced")
     add_encoding(p, "the posts")
+    add_quiet(p)
     return p
 
 
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         Registry(args.registry, create=False)  # a clear error when it is not a registry
     summary = score_file(args.model or args.registry, args.data, args.output, text_col=args.text_col,
                          top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs, encoding=args.encoding,
-                         resume=args.resume)
+                         resume=args.resume, progress=None if not args.quiet else False)
     print(
         f"scored {summary['rows']} rows with model {summary['model_version']}: {summary['flagged']} flagged, "
         f"{summary['not_scored']} not scored"

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import add_encoding, column_list, jobs
+from .common import add_encoding, add_quiet, column_list, jobs, progress_wanted
 
 
 #: ``Flagger``'s tokenisers, spelled out so that ``--help`` imports no NLP library
@@ -33,6 +33,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="model directory to create")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model directory")
     add_encoding(p, "the labelled posts")
+    add_quiet(p)
     return p
 
 
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if args.tokenizer is not None:
         params["tokenizer"] = args.tokenizer
     manifest = train_file(args.data, args.output, args.text_col, args.label_col, args.meta_cols,
-                          overwrite=args.overwrite, encoding=args.encoding, **params)
+                          overwrite=args.overwrite, encoding=args.encoding, progress=progress_wanted(args),
+                          **params)
     metrics = manifest["metrics"]
     print(
         f"trained model {manifest['model_version']} on {manifest['training_data']['rows']} rows "

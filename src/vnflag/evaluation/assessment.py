@@ -18,16 +18,19 @@ import pandas as pd
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, parse_labels
 from ..model.metrics import binary_metrics, budget_table
+from ..progress import progress_bar, wanted
 from ..scoring.score import SCORE_COLUMNS, model_manifest, resolve_model, score_frame
 from ..scoring.training import data_fingerprint
 from ..text.normalization import teencode_pattern
 
-__all__ = ["EvaluationResult", "evaluate", "slice_masks", "LENGTH_BOUNDS", "MAX_SLICE_VALUES"]
+__all__ = ["EvaluationResult", "evaluate", "slice_masks", "LENGTH_BOUNDS", "MAX_SLICE_VALUES", "PROGRESS_CHUNKSIZE"]
 
 #: Word-count bounds of the length slices: short < 20 words <= medium < 100 words <= long.
 LENGTH_BOUNDS = (20, 100)
 #: A user slice column with more distinct values than this keeps the most frequent ones.
 MAX_SLICE_VALUES = 20
+#: Rows scored at a time when :func:`evaluate` shows progress (each row's score does not depend on its chunk).
+PROGRESS_CHUNKSIZE = 2_000
 
 
 # --------------------------------------------------------------------------- slices
@@ -118,6 +121,7 @@ def evaluate(
     n_bootstrap: int = 1000,
     random_state: int | None = 0,
     source: str | None = None,
+    progress: bool | None = False,
 ) -> EvaluationResult:
     """Score labelled posts with a model and measure it, overall and by slice.
 
@@ -125,6 +129,10 @@ def evaluate(
     training labels (0/1, true/false, yes/no). Posts with empty text are not scored and not
     counted (``data["not_scored"]`` says how many). Evaluate on posts the model was not trained
     on, or the figures are optimistic.
+
+    ``progress=True`` shows two bars on standard error (``None``: only if stderr is a terminal):
+    ``score`` counting posts (rate, ETA), then ``measure`` over the metric sets (overall, with
+    its bootstrap, then each slice).
 
     >>> result = evaluate("out/model", read_table("held_out.csv"), slice_cols=["source"])  # doctest: +SKIP
     >>> result.metrics["roc_auc"], result.budgets                                          # doctest: +SKIP
@@ -135,19 +143,35 @@ def evaluate(
     labels = parse_labels(frame[label_col].tolist(), label_col)
     # A table scored before keeps its old score columns out of the way of the new ones.
     inputs = frame.drop(columns=[c for c in SCORE_COLUMNS if c in frame.columns])
-    scored = score_frame(flagger, inputs, text_col=text_col, top_k=0)
+    progress = wanted(progress)
+    if progress:
+        with progress_bar(len(inputs), desc="score", unit="posts", enabled=True) as bar:
+            parts = []
+            for start in range(0, len(inputs), PROGRESS_CHUNKSIZE):
+                parts.append(score_frame(flagger, inputs.iloc[start:start + PROGRESS_CHUNKSIZE], text_col=text_col,
+                                         top_k=0))
+                bar.update(len(parts[-1]))
+        scored = pd.concat(parts) if parts else score_frame(flagger, inputs, text_col=text_col, top_k=0)
+    else:
+        scored = score_frame(flagger, inputs, text_col=text_col, top_k=0)
     scores = scored["score"].to_numpy(dtype=float)
     kept = ~np.isnan(scores)
     if not kept.any():
         raise VnflagError(f"column {text_col!r}: no row has text to score")
     threshold = float(flagger.threshold_)
     y, s = labels[kept], scores[kept]
-    metrics = binary_metrics(y, s, threshold, n_bootstrap, random_state)
     texts = frame[text_col].to_numpy(dtype=object)[kept]
+    masks = slice_masks(texts, frame.loc[kept].reset_index(drop=True), slice_cols)
     rows = []
-    for name, value, mask in slice_masks(texts, frame.loc[kept].reset_index(drop=True), slice_cols):
-        part = binary_metrics(y[mask], s[mask], threshold, n_bootstrap=0)
-        rows.append({"slice": name, "value": value, **part})
+    with progress_bar(1 + len(masks), desc="measure", unit="sets", enabled=wanted(progress)) as bar:
+        bar.set_postfix_str(f"overall, {n_bootstrap} bootstrap resamples")
+        metrics = binary_metrics(y, s, threshold, n_bootstrap, random_state)
+        bar.update(1)
+        bar.set_postfix_str("slices")
+        for name, value, mask in masks:
+            part = binary_metrics(y[mask], s[mask], threshold, n_bootstrap=0)
+            rows.append({"slice": name, "value": value, **part})
+            bar.update(1)
     slices = pd.DataFrame(rows)
     confusion = pd.DataFrame(
         [[metrics["tn"], metrics["fp"]], [metrics["fn"], metrics["tp"]]],

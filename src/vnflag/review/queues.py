@@ -30,6 +30,7 @@ import pandas as pd
 from ..artifacts.files import read_json_document, utc_now
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, parse_labels
+from ..progress import progress_bar, wanted
 from .grouping import group_near_duplicates
 from .ids import is_blank, short_hash, stable_ids, text_fingerprint
 from .policies import RandomPolicy, UncertainPolicy, main_policy
@@ -59,6 +60,7 @@ def build_queue(
     similarity: float = 0.8,
     random_share: float = 0.25,
     meta_cols: Sequence[str] = (),
+    progress: bool | None = False,
 ) -> pd.DataFrame:
     """Choose at most ``budget`` items for review from a scored table; one row per item.
 
@@ -75,6 +77,10 @@ def build_queue(
     (texts, fingerprints, scores) is in ``queue.attrs["vnflag_queue"]``, which
     :func:`export_queue` writes beside the export.
 
+    ``progress=True`` shows a bar on standard error (``None``: only if stderr is a terminal)
+    counting the scored posts grouped into near-duplicates (the slow part), with the rate; the
+    stage beside it (``group``, ``choose``, ``record``) says what is being done.
+
     >>> queue = build_queue(score_frame("out/model", posts), budget=200, explore=0.2)  # doctest: +SKIP
     """
     check_columns(scored, [text_col, "score"], "scored table")
@@ -88,7 +94,16 @@ def build_queue(
     main = main_policy(policy, threshold, random_state)
     if policy == "model" and threshold is None and "flagged" not in scored.columns:
         raise VnflagError("policy 'model' needs the 'flagged' column of vnflag score output, or a threshold")
+    with progress_bar(len(scored), desc="queue", unit="posts", enabled=wanted(progress)) as bar:
+        return _queue_of(scored, budget, policy, explore, id_col, text_col, threshold, redact, random_state,
+                         similarity, random_share, list(meta_cols), main, bar)
 
+
+def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id_col: str, text_col: str,
+              threshold: float | None, redact: bool, random_state: int, similarity: float, random_share: float,
+              meta_cols: list[str], main: Any, bar: Any) -> pd.DataFrame:
+    """:func:`build_queue`'s work on checked arguments; ``bar`` counts the posts grouped."""
+    bar.set_postfix_str("group")
     texts = scored[text_col].tolist()
     ids = stable_ids(scored, id_col, text_col)
     scores = pd.to_numeric(scored["score"], errors="coerce").to_numpy(dtype=float)
@@ -98,6 +113,8 @@ def build_queue(
     flagged = (parse_labels(scored["flagged"].tolist(), "flagged", strict=False).astype(bool).tolist()
                if "flagged" in scored.columns else [False] * len(scored))
     labels = group_near_duplicates(texts, similarity, keys=ids)
+    bar.update(len(texts))
+    bar.set_postfix_str("choose")
 
     members: dict[int, list[int]] = {}
     for i, label in enumerate(labels):
@@ -131,6 +148,7 @@ def build_queue(
             chosen.append((g, part.why, probability))
             taken.add(id(g))
 
+    bar.set_postfix_str("record")
     rows_out, record_items = [], []
     for rank, (g, why, probability) in enumerate(chosen, start=1):
         member_ids = list(dict.fromkeys(ids[i] for i in g["rows"]))

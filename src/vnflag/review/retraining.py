@@ -25,14 +25,17 @@ from ..artifacts.tables import read_table
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, parse_labels
 from ..model.metrics import headline_metrics
+from ..progress import progress_bar, wanted
 from ..scoring.training import data_fingerprint, train_frame
 from .ids import text_fingerprint
 from .store import LabelStore
 
-__all__ = ["retrain", "training_set", "compare_models", "GATE_METRICS"]
+__all__ = ["retrain", "training_set", "compare_models", "GATE_METRICS", "RETRAIN_STAGES"]
 
 #: Metric → +1 if higher is better, -1 if lower is better. The gate checks each.
 GATE_METRICS = {"roc_auc": 1, "average_precision": 1, "brier": -1}
+#: The stages :func:`retrain` reports progress over, in order.
+RETRAIN_STAGES = ("load", "split", "fit", "compare", "save")
 
 
 def training_set(
@@ -164,6 +167,7 @@ def retrain(
     registry: Registry | str | os.PathLike | None = None,
     random_state: int = 0,
     encoding: str = "utf-8",
+    progress: bool | None = False,
     **params: Any,
 ) -> dict[str, Any]:
     """Train a challenger with the reviewed labels and compare it with the champion.
@@ -176,11 +180,23 @@ def retrain(
     the champion's :class:`Flagger` parameters (e.g. ``cv=3``). ``encoding`` is the text
     encoding of the ``data`` file (e.g. ``"cp1258"``). Returns the comparison.
 
+    ``progress=True`` shows a ``retrain`` bar on standard error (``None``: only if stderr is a
+    terminal) over the stages :data:`RETRAIN_STAGES`; the current one and its number of posts are
+    named beside the bar (``fit`` is the slow one).
+
     >>> result = retrain("models", "labels.sqlite", data="train.csv", output="out/challenger")  # doctest: +SKIP
     >>> result["promotable"], result["gate"]["roc_auc"]                                         # doctest: +SKIP
     """
     if not 0.0 < test_size < 1.0:
         raise VnflagError(f"test_size must be in (0, 1), got {test_size!r}")
+    with progress_bar(len(RETRAIN_STAGES), desc="retrain", unit="stages", enabled=wanted(progress)) as bar:
+        return _retrain(model, labels, data, output, margin, test_size, registry, random_state, encoding, params, bar)
+
+
+def _retrain(model, labels, data, output, margin: float, test_size: float, registry, random_state: int,
+             encoding: str, params: dict[str, Any], bar: Any) -> dict[str, Any]:
+    """:func:`retrain`'s work; ``bar`` advances one stage of :data:`RETRAIN_STAGES` at a time."""
+    bar.set_postfix_str("load")
     if registry is None and is_registry(model):
         registry = model
     model_dir = resolve_model_dir(model)
@@ -201,7 +217,9 @@ def retrain(
     if missing_meta:
         warnings.append(f"reviewed posts have no {', '.join(missing_meta)} (keep them with vnflag queue --keep-cols); "
                         "they are treated as missing")
+    bar.update(1)
 
+    bar.set_postfix_str(f"split {len(reviewed)} reviewed posts")
     seen = {text_fingerprint(t) for t in base[text_col]}
     heldout_mask = _heldout_mask(reviewed, test_size, random_state, seen)
     frame, replaced = training_set(base, reviewed[~heldout_mask], text_col, label_col, meta_cols)
@@ -209,11 +227,17 @@ def retrain(
     if heldout_mask.sum() < 50:
         warnings.append(f"only {int(heldout_mask.sum())} held-out reviewed posts: differences of a few points are "
                         "noise; review more posts before trusting the comparison")
+    bar.update(1)
 
+    bar.set_postfix_str(f"fit on {len(frame)} posts")
     settings = {k: v for k, v in champion.get_params().items() if k not in ("text_col", "meta_cols")}
     settings.update(params)
     challenger, training = train_frame(frame, text_col, label_col, meta_cols, **settings)
+    bar.update(1)
+    bar.set_postfix_str(f"compare on {int(heldout_mask.sum())} held-out posts")
     result = compare_models(champion, challenger, heldout, label_col, margin)
+    bar.update(1)
+    bar.set_postfix_str("save")
     training.update({
         "source": f"{base_name} + reviewed labels",
         "base_source": (manifest.get("training_data") or {}).get("base_source") or base_name,
@@ -240,4 +264,5 @@ def retrain(
         reg.add(model_dir)
         reg.add(output, parent=manifest["model_version"], labels_snapshot=snapshot, comparison=result)
         result["registry"] = str(reg.path)
+    bar.update(1)
     return result

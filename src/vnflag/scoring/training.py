@@ -11,12 +11,16 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts.model_dir import check_replaceable, save_model
-from ..artifacts.tables import read_table
+from ..artifacts.tables import iter_table, read_table
 from ..exceptions import VnflagError
 from ..model.flagger import Flagger
 from ..model.inputs import check_columns, parse_labels
+from ..progress import progress_bar, wanted
 
 __all__ = ["data_fingerprint", "train_frame", "train_file"]
+
+#: Rows per chunk when a training table is read with a progress bar.
+READ_CHUNKSIZE = 50_000
 
 
 def data_fingerprint(texts: Sequence[object], labels: Sequence[object]) -> str:
@@ -36,23 +40,35 @@ def train_frame(
     text_col: str = "text",
     label_col: str = "label",
     meta_cols: Sequence[str] = (),
+    progress: bool | None = False,
     **params: Any,
 ) -> tuple[Flagger, dict[str, Any]]:
     """Fit a :class:`Flagger` on a DataFrame; returns it and a description of the training data.
     ``params`` are further :class:`Flagger` parameters, e.g. ``tokenizer="syllables"``.
+    ``progress=True`` shows a bar on standard error (``None``: only if stderr is a terminal); the
+    fit is one stage, named beside the bar with its number of posts, and the bar shows its time.
 
     >>> flagger, training = train_frame(posts, "text", "label", tokenizer="syllables")   # doctest: +SKIP
     """
+    with progress_bar(1, desc="train", unit="stages", enabled=wanted(progress)) as bar:
+        return _fit(frame, text_col, label_col, meta_cols, bar, params)
+
+
+def _fit(frame: pd.DataFrame, text_col: str, label_col: str, meta_cols: Sequence[str], bar: Any,
+         params: dict[str, Any]) -> tuple[Flagger, dict[str, Any]]:
+    """:func:`train_frame`'s work, advancing ``bar`` by one stage when the fit is done."""
     meta_cols = list(meta_cols)
     check_columns(frame, [text_col, label_col, *meta_cols])
     labels = parse_labels(frame[label_col].tolist(), label_col)
     if len(np.unique(labels)) < 2:
         raise VnflagError(f"column {label_col!r}: training needs both labels, found only {labels[0] if len(labels) else 'none'}")
     flagger = Flagger(text_col=text_col, meta_cols=tuple(meta_cols), **params)
+    bar.set_postfix_str(f"fit on {len(frame)} posts")
     try:
         flagger.fit(frame, labels)
     except (ValueError, KeyError, TypeError) as exc:
         raise VnflagError(str(exc)) from exc
+    bar.update(1)
     training = {
         "fingerprint": data_fingerprint(frame[text_col].tolist(), labels.tolist()),
         "rows": int(len(frame)),
@@ -71,16 +87,34 @@ def train_file(
     meta_cols: Sequence[str] = (),
     overwrite: bool = False,
     encoding: str = "utf-8",
+    progress: bool | None = False,
     **params: Any,
 ) -> dict[str, Any]:
     """Read a table, train, and save the model directory; returns the manifest.
     ``encoding`` is the table's text encoding (CSV, TSV, JSONL, JSON), e.g. ``"cp1258"``.
 
+    ``progress=True`` shows progress on standard error (``None``: only if stderr is a terminal):
+    a ``read`` bar counting posts as the table is read (with the rate), then a ``train`` bar over
+    the stages ``fit`` and ``save``.
+
     >>> train_file("data/posts_labelled.csv", "out/model", "text", "label")["model_version"]  # doctest: +SKIP
     """
     check_replaceable(Path(output_dir), overwrite)  # before any work: fail fast, destroy nothing
-    frame = read_table(path, encoding=encoding)
-    flagger, training = train_frame(frame, text_col, label_col, meta_cols, **params)
-    training["source"] = os.path.basename(str(path))
-    columns = {"text": text_col, "label": label_col, "meta": list(meta_cols)}
-    return save_model(flagger, output_dir, training=training, columns=columns, overwrite=overwrite)
+    progress = wanted(progress)
+    if progress:
+        with progress_bar(desc="read", unit="posts", enabled=True) as bar:
+            chunks = []
+            for chunk in iter_table(path, chunksize=READ_CHUNKSIZE, encoding=encoding):
+                chunks.append(chunk)
+                bar.update(len(chunk))
+            frame = pd.concat(chunks, ignore_index=True)
+    else:
+        frame = read_table(path, encoding=encoding)
+    with progress_bar(2, desc="train", unit="stages", enabled=wanted(progress)) as bar:
+        flagger, training = _fit(frame, text_col, label_col, meta_cols, bar, params)
+        training["source"] = os.path.basename(str(path))
+        columns = {"text": text_col, "label": label_col, "meta": list(meta_cols)}
+        bar.set_postfix_str("save")
+        manifest = save_model(flagger, output_dir, training=training, columns=columns, overwrite=overwrite)
+        bar.update(1)
+    return manifest

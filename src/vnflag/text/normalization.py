@@ -136,7 +136,7 @@ def teencode_pattern() -> re.Pattern:
 
 
 def _trie_alternation(words) -> str:
-    """A regular expression matching exactly ``words`` (a space in a word matches any run of
+    r"""A regular expression matching exactly ``words`` (a space in a word matches any run of
     whitespace), built as a trie so that each position costs one branch per character, not one
     try per word. ``(?![\w])`` after it picks the longest word that ends at a word boundary.
 
@@ -252,7 +252,7 @@ def normalize_text(text: str) -> str:
     expanded; whitespace collapsed. Anything that is not a ``str`` becomes ``""``.
 
     >>> normalize_text("Ko tin đc!!!! xem tại https://bit.ly/abc 😂😂 hoà")
-    'Không tin được ! xem tại xxurl 😂 hòa'
+    'Không tin được! xem tại xxurl 😂 hòa'
     """
     if not isinstance(text, str) or not text:
         return ""
