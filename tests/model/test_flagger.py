@@ -8,6 +8,8 @@ from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GridSearchCV
 
 from vnflag import Flagger, VnflagError
+from vnflag.text.normalization import normalize_texts
+from vnflag.text.segmentation import tokenize_texts
 
 META_COLS = ["num_like", "num_comment", "num_share"]
 
@@ -152,13 +154,42 @@ def test_parallel_scoring_matches_serial(flagger, labelled):
     assert parallel[1] == serial[1] and parallel[2] == serial[2]
 
 
-def test_pickle_state_is_compact_and_round_trips(flagger):
+def test_pickle_state_is_compact_and_round_trips(flagger, labelled):
     import pickle
 
+    texts = labelled[["text", *META_COLS]].iloc[:50]
+    flagger.score_posts(texts)  # fills the per-process caches of the vectorisers
     state = flagger.__getstate__()
-    assert isinstance(state["word_vectorizer_"].vocabulary_, np.ndarray)
-    assert isinstance(flagger.word_vectorizer_.vocabulary_, dict), "the live model is not changed"
+    for name in ("word_vectorizer_", "char_vectorizer_"):
+        vectorizer_state = state[name].__getstate__()
+        assert "_index" not in vectorizer_state and "_lookup" not in vectorizer_state, "caches are not saved"
+        assert isinstance(vectorizer_state["codes_"], np.ndarray)
     restored = pickle.loads(pickle.dumps(flagger))
-    assert restored.word_vectorizer_.vocabulary_ == flagger.word_vectorizer_.vocabulary_
-    assert restored.char_vectorizer_.vocabulary_ == flagger.char_vectorizer_.vocabulary_
+    for name in ("word_vectorizer_", "char_vectorizer_"):
+        assert (getattr(restored, name).get_feature_names_out() == getattr(flagger, name).get_feature_names_out()).all()
+    np.testing.assert_array_equal(restored.predict_proba(texts), flagger.predict_proba(texts))
     assert restored.reason_terms_ == flagger.reason_terms_
+
+
+def test_models_with_scikit_learn_vectorizers_still_round_trip(labelled):
+    """Models saved before vnflag's own vectorisers hold TfidfVectorizer, its vocabulary stored compactly."""
+    import pickle
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = labelled["text"].tolist()[:200]
+    legacy = Flagger(cv=2).fit(texts, labelled["label"].tolist()[:200])
+    normalized = normalize_texts(texts)
+    legacy.word_vectorizer_ = TfidfVectorizer(token_pattern=r"(?u)[^\s]+", sublinear_tf=True).fit(
+        tokenize_texts(normalized, "syllables"))
+    legacy.char_vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True).fit(normalized)
+    n_features = len(legacy.word_vectorizer_.vocabulary_) + len(legacy.char_vectorizer_.vocabulary_)
+    legacy.text_classifier_.coef_ = np.linspace(-1, 1, n_features).reshape(1, -1)
+    legacy.text_classifier_.n_features_in_ = n_features
+    state = legacy.__getstate__()
+    assert isinstance(state["word_vectorizer_"].vocabulary_, np.ndarray)
+    assert isinstance(legacy.word_vectorizer_.vocabulary_, dict), "the live model is not changed"
+    restored = pickle.loads(pickle.dumps(legacy))
+    assert restored.word_vectorizer_.vocabulary_ == legacy.word_vectorizer_.vocabulary_
+    assert restored.char_vectorizer_.vocabulary_ == legacy.char_vectorizer_.vocabulary_
+    np.testing.assert_array_equal(restored.predict_proba(texts), legacy.predict_proba(texts))

@@ -38,6 +38,8 @@ MODEL_FILE = "model.skops"
 TRUSTED_TYPES = frozenset({
     "vnflag.model.flagger.Flagger",
     "vnflag.model.features.CountFeatures",
+    "vnflag.model.ngrams.CharNgrams",
+    "vnflag.model.ngrams.WordNgrams",
 })
 
 

@@ -47,7 +47,7 @@ from .decoding import DEFAULT_ENCODING, decode_lines
 from .files import atomic_path
 from .spreadsheet import load_workbook_raw, unescape_xlsx_text
 
-__all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS"]
+__all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows"]
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".json": "json", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
@@ -135,6 +135,23 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
             yield _xlsx_frame(path, sheet)
     except OSError as exc:
         raise VnflagError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+
+
+def known_rows(path: str | os.PathLike) -> int | None:
+    """The number of rows of a table when it can be known without reading it (a Parquet
+    footer), else ``None``.
+
+    >>> known_rows("posts.csv") is None   # doctest: +SKIP
+    True
+    """
+    try:
+        if str(path) == "-" or table_format(_split_sheet(path)[0]) != "parquet":
+            return None
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    except Exception:  # unknown or unreadable here: iter_table reports why
+        return None
 
 
 def _check_unique(columns: Iterable[Any], name: str) -> None:

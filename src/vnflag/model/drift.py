@@ -17,11 +17,13 @@ retrain the model on labelled posts like it; it changes no score.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import filterfalse
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from ..text.normalization import PLACEHOLDER_LABELS
+from .ngrams import unigram_vocabulary
 
 __all__ = ["psi", "score_bins", "word_tokens", "leave_one_out_unseen_share", "DriftMonitor",
            "PSI_WARN", "UNSEEN_WARN_MARGIN", "MIN_ROWS", "PSI_MIN_ROWS"]
@@ -65,6 +67,11 @@ def psi(expected_shares, actual_shares) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
+def _is_word(token: str) -> bool:
+    """A lower-case token that counts for the unseen share: a letter in it, not a placeholder."""
+    return token not in PLACEHOLDER_LABELS and not token.isdigit() and any(map(str.isalpha, token))
+
+
 def word_tokens(segmented: str) -> list[str]:
     """The word tokens of a tokenised post (either tokeniser) as the word vocabulary sees them:
     lower-case, with a letter in them, placeholders (``xxurl``...) left out.
@@ -72,8 +79,7 @@ def word_tokens(segmented: str) -> list[str]:
     >>> word_tokens("Bộ Y_tế : xxurl 19"), word_tokens("Bộ Y tế :")
     (['bộ', 'y_tế'], ['bộ', 'y', 'tế'])
     """
-    return [t for t in segmented.lower().split() if t not in PLACEHOLDER_LABELS and not t.isdigit()
-            and any(map(str.isalpha, t))]
+    return [t for t in segmented.lower().split() if _is_word(t)]
 
 
 def leave_one_out_unseen_share(segmented: Sequence[str], min_df: int) -> float:
@@ -98,7 +104,8 @@ class DriftMonitor:
 
     def __init__(self, flagger):
         self.flagger = flagger
-        self.vocabulary = {t for t in flagger.word_vectorizer_.vocabulary_ if " " not in t}
+        self.vocabulary = unigram_vocabulary(flagger.word_vectorizer_)
+        self.known_words = frozenset(filter(_is_word, self.vocabulary))
         self.edges = np.asarray(flagger.training_score_edges_, dtype=float)
         self.expected = np.asarray(flagger.training_score_shares_, dtype=float)
         self.counts = np.zeros(len(self.edges) + 1, dtype=np.int64)
@@ -114,9 +121,11 @@ class DriftMonitor:
         self.counts += np.bincount(np.searchsorted(self.edges, scores[~np.isnan(scores)], side="right"),
                                    minlength=len(self.counts))
         for text in segmented:
-            words = word_tokens(text)
-            self.tokens += len(words)
-            self.unseen += sum(w not in self.vocabulary for w in words)
+            tokens = text.lower().split()
+            # The same counts as word_tokens(), with the word test only for tokens not in the vocabulary.
+            unseen = sum(map(_is_word, filterfalse(self.vocabulary.__contains__, tokens)))
+            self.tokens += sum(map(self.known_words.__contains__, tokens)) + unseen
+            self.unseen += unseen
 
     def state(self) -> dict[str, Any]:
         """The running counts, as plain Python: what a resumed run needs to continue the batch.

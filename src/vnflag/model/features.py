@@ -15,11 +15,11 @@ from typing import Iterable
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..text.normalization import canonical_form
+from .ngrams import CharNgrams, WordNgrams
 
 __all__ = ["parse_count", "parse_counts", "CountFeatures", "style_features", "STYLE_FEATURES",
            "word_vectorizer", "char_vectorizer"]
@@ -199,28 +199,12 @@ def style_features(texts: Iterable[object]) -> np.ndarray:
     return np.asarray(rows, dtype=float).reshape(-1, len(STYLE_FEATURES))
 
 
-def word_vectorizer(ngram_range=(1, 2), min_df=2, max_features=None) -> TfidfVectorizer:
-    """TF-IDF over segmented words (tokens are whitespace-separated, compounds keep ``_``)."""
-    return TfidfVectorizer(
-        lowercase=True,
-        token_pattern=r"(?u)[^\s]+",
-        ngram_range=ngram_range,
-        min_df=min_df,
-        max_features=max_features,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
+def word_vectorizer(ngram_range=(1, 2), min_df=2, max_features=None) -> WordNgrams:
+    """TF-IDF over the tokenised words (whitespace-separated; underthesea's compounds keep ``_``)."""
+    return WordNgrams(ngram_range=ngram_range, min_df=min_df, max_features=max_features, dtype=np.float32)
 
 
-def char_vectorizer(ngram_range=(2, 5), min_df=2, max_features=None) -> TfidfVectorizer:
+def char_vectorizer(ngram_range=(2, 5), min_df=2, max_features=None) -> CharNgrams:
     """TF-IDF over character n-grams of the normalised text: robust to typos, missing tones and
     segmentation mistakes, and they see across word boundaries (``chia sẻ ngay``)."""
-    return TfidfVectorizer(
-        lowercase=True,
-        analyzer="char",
-        ngram_range=ngram_range,
-        min_df=min_df,
-        max_features=max_features,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
+    return CharNgrams(ngram_range=ngram_range, min_df=min_df, max_features=max_features, dtype=np.float32)

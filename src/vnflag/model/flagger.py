@@ -240,8 +240,6 @@ class Flagger(ClassifierMixin, BaseEstimator):
         words = self.word_vectorizer_.fit_transform(segmented)
         self.training_unseen_share_ = leave_one_out_unseen_share(segmented, self.min_df)
         chars = self.char_vectorizer_.fit_transform(normalized)
-        for vectorizer in (self.word_vectorizer_, self.char_vectorizer_):
-            vectorizer.stop_words_ = None  # every pruned term: large, and not needed to transform
         self.count_features_ = CountFeatures().fit(meta) if meta is not None else None
         context = self._context(texts, meta)
         self.context_scaler_ = StandardScaler().fit(context)

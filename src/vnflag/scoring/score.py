@@ -19,17 +19,20 @@ import pandas as pd
 from ..artifacts.files import check_output_path, json_text, write_text_atomic
 from ..artifacts.model_dir import load_model, read_manifest
 from ..artifacts.registry import resolve_model_dir
-from ..artifacts.tables import TableWriter, iter_table
+from ..artifacts.tables import TableWriter, iter_table, known_rows
 from ..exceptions import VnflagError
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..model.inputs import check_columns
+from ..progress import progress_bar, wanted
 from .checkpoint import ScoreCheckpoint
 
 __all__ = ["score_frame", "score_file", "scored_rows", "drift_report", "resolve_model", "model_manifest",
            "SCORE_COLUMNS"]
 
 SCORE_COLUMNS = ("score", "flagged", "reasons", "model_version", "error", "truncated")
+#: Rows scored at a time by :func:`score_frame` when it shows progress.
+PROGRESS_CHUNKSIZE = 5_000
 
 
 def resolve_model(model: Flagger | str | os.PathLike) -> Flagger:
@@ -45,16 +48,26 @@ def score_frame(
     frame: pd.DataFrame,
     text_col: str | None = None,
     top_k: int = 3,
+    progress: bool | None = False,
 ) -> pd.DataFrame:
     """Score a DataFrame of posts; returns a copy with the score columns appended.
 
     ``text_col`` defaults to the column the model was trained on. The model's engagement
-    columns, if any, must be present.
+    columns, if any, must be present. ``progress=True`` shows a progress bar on standard error
+    (``None``: only when it is a terminal).
 
     >>> scored = score_frame("out/model", posts)                   # doctest: +SKIP
     >>> scored.sort_values("score", ascending=False).head()        # doctest: +SKIP
     """
-    return scored_rows(resolve_model(model), frame, text_col, top_k)[0]
+    flagger = resolve_model(model)
+    if not wanted(progress) or len(frame) <= PROGRESS_CHUNKSIZE:
+        return scored_rows(flagger, frame, text_col, top_k)[0]
+    parts = []
+    with progress_bar(len(frame), desc="score", enabled=True) as bar:
+        for start in range(0, len(frame), PROGRESS_CHUNKSIZE):
+            parts.append(scored_rows(flagger, frame.iloc[start:start + PROGRESS_CHUNKSIZE], text_col, top_k)[0])
+            bar.update(len(parts[-1]))
+    return pd.concat(parts)
 
 
 def scored_rows(flagger: Flagger, frame: pd.DataFrame, text_col: str | None = None, top_k: int = 3,
@@ -107,6 +120,7 @@ def score_file(
     n_jobs: int | None = None,
     encoding: str = "utf-8",
     resume: bool = False,
+    progress: bool | None = False,
 ) -> dict[str, Any]:
     """Score a file into another, chunk by chunk; the output appears atomically when complete.
 
@@ -122,7 +136,8 @@ def score_file(
     written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
     ``n_jobs`` overrides the model's number of segmentation processes for this call
-    (``-1``: all cores).
+    (``-1``: all cores). ``progress=True`` shows rows, rate and (when the number of rows is known
+    from a Parquet footer) the time left on standard error; ``None``: only when it is a terminal.
 
     >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
     {'rows': 1000, 'flagged': 87, 'not_scored': 2, 'model_version': '...', 'drift': {...}, 'warnings': []}
@@ -148,10 +163,12 @@ def score_file(
             summary.update(checkpoint.totals["summary"])
             drift.restore(checkpoint.totals["drift"])
     writer = None
+    bar = progress_bar(known_rows(path), desc="score", enabled=wanted(progress))
     try:
         chunks = 0
         for chunk in iter_table(path, chunksize=chunksize, encoding=encoding):
             chunks += 1
+            bar.update(len(chunk))
             if checkpoint is not None and chunks <= checkpoint.chunks_done:
                 continue  # scored before the interruption
             scored, segmented = scored_rows(flagger, chunk, text_col, top_k)
@@ -176,6 +193,8 @@ def score_file(
         if writer is not None:
             writer.abort()
         raise
+    finally:
+        bar.close()
     if checkpoint is not None:
         checkpoint.finish()
     summary["drift"] = drift.result()
