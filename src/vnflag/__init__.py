@@ -40,6 +40,7 @@ _PUBLIC = {
     "train_file": ".scoring.training",
     "score_frame": ".scoring.score",
     "score_file": ".scoring.score",
+    "score_dask": ".scoring.distributed",
     "drift_report": ".scoring.score",
     # review: queues, review files, label store, label quality, retraining
     "build_queue": ".review.queues",

@@ -16,9 +16,10 @@ import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Hashable, Iterable, Sequence
+from collections import deque
+from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
 
-__all__ = ["parallel_map", "shutdown_workers", "worker_count"]
+__all__ = ["parallel_map", "parallel_imap", "shutdown_workers", "worker_count"]
 
 _PR_SET_PDEATHSIG = 1
 _pool: ProcessPoolExecutor | None = None
@@ -78,6 +79,33 @@ def parallel_map(function: Callable, items: Iterable[Any], n_workers: int, *, in
     except BrokenProcessPool:
         shutdown_workers()
         raise
+
+
+def parallel_imap(function: Callable, items: Iterable[Any], n_workers: int, *, initializer: Callable | None = None,
+                  initargs: Sequence[Any] = (), key: Hashable = None, ahead: int = 2) -> Iterator[Any]:
+    """``function(item)`` for each item, in order, lazily: at most ``ahead`` tasks per worker are
+    in flight, so a long input is read while earlier items are being worked on, and memory stays
+    bounded whatever its length. The pool is kept as by :func:`parallel_map`.
+
+    >>> list(parallel_imap(abs, iter([-1, -2]), n_workers=2))   # doctest: +SKIP
+    [1, 2]
+    """
+    pool = _executor(n_workers, initializer, initargs, key)
+    pending: deque = deque()
+    items = iter(items)
+    try:
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= ahead * n_workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    except BrokenProcessPool:
+        shutdown_workers()
+        raise
+    finally:
+        for future in pending:  # stopped early (an error, a closed generator): drop the rest
+            future.cancel()
 
 
 def shutdown_workers() -> None:

@@ -47,7 +47,7 @@ from .decoding import DEFAULT_ENCODING, decode_lines
 from .files import atomic_path
 from .spreadsheet import load_workbook_raw, unescape_xlsx_text
 
-__all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows"]
+__all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows", "table_source"]
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".json": "json", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
@@ -135,6 +135,15 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
             yield _xlsx_frame(path, sheet)
     except OSError as exc:
         raise VnflagError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+
+
+def table_source(path: str | os.PathLike) -> str | os.PathLike:
+    """The file a table path names: ``book.xlsx#Sheet`` is ``book.xlsx``.
+
+    >>> table_source("book.xlsx#Posts")
+    'book.xlsx'
+    """
+    return _split_sheet(path)[0]
 
 
 def known_rows(path: str | os.PathLike) -> int | None:

@@ -7,7 +7,8 @@ import argparse
 import sys
 from typing import Any, Callable
 
-__all__ = ["column_list", "add_encoding", "add_quiet", "progress_wanted", "share", "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
+__all__ = ["column_list", "add_encoding", "add_quiet", "progress_wanted", "share",
+           "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
 
 #: Review file formats (the same names as ``vnflag.review.formats.REVIEW_FORMATS``, checked by a test).
 REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")

@@ -21,13 +21,19 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--reasons", type=whole_number(0), default=3, help="reasons per post (default: 3)")
     p.add_argument("--chunksize", type=whole_number(1), default=20_000, help="rows per chunk for large files")
     p.add_argument("--jobs", type=jobs, default=-1,
-                   help="processes for word segmentation (default -1: all cores; 1: this process only)")
+                   help="processes (default -1: all cores for inputs of 8 MB or more, this process alone for "
+                   "smaller ones, where starting workers costs more than it saves; N: exactly N)")
     p.add_argument("-o", "--output", required=True, help="output table (format by extension), - for stdout")
     p.add_argument("--registry", default=None, help="model registry: score with its promoted version")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from its last finished chunk (the checkpoint beside the "
                    "output must match the model, the input and --chunksize); without it a stale checkpoint "
                    "is replaced")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: processes on this machine (default); dask: a Dask cluster, the one at --scheduler "
+                   "or, without it, a local cluster of --jobs worker processes (pip install \"vnflag[dask]\")")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --engine dask: address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     add_encoding(p, "the posts")
     add_quiet(p)
     return p
@@ -44,9 +50,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.registry is not None:
         Registry(args.registry, create=False)  # a clear error when it is not a registry
-    summary = score_file(args.model or args.registry, args.data, args.output, text_col=args.text_col,
-                         top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs, encoding=args.encoding,
-                         resume=args.resume, progress=None if not args.quiet else False)
+    if args.engine == "dask":
+        summary = _score_with_dask(args)
+    else:
+        if args.scheduler is not None:
+            raise VnflagError("--scheduler works only with --engine dask")
+        summary = score_file(args.model or args.registry, args.data, args.output, text_col=args.text_col,
+                             top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs, encoding=args.encoding,
+                             resume=args.resume, progress=None if not args.quiet else False)
     print(
         f"scored {summary['rows']} rows with model {summary['model_version']}: {summary['flagged']} flagged, "
         f"{summary['not_scored']} not scored"
@@ -57,3 +68,16 @@ def run(args: argparse.Namespace) -> int:
     for warning in summary.get("warnings", []):
         print(f"vnflag: warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _score_with_dask(args: argparse.Namespace) -> dict:
+    """``--engine dask``: the same output on a Dask cluster (dask is imported only here)."""
+    from ..exceptions import VnflagError
+    from ..scoring.distributed import score_file_dask
+
+    if args.resume:
+        raise VnflagError("--resume works only with --engine local; with --engine dask run the command again "
+                          "without --resume")
+    return score_file_dask(args.model or args.registry, args.data, args.output, scheduler=args.scheduler,
+                           text_col=args.text_col, top_k=args.reasons, n_workers=args.jobs,
+                           chunksize=args.chunksize, encoding=args.encoding)

@@ -116,16 +116,30 @@ class DriftMonitor:
     def update(self, segmented: Iterable[str], scores) -> None:
         """Add a chunk: the segmented texts of its scored rows (as the model saw them) and the
         scores of all its rows (``nan`` for rows not scored)."""
+        self.add(self.counted(segmented, scores))
+
+    def counted(self, segmented: Iterable[str], scores) -> dict[str, Any]:
+        """The counts of one chunk alone, in the form of :meth:`state`, leaving this monitor as it
+        is: what a worker process sends back for :meth:`add`."""
         scores = np.asarray(scores, dtype=float)
-        self.flagged += int((scores >= self.flagger.threshold_).sum())
-        self.counts += np.bincount(np.searchsorted(self.edges, scores[~np.isnan(scores)], side="right"),
-                                   minlength=len(self.counts))
+        counts = np.bincount(np.searchsorted(self.edges, scores[~np.isnan(scores)], side="right"),
+                             minlength=len(self.counts))
+        tokens = unseen_total = 0
         for text in segmented:
-            tokens = text.lower().split()
+            words = text.lower().split()
             # The same counts as word_tokens(), with the word test only for tokens not in the vocabulary.
-            unseen = sum(map(_is_word, filterfalse(self.vocabulary.__contains__, tokens)))
-            self.tokens += sum(map(self.known_words.__contains__, tokens)) + unseen
-            self.unseen += unseen
+            unseen = sum(map(_is_word, filterfalse(self.vocabulary.__contains__, words)))
+            tokens += sum(map(self.known_words.__contains__, words)) + unseen
+            unseen_total += unseen
+        return {"counts": counts.tolist(), "tokens": tokens, "unseen": unseen_total,
+                "flagged": int((scores >= self.flagger.threshold_).sum())}
+
+    def add(self, state: dict[str, Any]) -> None:
+        """Add counts made by :meth:`counted` (or another monitor's :meth:`state`) to this one."""
+        self.counts = self.counts + np.asarray(state["counts"], dtype=np.int64)
+        self.tokens += int(state["tokens"])
+        self.unseen += int(state["unseen"])
+        self.flagged += int(state["flagged"])
 
     def state(self) -> dict[str, Any]:
         """The running counts, as plain Python: what a resumed run needs to continue the batch.

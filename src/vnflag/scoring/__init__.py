@@ -14,4 +14,6 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "resolve_model": ".score",
     "model_manifest": ".score",
     "SCORE_COLUMNS": ".score",
+    "score_dask": ".distributed",
+    "score_file_dask": ".distributed",
 })

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,12 @@ import pandas as pd
 from ..artifacts.files import check_output_path, json_text, write_text_atomic
 from ..artifacts.model_dir import load_model, read_manifest
 from ..artifacts.registry import resolve_model_dir
-from ..artifacts.tables import TableWriter, iter_table, known_rows
+from ..artifacts.tables import TableWriter, iter_table, known_rows, table_source
 from ..exceptions import VnflagError
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..model.inputs import check_columns
+from ..parallel import parallel_imap, worker_count
 from ..progress import progress_bar, wanted
 from .checkpoint import ScoreCheckpoint
 
@@ -76,14 +78,27 @@ def scored_rows(flagger: Flagger, frame: pd.DataFrame, text_col: str | None = No
 
     >>> scored, segmented = scored_rows(load_model("out/model"), posts)   # doctest: +SKIP
     """
+    text_col = _scoring_column(flagger, frame, text_col)
+    columns, segmented = _score_columns(flagger, frame, text_col, top_k)
+    return _with_scores(frame, columns), segmented
+
+
+def _scoring_column(flagger: Flagger, frame: pd.DataFrame, text_col: str | None) -> str:
+    """The text column, after checking that the frame has what the model reads and no column
+    that scoring would overwrite."""
     text_col = text_col or flagger.text_col
-    meta_cols = list(flagger.meta_cols or ())
-    check_columns(frame, [text_col, *meta_cols])
+    check_columns(frame, [text_col, *list(flagger.meta_cols or ())])
     clashes = [c for c in SCORE_COLUMNS if c in frame.columns]
     if clashes:
         raise VnflagError(
             f"input already has column(s) {', '.join(clashes)}; rename them before scoring so nothing is overwritten"
         )
+    return text_col
+
+
+def _score_columns(flagger: Flagger, frame: pd.DataFrame, text_col: str, top_k: int,
+                   ) -> tuple[dict[str, Any], list[str]]:
+    """The values of :data:`SCORE_COLUMNS` for each row of ``frame``, and the segmented texts."""
     texts = frame[text_col].tolist()
     scorable = np.array([isinstance(t, str) and bool(t.strip()) for t in texts], dtype=bool)
     scores = np.full(len(frame), np.nan)
@@ -92,7 +107,7 @@ def scored_rows(flagger: Flagger, frame: pd.DataFrame, text_col: str | None = No
     segmented: list[str] = []
     if scorable.any():
         subset = pd.DataFrame({flagger.text_col: [t for t, ok in zip(texts, scorable) if ok]})
-        for column in meta_cols:
+        for column in flagger.meta_cols or ():
             subset[column] = frame[column].to_numpy()[scorable]
         result = flagger.score_posts(subset, top_k=top_k)
         proba, terms, segmented = result.proba, result.reasons, result.segmented
@@ -100,14 +115,63 @@ def scored_rows(flagger: Flagger, frame: pd.DataFrame, text_col: str | None = No
         truncated[scorable] = result.truncated
         for position, words in zip(np.flatnonzero(scorable), terms):
             reasons[position] = "; ".join(words)
+    columns = {
+        "score": np.round(scores, 6),
+        "flagged": np.where(scorable, scores >= flagger.threshold_, False),
+        "reasons": reasons,
+        "model_version": getattr(flagger, "model_version_", "unsaved"),
+        "error": np.where(scorable, "", "empty text: not scored"),
+        "truncated": truncated,
+    }
+    return columns, segmented
+
+
+def _with_scores(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
     out = frame.copy()
-    out["score"] = np.round(scores, 6)
-    out["flagged"] = np.where(scorable, scores >= flagger.threshold_, False)
-    out["reasons"] = reasons
-    out["model_version"] = getattr(flagger, "model_version_", "unsaved")
-    out["error"] = np.where(scorable, "", "empty text: not scored")
-    out["truncated"] = truncated
-    return out, segmented
+    for name in SCORE_COLUMNS:
+        out[name] = columns[name]
+    return out
+
+
+#: Rows of a chunk scored as one task: small enough to keep every worker busy on one chunk.
+PIECE_ROWS = 1_000
+#: Inputs smaller than this are scored in this process: starting workers (each imports the
+#: libraries and receives the model) costs more than they save. About 8,000 posts of ReINTEL length.
+PARALLEL_MIN_BYTES = 8 * 2**20
+
+_worker_model: tuple = ()
+
+
+def _install_model(flagger: Flagger) -> None:
+    """Worker initializer: the model and a drift counter, sent once per worker process."""
+    global _worker_model
+    _worker_model = (flagger, DriftMonitor(flagger))
+
+
+def _score_piece(flagger: Flagger, monitor: DriftMonitor, piece: tuple[pd.DataFrame, str, int]):
+    frame, text_col, top_k = piece
+    columns, segmented = _score_columns(flagger, frame, text_col, top_k)
+    return columns, monitor.counted(segmented, columns["score"])
+
+
+def _score_piece_in_worker(piece: tuple[pd.DataFrame, str, int]):
+    return _score_piece(*_worker_model, piece)
+
+
+def _scoring_workers(path: str | os.PathLike, n_jobs: int) -> int:
+    """Worker processes for scoring ``path``: ``n_jobs`` when it is a number of processes; for
+    ``-1`` (all cores) and the like, all of them for inputs of at least
+    :data:`PARALLEL_MIN_BYTES` and one (this process) for smaller inputs and standard input."""
+    if n_jobs > 0:
+        return n_jobs
+    workers = worker_count(n_jobs)
+    if workers <= 1 or str(path) == "-":
+        return 1
+    try:
+        size = os.path.getsize(table_source(path))
+    except OSError:
+        return 1
+    return workers if size >= PARALLEL_MIN_BYTES else 1
 
 
 def score_file(
@@ -135,8 +199,11 @@ def score_file(
     (``drift``) with ``warnings`` when it looks unlike the training data. The drift figures are
     written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
-    ``n_jobs`` overrides the model's number of segmentation processes for this call
-    (``-1``: all cores). ``progress=True`` shows rows, rate and (when the number of rows is known
+    ``n_jobs`` overrides the model's number of processes for this call. With several, chunks are
+    cut into pieces of :data:`PIECE_ROWS` rows scored by worker processes that each receive the
+    model once. ``-1`` means all cores for inputs of at least :data:`PARALLEL_MIN_BYTES` and this
+    process alone for smaller ones and for standard input, where starting workers costs more than
+    it saves; a positive number is used as given. ``progress=True`` shows rows, rate and (when the number of rows is known
     from a Parquet footer) the time left on standard error; ``None``: only when it is a terminal.
 
     >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
@@ -149,8 +216,8 @@ def score_file(
     if str(output) != "-":
         check_output_path(f"{output}.drift.json", inputs=[path], what="drift figures")
     flagger = resolve_model(model)
-    if n_jobs is not None:
-        flagger = flagger.with_jobs(n_jobs)  # the caller's model keeps its own setting
+    workers = _scoring_workers(path, flagger.n_jobs if n_jobs is None else n_jobs)
+    flagger = flagger.with_jobs(1)  # parallel across pieces of chunks, not inside the model
     drift = DriftMonitor(flagger)
     version = getattr(flagger, "model_version_", "unsaved")
     summary = {"rows": 0, "flagged": 0, "not_scored": 0, "truncated": 0, "model_version": version}
@@ -164,15 +231,40 @@ def score_file(
             drift.restore(checkpoint.totals["drift"])
     writer = None
     bar = progress_bar(known_rows(path), desc="score", enabled=wanted(progress))
-    try:
-        chunks = 0
+    waiting: deque = deque()  # chunks read, in order, with the number of pieces each was cut into
+    chunks = 0
+
+    def pieces():
+        nonlocal chunks
         for chunk in iter_table(path, chunksize=chunksize, encoding=encoding):
             chunks += 1
-            bar.update(len(chunk))
             if checkpoint is not None and chunks <= checkpoint.chunks_done:
+                bar.update(len(chunk))
                 continue  # scored before the interruption
-            scored, segmented = scored_rows(flagger, chunk, text_col, top_k)
-            drift.update(segmented, scored["score"].to_numpy(dtype=float))
+            column = _scoring_column(flagger, chunk, text_col)
+            needed = chunk[list(dict.fromkeys([column, *list(flagger.meta_cols or ())]))]
+            starts = range(0, max(len(chunk), 1), PIECE_ROWS)
+            waiting.append((chunk, len(starts)))
+            for start in starts:
+                yield needed.iloc[start:start + PIECE_ROWS], column, top_k
+
+    if workers > 1:
+        results = parallel_imap(_score_piece_in_worker, pieces(), workers, initializer=_install_model,
+                                initargs=(flagger,), key=("score", flagger))
+    else:
+        monitor = DriftMonitor(flagger)
+        results = (_score_piece(flagger, monitor, piece) for piece in pieces())
+    try:
+        done: list = []
+        for columns, counts in results:
+            done.append(columns)
+            drift.add(counts)
+            chunk, n_pieces = waiting[0]
+            if len(done) < n_pieces:
+                continue
+            waiting.popleft()
+            scored = _with_scores(chunk, {name: _joined([part[name] for part in done]) for name in SCORE_COLUMNS})
+            done = []
             summary["rows"] += len(scored)
             summary["flagged"] += int(scored["flagged"].sum())
             summary["not_scored"] += int((scored["error"] != "").sum())
@@ -182,6 +274,7 @@ def score_file(
             else:
                 writer = writer or TableWriter(output)
                 writer.write(scored)
+            bar.update(len(scored))
         if not chunks:
             raise VnflagError(f"{path}: the table has no rows and no header")
         if checkpoint is not None:  # the output, whole and in order, from the finished parts
@@ -204,6 +297,15 @@ def score_file(
     else:
         write_text_atomic(json_text(summary["drift"]), f"{output}.drift.json")
     return summary
+
+
+def _joined(parts: list) -> Any:
+    """One column from the pieces of a chunk: arrays concatenated, lists joined, a constant kept."""
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts)
+    if isinstance(parts[0], list):
+        return [value for part in parts for value in part]
+    return parts[0]
 
 
 def drift_report(model, frame: pd.DataFrame, text_col: str | None = None) -> dict[str, Any]:
