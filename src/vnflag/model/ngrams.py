@@ -6,7 +6,7 @@ most of the time of scoring. Here a post becomes an array of small integers (a c
 a word's index in the vocabulary learned in ``fit``, ``0`` for one never seen) and every n-gram
 an exact integer code, ``((i1 * B + i2) * B + i3)...`` in base ``B`` (one more than the number of
 indices), computed for all positions of a batch at once with NumPy. An n-gram is found in the
-fitted vocabulary by a binary search over its sorted codes. The codes are exact, not hashes:
+fitted vocabulary through a hash index of its sorted codes. The codes are exact, not hashes:
 the output equals ``TfidfVectorizer(lowercase=True, sublinear_tf=True)`` with the same n-gram
 range and ``min_df`` (``tests/model/test_ngrams.py`` checks it), with two documented limits: a
 vocabulary of at most ``B - 1`` characters or words such that ``B ** max_n < 2 ** 64``, and
@@ -14,12 +14,13 @@ vocabulary of at most ``B - 1`` characters or words such that ``B ** max_n < 2 *
 
 >>> vectorizer = CharNgrams(ngram_range=(2, 3), min_df=1).fit(["tin giả", "tin thật"])
 >>> vectorizer.transform(["tin"]).shape
-(1, 13)
+(1, 19)
 """
 
 from __future__ import annotations
 
 import re
+from itertools import chain, repeat
 from numbers import Integral
 from typing import Iterable, Iterator, Sequence
 
@@ -350,12 +351,10 @@ class WordNgrams(_Ngrams):
         return lookup
 
     def _units_of(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        table = self._table()
         tokens = [text.split() for text in texts]
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        get = table.get
-        units = np.fromiter((get(word, 0) for words in tokens for word in words), dtype=np.int64,
-                            count=int(lengths.sum()))
+        words = chain.from_iterable(tokens)
+        units = np.fromiter(map(self._table().get, words, repeat(0)), dtype=np.int64, count=int(lengths.sum()))
         return units, lengths
 
     def _unit_names(self) -> list[str]:

@@ -10,6 +10,7 @@ model's ``max_chars``, 20,000 characters by default, and only its beginning was 
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 from collections import deque
 from typing import Any
@@ -142,9 +143,12 @@ PARALLEL_MIN_BYTES = 8 * 2**20
 _worker_model: tuple = ()
 
 
-def _install_model(flagger: Flagger) -> None:
-    """Worker initializer: the model and a drift counter, sent once per worker process."""
+def _install_model(model: bytes) -> None:
+    """Worker initializer: the model (pickled by this same program) and a drift counter, once per
+    worker. Sent as bytes, the worker reads it at once; sent as an object, unpickling it would
+    import the libraries while reading, and keep the parent waiting on the pipe for every worker."""
     global _worker_model
+    flagger = pickle.loads(model)
     _worker_model = (flagger, DriftMonitor(flagger))
 
 
@@ -250,7 +254,8 @@ def score_file(
 
     if workers > 1:
         results = parallel_imap(_score_piece_in_worker, pieces(), workers, initializer=_install_model,
-                                initargs=(flagger,), key=("score", flagger))
+                                initargs=(pickle.dumps(flagger, protocol=pickle.HIGHEST_PROTOCOL),),
+                                key=("score", flagger))
     else:
         monitor = DriftMonitor(flagger)
         results = (_score_piece(flagger, monitor, piece) for piece in pieces())
