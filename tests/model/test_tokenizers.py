@@ -39,7 +39,7 @@ def no_underthesea(monkeypatch):
         raise AssertionError("underthesea word_tokenize was called")
 
     segmentation._segment_cached.cache_clear()
-    monkeypatch.setattr(segmentation, "word_tokenize", refuse)
+    monkeypatch.setattr("underthesea.word_tokenize", refuse)
     yield
     segmentation._segment_cached.cache_clear()
 

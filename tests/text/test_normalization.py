@@ -125,3 +125,24 @@ def test_idempotent_on_found_counterexamples(text):
     # Look-alike letters (Icelandic Ð for Đ) and collapsed repeats once broke idempotence.
     once = normalize_text(text)
     assert normalize_text(once) == once
+
+
+def test_underthesea_rules_read_from_its_file_are_the_ones_it_loads():
+    from underthesea.pipeline.text_normalize.text_normalizer import character_map, token_map
+
+    from vnflag.text import normalization
+
+    assert normalization._underthesea_character_map == dict(character_map)
+    assert normalization._underthesea_token_map == dict(token_map)
+
+
+def test_normalising_and_splitting_syllables_never_imports_underthesea():
+    import subprocess
+    import sys
+
+    code = ("import sys; from vnflag.text.normalization import normalize_texts; "
+            "from vnflag.text.segmentation import tokenize_texts; "
+            "assert tokenize_texts(normalize_texts(['Bộ Y tế hoà']), 'syllables') == ['Bộ Y tế hòa']; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'underthesea'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

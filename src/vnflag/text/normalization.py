@@ -10,15 +10,15 @@ and is idempotent: ``normalize_text(normalize_text(s)) == normalize_text(s)``.
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Iterable
 
 import emoji
-from underthesea.pipeline.text_normalize.text_normalizer import character_map as _underthesea_character_map
-from underthesea.pipeline.text_normalize.text_normalizer import token_map as _underthesea_token_map
 
 __all__ = ["normalize_text", "normalize_texts", "canonical_form", "bounded_text", "MAX_POST_CHARS", "teencode_table", "teencode_pattern", "PLACEHOLDER_LABELS",
            "EMAIL_PATTERN", "PHONE_PATTERN"]
@@ -32,6 +32,27 @@ PLACEHOLDER_LABELS = {
     "xxmention": "[nhắc tên]",
     "xxnum": "[số]",
 }
+
+
+def _underthesea_rules() -> tuple[dict[str, str], dict[str, str]]:
+    """underthesea's text-normalisation rules (look-alike characters, tone placement per token),
+    read from the rules file it ships, without importing the underthesea package (a third of a
+    second for every process, most of it for features scoring never uses). ``tests/text`` checks
+    that these are exactly the rules underthesea itself loads."""
+    spec = importlib.util.find_spec("underthesea")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "pipeline" / "text_normalize"
+    files = sorted(folder.glob("tn_rules_*.bin"))
+    if not files:  # a layout this version does not know: ask underthesea itself
+        from underthesea.pipeline.text_normalize.text_normalizer import character_map, token_map
+
+        return dict(character_map), dict(token_map)
+    import joblib
+
+    rules = joblib.load(files[-1])  # the newest rules, the file underthesea's own loader names
+    return dict(rules["character"]), dict(rules["token"])
+
+
+_underthesea_character_map, _underthesea_token_map = _underthesea_rules()
 
 # underthesea maps look-alike characters (Icelandic ð/Ð → Vietnamese đ/Đ), but only inside tokens of at
 # most 6 characters; applied to the whole text, the rules below see one letter whatever the token length.

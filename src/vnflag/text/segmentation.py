@@ -23,7 +23,6 @@ from typing import Iterable, Sequence
 import emoji
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval
-from underthesea import word_tokenize
 
 from ..parallel import parallel_map, worker_count
 from .normalization import PLACEHOLDER_LABELS
@@ -54,6 +53,8 @@ def segment_text(text: str) -> str:
     """
     if not text:
         return ""
+    from underthesea import word_tokenize  # here: the syllable tokeniser never loads underthesea
+
     words: list[str] = []
     for piece in text_pieces(text):
         for token in word_tokenize(piece, use_token_normalize=False):
