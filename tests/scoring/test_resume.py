@@ -93,7 +93,7 @@ def test_a_checkpoint_directory_holding_other_files_is_never_deleted(flagger, tm
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kill -9 of a child process")
 def test_resume_after_kill_9_from_the_command_line(text_model_dir, tmp_path):
-    many_posts_csv(tmp_path / "big.csv", copies=8)
+    many_posts_csv(tmp_path / "big.csv", copies=20)
     command = [sys.executable, "-m", "vnflag.cli", "score", str(tmp_path / "big.csv"), "--model", str(text_model_dir),
                "--jobs", "1", "--chunksize", "100"]
     subprocess.run(command + ["-o", str(tmp_path / "whole.csv")], check=True, capture_output=True, timeout=600)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import copy
 import os
 import platform
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import sklearn
-import underthesea
 
 from ..exceptions import VnflagError
 from ..model.flagger import Flagger
@@ -33,14 +33,43 @@ FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 MODEL_FILE = "model.skops"
 
-#: Types a vnflag model file may contain beyond those skops trusts by default (scikit-learn,
-#: NumPy, SciPy and builtins). A file holding any other type is refused before it is loaded.
+#: Types a vnflag model file may contain beyond NumPy, SciPy and builtins, which skops trusts by
+#: default. A file holding any other type is refused before it is loaded.
 TRUSTED_TYPES = frozenset({
+    # scikit-learn's parts of a Flagger (and of models saved before vnflag had its own vectorisers)
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.isotonic.IsotonicRegression",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
     "vnflag.model.flagger.Flagger",
     "vnflag.model.features.CountFeatures",
     "vnflag.model.ngrams.CharNgrams",
     "vnflag.model.ngrams.WordNgrams",
 })
+
+
+def _underthesea_version() -> str:
+    """underthesea's installed version, read from its metadata: importing it costs a third of a second."""
+    from importlib.metadata import version
+
+    return version("underthesea")
+
+
+def _skops_io():
+    """``skops.io``, imported without its default allow-list of every scikit-learn estimator:
+    building that list imports all of scikit-learn (about a second, in every ``vnflag score``),
+    and vnflag never uses it, as it always passes its own explicit :data:`TRUSTED_TYPES`."""
+    if "skops.io" not in sys.modules:
+        import sklearn.utils
+
+        discover = sklearn.utils.all_estimators
+        sklearn.utils.all_estimators = lambda *args, **kwargs: []
+        try:
+            import skops.io  # noqa: F401
+        finally:
+            sklearn.utils.all_estimators = discover
+    return sys.modules["skops.io"]
 
 
 def _minor(version: str) -> str:
@@ -98,7 +127,7 @@ def save_model(
     version = f"{created:%Y%m%d-%H%M%S}-{(fingerprint or os.urandom(4).hex())[:8]}"
     stored = copy.copy(flagger)  # the caller's model is left as it was
     stored.model_version_ = version
-    import skops.io as sio  # imported when needed: it costs ~1 s at start-up (and in every worker)
+    sio = _skops_io()
 
     with atomic_directory(target) as staging:
         sio.dump(stored, staging / MODEL_FILE)
@@ -111,7 +140,7 @@ def save_model(
             "versions": {
                 "vnflag": __version__,
                 "scikit-learn": sklearn.__version__,
-                "underthesea": underthesea.__version__,
+                "underthesea": _underthesea_version(),
                 "python": platform.python_version(),
             },
             "model_file": MODEL_FILE,
@@ -149,7 +178,7 @@ def _check_compatible(manifest: dict[str, Any], directory: str | os.PathLike) ->
             f"{__version__} (format {FORMAT_VERSION}); retrain the model with this version"
         )
     versions = manifest.get("versions", {})
-    for package, current in (("scikit-learn", sklearn.__version__), ("underthesea", underthesea.__version__)):
+    for package, current in (("scikit-learn", sklearn.__version__), ("underthesea", _underthesea_version())):
         made_with = str(versions.get(package, "unknown"))
         if _minor(made_with) != _minor(current):
             raise VnflagError(
@@ -174,8 +203,7 @@ def load_model(directory: str | os.PathLike) -> Flagger:
         raise VnflagError(f"{directory}: model file {path.name} is missing")
     if file_sha256(path) != manifest.get("model_sha256"):
         raise VnflagError(f"{path}: checksum does not match the manifest; the file was changed, refusing to load")
-    import skops.io as sio
-
+    sio = _skops_io()
     try:
         untrusted = set(sio.get_untrusted_types(file=path))
     except Exception as exc:  # a corrupt archive: say so in one line
