@@ -570,6 +570,7 @@ class TableWriter:
         self._tmp = None if self._context is None else self._context.__enter__()
 
     def write(self, frame: pd.DataFrame) -> None:
+        """Append rows: a DataFrame, or for a Parquet output also a pyarrow Table."""
         first = self._rows == 0
         self._rows += len(frame)
         if self._stdout:
@@ -584,7 +585,7 @@ class TableWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
             if self._parquet is None:
                 self._parquet = pq.ParquetWriter(self._tmp, table.schema)
             self._parquet.write_table(table.cast(self._parquet.schema))

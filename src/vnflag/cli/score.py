@@ -19,7 +19,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="model directory (from vnflag train)")
     p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
     p.add_argument("--reasons", type=whole_number(0), default=3, help="reasons per post (default: 3)")
-    p.add_argument("--chunksize", type=whole_number(1), default=20_000, help="rows per chunk for large files")
+    p.add_argument("--chunksize", type=whole_number(1), default=5_000,
+                   help="rows read, scored and checkpointed at a time (default 5000; memory grows with it)")
     p.add_argument("--jobs", type=jobs, default=-1,
                    help="processes (default -1: all cores for inputs of 8 MB or more, this process alone for "
                    "smaller ones, where starting workers costs more than it saves; N: exactly N)")

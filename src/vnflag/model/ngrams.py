@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = ["CharNgrams", "WordNgrams", "unigram_vocabulary"]
 
 #: Characters handled per batch: bounds the memory of the code arrays (8 bytes per n-gram size).
-_BATCH_UNITS = 1_000_000
+_BATCH_UNITS = 250_000
 _WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's character analyzer collapses these runs
 
 

@@ -116,10 +116,16 @@ class ScoreCheckpoint:
         self.totals = json.loads(json.dumps(totals))
         self._save()
 
-    def parts(self):
-        """The finished chunks' scored rows, in order."""
+    def parts(self, arrow: bool = False):
+        """The finished chunks' scored rows, in order: DataFrames, or with ``arrow`` pyarrow
+        Tables (for a Parquet output, which then never goes through pandas again)."""
         for number in range(1, self.chunks_done + 1):
-            yield pd.read_parquet(self._part(number))
+            if arrow:
+                import pyarrow.parquet as pq
+
+                yield pq.read_table(self._part(number))
+            else:
+                yield pd.read_parquet(self._part(number))
 
     def finish(self) -> None:
         """The output is complete: remove the checkpoint."""

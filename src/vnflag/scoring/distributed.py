@@ -37,7 +37,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-import numpy as np
 import pandas as pd
 
 from ..artifacts.files import atomic_directory, check_output_path, json_text, write_text_atomic
@@ -77,9 +76,7 @@ def _score_chunk(frame: pd.DataFrame, flagger: Flagger, text_col: str | None, to
                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One chunk scored, with its drift counts (runs on a worker)."""
     scored, segmented = scored_rows(flagger, frame, text_col, top_k)
-    monitor = DriftMonitor(flagger)
-    monitor.update(segmented, scored["score"].to_numpy(dtype=float))
-    return scored, monitor.state()
+    return scored, DriftMonitor(flagger).counted(segmented, scored["score"].to_numpy(dtype=float))
 
 
 def _meta(flagger: Flagger, empty: pd.DataFrame, text_col: str | None, top_k: int) -> pd.DataFrame:
@@ -367,7 +364,7 @@ def _run(client, flagger: Flagger, chunks, text_col, top_k, write, summary, drif
         summary["flagged"] += int(scored["flagged"].sum())
         summary["not_scored"] += int((scored["error"] != "").sum())
         summary["truncated"] += int(scored["truncated"].sum())
-        drift.restore(_added(drift.state(), state))
+        drift.add(state)
         write(scored)
 
     try:
@@ -390,14 +387,6 @@ def _run(client, flagger: Flagger, chunks, text_col, top_k, write, summary, drif
             future.cancel()
         pending.clear()
         client.cancel([shared])
-
-
-def _added(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """Two drift states (:meth:`DriftMonitor.state`) summed: the state of both chunks together."""
-    return {"counts": (np.asarray(one["counts"], dtype=np.int64) + np.asarray(other["counts"], dtype=np.int64)
-                       ).tolist(),
-            "tokens": one["tokens"] + other["tokens"], "unseen": one["unseen"] + other["unseen"],
-            "flagged": one["flagged"] + other["flagged"]}
 
 
 @contextmanager

@@ -184,7 +184,7 @@ def score_file(
     output: str | os.PathLike,
     text_col: str | None = None,
     top_k: int = 3,
-    chunksize: int = 20_000,
+    chunksize: int = 5_000,
     n_jobs: int | None = None,
     encoding: str = "utf-8",
     resume: bool = False,
@@ -284,7 +284,7 @@ def score_file(
             raise VnflagError(f"{path}: the table has no rows and no header")
         if checkpoint is not None:  # the output, whole and in order, from the finished parts
             writer = TableWriter(output)
-            for part in checkpoint.parts():
+            for part in checkpoint.parts(arrow=writer.format == "parquet"):
                 writer.write(part)
         writer.close()
     except BaseException:
