@@ -82,30 +82,43 @@ def parallel_map(function: Callable, items: Iterable[Any], n_workers: int, *, in
 
 
 def parallel_imap(function: Callable, items: Iterable[Any], n_workers: int, *, initializer: Callable | None = None,
-                  initargs: Sequence[Any] = (), key: Hashable = None, ahead: int = 2) -> Iterator[Any]:
+                  initargs: Sequence[Any] = (), key: Hashable = None, ahead: int = 2,
+                  local: Callable | None = None) -> Iterator[Any]:
     """``function(item)`` for each item, in order, lazily: at most ``ahead`` tasks per worker are
     in flight, so a long input is read while earlier items are being worked on, and memory stays
     bounded whatever its length. The pool is kept as by :func:`parallel_map`.
+
+    With ``local``, this process works too: one item in ``n_workers + 1`` is ``local(item)``,
+    run here when its turn comes while the workers go on with theirs (so ``n_workers`` workers
+    and this process keep ``n_workers + 1`` cores busy).
 
     >>> list(parallel_imap(abs, iter([-1, -2]), n_workers=2))   # doctest: +SKIP
     [1, 2]
     """
     pool = _executor(n_workers, initializer, initargs, key)
-    pending: deque = deque()
+    pending: deque = deque()  # futures of the workers' items, and (item,) for this process's own
     items = iter(items)
+
+    def result(entry):
+        return local(entry[0]) if isinstance(entry, tuple) else entry.result()
+
     try:
-        for item in items:
-            pending.append(pool.submit(function, item))
-            if len(pending) >= ahead * n_workers:
-                yield pending.popleft().result()
+        for number, item in enumerate(items):
+            if local is not None and number % (n_workers + 1) == n_workers:
+                pending.append((item,))
+            else:
+                pending.append(pool.submit(function, item))
+            if len(pending) >= ahead * (n_workers + (local is not None)):
+                yield result(pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield result(pending.popleft())
     except BrokenProcessPool:
         shutdown_workers()
         raise
     finally:
-        for future in pending:  # stopped early (an error, a closed generator): drop the rest
-            future.cancel()
+        for entry in pending:  # stopped early (an error, a closed generator): drop the rest
+            if not isinstance(entry, tuple):
+                entry.cancel()
 
 
 def shutdown_workers() -> None:

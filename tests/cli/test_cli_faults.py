@@ -140,7 +140,7 @@ def _alive(pid: int) -> bool:
 def test_kill_9_during_scoring_leaves_no_worker_and_no_lasting_temporary(text_model_dir, tmp_path):
     many_posts_csv(tmp_path / "big.csv", copies=100)
     run = subprocess.Popen([sys.executable, "-m", "vnflag.cli", "score", str(tmp_path / "big.csv"), "--model",
-                            str(text_model_dir), "-o", str(tmp_path / "out.csv"), "--jobs", "2", "--chunksize", "1000"],
+                            str(text_model_dir), "-o", str(tmp_path / "out.csv"), "--jobs", "3", "--chunksize", "1000"],
                            stderr=subprocess.DEVNULL)
     workers: list[int] = []
     deadline = time.monotonic() + 120

@@ -204,8 +204,8 @@ def score_file(
     written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
     ``n_jobs`` overrides the model's number of processes for this call. With several, chunks are
-    cut into pieces of :data:`PIECE_ROWS` rows scored by worker processes that each receive the
-    model once. ``-1`` means all cores for inputs of at least :data:`PARALLEL_MIN_BYTES` and this
+    cut into pieces of :data:`PIECE_ROWS` rows scored by this process and ``n_jobs - 1`` worker
+    processes that each receive the model once. ``-1`` means all cores for inputs of at least :data:`PARALLEL_MIN_BYTES` and this
     process alone for smaller ones and for standard input, where starting workers costs more than
     it saves; a positive number is used as given. ``progress=True`` shows rows, rate and (when the number of rows is known
     from a Parquet footer) the time left on standard error; ``None``: only when it is a terminal.
@@ -252,12 +252,12 @@ def score_file(
             for start in starts:
                 yield needed.iloc[start:start + PIECE_ROWS], column, top_k
 
-    if workers > 1:
-        results = parallel_imap(_score_piece_in_worker, pieces(), workers, initializer=_install_model,
+    monitor = DriftMonitor(flagger)
+    if workers > 1:  # this process is one of them: it scores every workers-th piece itself
+        results = parallel_imap(_score_piece_in_worker, pieces(), workers - 1, initializer=_install_model,
                                 initargs=(pickle.dumps(flagger, protocol=pickle.HIGHEST_PROTOCOL),),
-                                key=("score", flagger))
+                                key=("score", flagger), local=lambda piece: _score_piece(flagger, monitor, piece))
     else:
-        monitor = DriftMonitor(flagger)
         results = (_score_piece(flagger, monitor, piece) for piece in pieces())
     try:
         done: list = []
