@@ -196,3 +196,27 @@ def test_cli_piped_shows_no_bar(scored_csv, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "posts/s" not in done.stderr and "\r" not in done.stderr
     assert done.stderr.startswith("queued 20 items") and done.stderr.count("\n") == 1
+
+
+def test_score_file_progress_counts_every_row_with_the_total_from_a_parquet_footer(model_dir, unlabelled, tmp_path,
+                                                                                  capfd):
+    from vnflag import score_file
+
+    source = tmp_path / "posts.parquet"
+    unlabelled.to_parquet(source, index=False)
+    score_file(model_dir, source, tmp_path / "quiet.csv", chunksize=50, n_jobs=1)
+    assert capfd.readouterr().err == ""
+    score_file(model_dir, source, tmp_path / "shown.csv", chunksize=50, n_jobs=1, progress=True)
+    err = capfd.readouterr().err
+    rows = len(unlabelled)
+    assert BAR.search(err) and f"{rows}/{rows}" in err, err
+    assert (tmp_path / "shown.csv").read_bytes() == (tmp_path / "quiet.csv").read_bytes()
+
+
+def test_cli_score_shows_a_bar_in_a_terminal_and_none_with_quiet(model_dir, tmp_path):
+    argv = [sys.executable, "-m", "vnflag.cli", "score", "data/posts_unlabelled.csv", "--model", str(model_dir),
+            "--chunksize", "50"]
+    status, err = _stderr_in_a_terminal([*argv, "-o", str(tmp_path / "a.csv")])
+    assert status == 0 and re.search(r"\d+posts \[[0-9:]+, +[0-9.?]+posts/s", err), err  # CSV: no total known
+    status, err = _stderr_in_a_terminal([*argv, "-o", str(tmp_path / "b.csv"), "-q"])
+    assert status == 0 and "posts/s" not in err and "scored" in err, err
