@@ -19,7 +19,8 @@ def test_manifest_is_complete(model_dir):
     assert set(manifest["versions"]) >= {"vnflag", "scikit-learn", "underthesea"}
     assert len(manifest["training_data"]["fingerprint"]) == 64
     assert manifest["training_data"]["rows"] == 480
-    assert manifest["columns"] == {"text": "text", "label": "label", "meta": ["num_like", "num_comment", "num_share"]}
+    assert manifest["columns"] == {"text": "text", "label": "label", "meta": ["num_like", "num_comment", "num_share"],
+                                   "time": None}
     assert (model_dir / "MODEL_CARD.md").is_file()
     assert model_dir.stat().st_mode & 0o005, "a model directory is readable by colleagues (umask permitting)"
 

@@ -20,6 +20,9 @@ class _Stub:
     def __init__(self, scores: dict[str, float], version: str):
         self.scores, self.model_version_ = scores, version
 
+    def input_columns(self):
+        return [self.text_col]
+
     def predict_proba(self, frame):
         p = np.array([self.scores[t] for t in frame["text"]])
         return np.column_stack([1 - p, p])

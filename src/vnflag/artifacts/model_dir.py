@@ -44,6 +44,7 @@ TRUSTED_TYPES = frozenset({
     "sklearn.feature_extraction.text.TfidfTransformer",
     "vnflag.model.flagger.Flagger",
     "vnflag.model.features.CountFeatures",
+    "vnflag.model.features.TimeFeatures",
     "vnflag.model.ngrams.CharNgrams",
     "vnflag.model.ngrams.WordNgrams",
 })
@@ -145,7 +146,8 @@ def save_model(
             },
             "model_file": MODEL_FILE,
             "model_sha256": file_sha256(staging / MODEL_FILE),
-            "columns": columns or {"text": flagger.text_col, "meta": list(flagger.meta_cols or ())},
+            "columns": columns or {"text": flagger.text_col, "meta": list(flagger.meta_cols or ()),
+                                   "time": flagger.time_col},
             "classes": [c.item() if hasattr(c, "item") else c for c in flagger.classes_],
             "threshold": flagger.threshold_,
             "metrics": flagger.training_metrics_,

@@ -32,7 +32,7 @@ MANIFEST_SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["text"],
             "properties": {"text": {"type": "string"}, "label": _TEXT_OR_NULL,
-                           "meta": {"type": "array", "items": {"type": "string"}}},
+                           "meta": {"type": "array", "items": {"type": "string"}}, "time": _TEXT_OR_NULL},
         },
         "classes": {"type": "array", "minItems": 2, "maxItems": 2},
         "threshold": {"type": "number", "minimum": 0, "maximum": 1},

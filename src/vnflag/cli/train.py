@@ -24,6 +24,12 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    help="column with labels 1/0, true/false or yes/no; 1 = needs verification (default: label)")
     p.add_argument("--meta-cols", type=column_list, default=[],
                    help="comma-separated engagement-count columns, e.g. num_like,num_comment,num_share")
+    p.add_argument("--time-col", default=None,
+                   help="column with each post's time (Unix seconds or ISO 8601), read as hour of day and weekday")
+    p.add_argument("--timezone", default=None, metavar="NAME",
+                   help="time zone of --time-col's hours and weekdays (default: Asia/Ho_Chi_Minh)")
+    p.add_argument("--time-features", type=column_list, default=None, metavar="PARTS",
+                   help="parts of --time-col the model reads: hour,weekday (default) and/or day (see README)")
     p.add_argument("--threshold", type=float, default=None,
                    help="fixed flag threshold in (0, 1); default: the F1-best cut on cross-validated scores")
     p.add_argument("--tokenizer", choices=TOKENIZERS, default=None,
@@ -46,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
         params["threshold"] = args.threshold
     if args.tokenizer is not None:
         params["tokenizer"] = args.tokenizer
+    for name in ("time_col", "timezone"):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
+    if args.time_features is not None:
+        params["time_features"] = tuple(args.time_features)
     manifest = train_file(args.data, args.output, args.text_col, args.label_col, args.meta_cols,
                           overwrite=args.overwrite, encoding=args.encoding, progress=progress_wanted(args),
                           **params)

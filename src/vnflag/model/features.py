@@ -15,6 +15,7 @@ from numbers import Integral
 from typing import Iterable
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -23,7 +24,7 @@ from ..text.normalization import canonical_form
 from .ngrams import CharNgrams, WordNgrams
 
 __all__ = ["parse_count", "parse_counts", "CountFeatures", "style_features", "STYLE_FEATURES",
-           "word_vectorizer", "char_vectorizer"]
+           "word_vectorizer", "char_vectorizer", "parse_timestamp", "TimeFeatures", "TIME_PARTS"]
 
 _COUNT = re.compile(
     r"^\s*(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*([kKmM]|nghìn|ngàn|tr|triệu)?\b\s*[^\d]*$"
@@ -247,3 +248,134 @@ def char_vectorizer(ngram_range=(2, 5), min_df=2, max_features=None) -> CharNgra
     """TF-IDF over character n-grams of the normalised text: robust to typos, missing tones and
     segmentation mistakes, and they see across word boundaries (``chia sẻ ngay``)."""
     return CharNgrams(ngram_range=ngram_range, min_df=min_df, max_features=max_features, dtype=np.float32)
+
+
+#: Parts of a post's time that :class:`TimeFeatures` can give.
+TIME_PARTS = ("hour", "weekday", "day")
+#: Unix seconds outside these bounds (before 2000, after 2100) are not a post time: missing.
+_SECONDS_RANGE = (946_684_800, 4_102_444_800)
+
+
+def parse_timestamp(value: object, timezone: str = "Asia/Ho_Chi_Minh") -> float:
+    """A post time from a messy export cell as Unix seconds; ``nan`` when it is not one.
+
+    Reads Unix seconds (``1584268260``, ``"1584268260.0"``; milliseconds are recognised by their
+    size) and ISO 8601 date-times (``"2020-03-15 17:31"``, ``"2020-03-15T10:31:00Z"``); a
+    date-time without an offset is in ``timezone``.
+
+    >>> parse_timestamp("1584268260"), parse_timestamp("2020-03-15T10:31:00Z"), parse_timestamp("soon")
+    (1584268260.0, 1584268260.0, nan)
+    """
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if value is None or isinstance(value, bool):
+        return math.nan
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            number = float(text)
+        except ValueError:
+            try:
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+            except ValueError:
+                return math.nan
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=ZoneInfo(timezone))
+            number = moment.timestamp()
+    if not math.isfinite(number):
+        return math.nan
+    if number > _SECONDS_RANGE[1] * 100:  # milliseconds
+        number /= 1000.0
+    return number if _SECONDS_RANGE[0] <= number <= _SECONDS_RANGE[1] else math.nan
+
+
+class TimeFeatures(TransformerMixin, BaseEstimator):
+    """When a post was published, as features: hour of day and weekday on a circle (sine and
+    cosine, so 23:00 is next to 00:00), optionally the absolute day, and a missing flag.
+
+    Parameters
+    ----------
+    timezone : str, default="Asia/Ho_Chi_Minh"
+        IANA time zone in which hours and weekdays are counted (and in which date-times without
+        an offset are read).
+    parts : tuple of {"hour", "weekday", "day"}, default=("hour", "weekday")
+        ``"day"`` is the day since the first training post, scaled by the training span: it helps
+        inside one period and misleads after it (measured in ``benchmarks/quality.py``).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Always 1: the time column.
+    first_day_, span_days_ : float
+        Training posts' first day (Unix days) and span, for ``"day"``.
+
+    Examples
+    --------
+    >>> TimeFeatures().fit([["1584268260"], ["2020-03-15 17:31"]]).transform([["soon"]]).tolist()
+    [[0.0, 0.0, 0.0, 0.0, 1.0]]
+    """
+
+    _parameter_constraints = {"timezone": [str], "parts": [tuple, list]}
+
+    def __init__(self, *, timezone: str = "Asia/Ho_Chi_Minh", parts: tuple[str, ...] = ("hour", "weekday")):
+        self.timezone = timezone
+        self.parts = parts
+
+    def _seconds(self, X, reset: bool) -> np.ndarray:
+        X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False, accept_sparse=False)
+        if X.shape[1] != 1:
+            raise ValueError(f"TimeFeatures reads one time column, got {X.shape[1]}")
+        return np.fromiter((parse_timestamp(v, self.timezone) for v in X[:, 0]), dtype=float, count=X.shape[0])
+
+    def fit(self, X, y=None) -> "TimeFeatures":
+        """Check the parameters and learn the training period (for ``"day"``); returns ``self``."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        self._validate_params()
+        unknown = [p for p in self.parts if p not in TIME_PARTS]
+        if unknown or not self.parts:
+            raise ValueError(f"parts must be some of {TIME_PARTS}, got {self.parts!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r} (an IANA name such as Asia/Ho_Chi_Minh)") from exc
+        days = self._seconds(X, reset=True) / 86_400.0
+        present = days[~np.isnan(days)]
+        self.first_day_ = float(present.min()) if present.size else 0.0
+        self.span_days_ = float(max(present.max() - present.min(), 1.0)) if present.size else 1.0
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """The features (dense float64, columns named by :meth:`get_feature_names_out`); missing times are 0."""
+        check_is_fitted(self, "first_day_")
+        seconds = self._seconds(X, reset=False)
+        missing = np.isnan(seconds)
+        local = pd.to_datetime(np.where(missing, 0.0, seconds), unit="s", utc=True).tz_convert(self.timezone)
+        columns = []
+        if "hour" in self.parts:
+            angle = 2 * np.pi * (np.asarray(local.hour) + np.asarray(local.minute) / 60.0) / 24.0
+            columns += [np.sin(angle), np.cos(angle)]
+        if "weekday" in self.parts:
+            angle = 2 * np.pi * np.asarray(local.day_of_week) / 7.0
+            columns += [np.sin(angle), np.cos(angle)]
+        if "day" in self.parts:
+            columns.append((seconds / 86_400.0 - self.first_day_) / self.span_days_)
+        values = np.column_stack(columns) if columns else np.empty((len(seconds), 0))
+        values[missing] = 0.0
+        return np.column_stack([values, missing.astype(float)])
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """``hour_sin, hour_cos, weekday_sin, weekday_cos, day`` (those in ``parts``), ``time_missing``."""
+        check_is_fitted(self, "first_day_")
+        names = {"hour": ["hour_sin", "hour_cos"], "weekday": ["weekday_sin", "weekday_cos"], "day": ["day"]}
+        return np.asarray([n for part in TIME_PARTS if part in self.parts for n in names[part]] + ["time_missing"],
+                          dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags

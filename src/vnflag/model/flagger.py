@@ -30,7 +30,7 @@ from ..text.normalization import MAX_POST_CHARS, bounded_text, normalize_texts
 from ..text.segmentation import MIN_PARALLEL, TOKENIZERS, tokenize_texts
 from .drift import leave_one_out_unseen_share, score_bins
 from .explanations import reason_terms, top_terms
-from .features import CountFeatures, char_vectorizer, style_features, word_vectorizer
+from .features import TIME_PARTS, CountFeatures, TimeFeatures, char_vectorizer, style_features, word_vectorizer
 from .inputs import check_columns
 from .metrics import headline_metrics
 from .thresholds import choose_threshold
@@ -86,6 +86,13 @@ class Flagger(ClassifierMixin, BaseEstimator):
     meta_cols : sequence of str, default=()
         Optional engagement-count columns (likes, comments, shares), parsed defensively.
         Never author or account columns: vnflag judges content, not people.
+    time_col : str or None, default=None
+        Optional column with each post's publication time (Unix seconds or ISO 8601; unreadable
+        cells are missing), turned into ``time_features`` by :class:`~vnflag.model.features.TimeFeatures`.
+    timezone : str, default="Asia/Ho_Chi_Minh"
+        Time zone of hours and weekdays, and of date-times written without an offset.
+    time_features : tuple of {"hour", "weekday", "day"}, default=("hour", "weekday")
+        Which parts of the time the model reads (with a missing flag).
     tokenizer : {"syllables", "underthesea"}, default="syllables"
         Word tokens of the word n-grams: ``"syllables"`` splits the normalised text on
         whitespace and punctuation, with no segmentation model; ``"underthesea"`` segments
@@ -129,7 +136,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
     training_unseen_share_ : float
         Leave-one-out share of training words missing from the word vocabulary, for the drift check.
     n_features_in_ : int
-        Columns read from a DataFrame: the text column and the engagement columns.
+        Columns read from a DataFrame: the text column, the engagement columns and the time column.
     model_version_ : str
         Set on a model read by :func:`~vnflag.load_model` (absent on a model fitted in this session).
 
@@ -145,6 +152,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
     _parameter_constraints = {
         "text_col": [str],
         "meta_cols": [list, tuple],
+        "time_col": [str, None],
+        "timezone": [str],
+        "time_features": [tuple, list],
         "tokenizer": [StrOptions(set(TOKENIZERS))],
         "word_ngram_range": [tuple, list],
         "char_ngram_range": [tuple, list],
@@ -165,6 +175,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
         *,
         text_col: str = "text",
         meta_cols: Sequence[str] = (),
+        time_col: str | None = None,
+        timezone: str = "Asia/Ho_Chi_Minh",
+        time_features: tuple[str, ...] = ("hour", "weekday"),
         tokenizer: str = "syllables",
         word_ngram_range: tuple[int, int] = (1, 2),
         char_ngram_range: tuple[int, int] = (2, 5),
@@ -181,6 +194,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
     ):
         self.text_col = text_col
         self.meta_cols = meta_cols
+        self.time_col = time_col
+        self.timezone = timezone
+        self.time_features = time_features
         self.tokenizer = tokenizer
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -205,6 +221,16 @@ class Flagger(ClassifierMixin, BaseEstimator):
                                  f"got {getattr(self, name)!r}")
         if not all(isinstance(c, str) for c in self.meta_cols):
             raise ValueError(f"meta_cols must be column names (str), got {self.meta_cols!r}")
+        if not self.time_features or any(p not in TIME_PARTS for p in self.time_features):
+            raise ValueError(f"time_features must be some of {TIME_PARTS}, got {self.time_features!r}")
+
+    def input_columns(self) -> list[str]:
+        """The columns a DataFrame given to this model must have: text, engagement counts, time.
+
+        >>> Flagger(text_col="post", meta_cols=("likes",), time_col="at").input_columns()
+        ['post', 'likes', 'at']
+        """
+        return [self.text_col, *(self.meta_cols or ()), *([self.time_col] if self.time_col else [])]
 
     # ----------------------------------------------------------------- input handling
     def _split_input(self, X) -> tuple[list, pd.DataFrame | None]:
@@ -212,12 +238,13 @@ class Flagger(ClassifierMixin, BaseEstimator):
         return [bounded_text(t, self.max_chars)[0] for t in texts], meta
 
     def _raw_input(self, X) -> tuple[list, pd.DataFrame | None]:
-        meta_cols = list(self.meta_cols or ())
+        """The texts and the context columns (engagement counts, time) of ``X``."""
+        context_cols = self.input_columns()[1:]
         if isinstance(X, pd.DataFrame):
-            check_columns(X, [self.text_col, *meta_cols], "X")
-            return X[self.text_col].tolist(), (X[meta_cols] if meta_cols else None)
-        if meta_cols:
-            raise TypeError(f"meta_cols={meta_cols} needs X as a DataFrame with those columns")
+            check_columns(X, self.input_columns(), "X")
+            return X[self.text_col].tolist(), (X[context_cols] if context_cols else None)
+        if context_cols:
+            raise TypeError(f"meta_cols / time_col {context_cols} need X as a DataFrame with those columns")
         if isinstance(X, str):
             raise TypeError("X must be a sequence of posts, not a single string; wrap it in a list")
         if isinstance(X, pd.Series):
@@ -240,7 +267,10 @@ class Flagger(ClassifierMixin, BaseEstimator):
         words = self.word_vectorizer_.fit_transform(segmented)
         self.training_unseen_share_ = leave_one_out_unseen_share(segmented, self.min_df)
         chars = self.char_vectorizer_.fit_transform(normalized)
-        self.count_features_ = CountFeatures().fit(meta) if meta is not None else None
+        meta_cols = list(self.meta_cols or ())
+        self.count_features_ = CountFeatures().fit(meta[meta_cols]) if meta_cols else None
+        self.time_features_ = (TimeFeatures(timezone=self.timezone, parts=tuple(self.time_features))
+                               .fit(meta[[self.time_col]]) if self.time_col else None)
         context = self._context(texts, meta)
         self.context_scaler_ = StandardScaler().fit(context)
         return sparse.hstack([words, chars], format="csr", dtype=np.float64), self.context_scaler_.transform(context)
@@ -249,7 +279,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
         """Unscaled dense context: style features and, when the model has them, engagement counts."""
         blocks = [style_features(texts)]
         if self.count_features_ is not None:
-            blocks.append(self.count_features_.transform(meta))
+            blocks.append(self.count_features_.transform(meta[list(self.meta_cols)]))
+        if getattr(self, "time_features_", None) is not None:
+            blocks.append(self.time_features_.transform(meta[[self.time_col]]))
         return np.hstack(blocks)
 
     def _features(self, texts: list, meta: pd.DataFrame | None):
@@ -299,6 +331,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
 
     def __setstate__(self, state):
         state.setdefault("tokenizer", "underthesea")  # models saved before the parameter existed
+        for name, default in (("time_col", None), ("timezone", "Asia/Ho_Chi_Minh"), ("time_features", ("hour", "weekday")),
+                              ("time_features_", None)):
+            state.setdefault(name, default)
         for name in ("word_vectorizer_", "char_vectorizer_"):
             vectorizer = state.get(name)
             if isinstance(getattr(vectorizer, "vocabulary_", None), np.ndarray):
@@ -332,7 +367,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
 
         self.classes_ = classes
         self.n_training_rows_ = len(texts)
-        self.n_features_in_ = 1 + len(self.meta_cols or ())
+        self.n_features_in_ = len(self.input_columns())
         ngrams, context = self._fit_features(texts, meta)
         folds = StratifiedKFold(min(self.cv, n_minority), shuffle=True, random_state=self.random_state)
         class_weight = self._binary_class_weight(classes)

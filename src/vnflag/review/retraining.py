@@ -74,8 +74,7 @@ def compare_models(champion, challenger, heldout: pd.DataFrame, label_col: str =
     y = np.asarray(heldout[label_col], dtype=int)
     results = {}
     for name, model in (("champion", champion), ("challenger", challenger)):
-        columns = [model.text_col, *(model.meta_cols or ())]
-        frame = heldout.reindex(columns=columns, fill_value="")
+        frame = heldout.reindex(columns=model.input_columns(), fill_value="")
         scores = model.predict_proba(frame)[:, 1]
         results[name] = {"version": getattr(model, "model_version_", "unsaved"),
                          "metrics": headline_metrics(y, scores, model.threshold_)}
@@ -213,7 +212,9 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     columns = manifest.get("columns", {})
     text_col, label_col = columns.get("text", "text"), columns.get("label", "label")
     meta_cols = list(columns.get("meta") or [])
-    missing_meta = [c for c in meta_cols if c not in reviewed.columns]
+    time_col = getattr(champion, "time_col", None)
+    carried = [*meta_cols, *([time_col] if time_col else [])]  # columns the model reads besides the text
+    missing_meta = [c for c in carried if c not in reviewed.columns]
     if missing_meta:
         warnings.append(f"reviewed posts have no {', '.join(missing_meta)} (keep them with vnflag queue --keep-cols); "
                         "they are treated as missing")
@@ -222,7 +223,7 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     bar.set_postfix_str(f"split {len(reviewed)} reviewed posts")
     seen = {text_fingerprint(t) for t in base[text_col]}
     heldout_mask = _heldout_mask(reviewed, test_size, random_state, seen)
-    frame, replaced = training_set(base, reviewed[~heldout_mask], text_col, label_col, meta_cols)
+    frame, replaced = training_set(base, reviewed[~heldout_mask], text_col, label_col, carried)
     heldout = reviewed[heldout_mask].rename(columns={"text": text_col, "label": label_col})
     if heldout_mask.sum() < 50:
         warnings.append(f"only {int(heldout_mask.sum())} held-out reviewed posts: differences of a few points are "
@@ -231,6 +232,7 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
 
     bar.set_postfix_str(f"fit on {len(frame)} posts")
     settings = {k: v for k, v in champion.get_params().items() if k not in ("text_col", "meta_cols")}
+    # time_col stays in settings: the challenger reads the champion's time column, carried above
     settings.update(params)
     challenger, training = train_frame(frame, text_col, label_col, meta_cols, **settings)
     bar.update(1)
@@ -248,7 +250,7 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
         "labels": snapshot,
     })
     saved = save_model(challenger, output, training=training, columns={"text": text_col, "label": label_col,
-                                                                       "meta": meta_cols},
+                                                                       "meta": meta_cols, "time": time_col},
                        parent_version=manifest["model_version"])
     result["challenger"]["version"] = saved["model_version"]
     result.update({

@@ -88,7 +88,7 @@ def _scoring_column(flagger: Flagger, frame: pd.DataFrame, text_col: str | None)
     """The text column, after checking that the frame has what the model reads and no column
     that scoring would overwrite."""
     text_col = text_col or flagger.text_col
-    check_columns(frame, [text_col, *list(flagger.meta_cols or ())])
+    check_columns(frame, [text_col, *flagger.input_columns()[1:]])
     clashes = [c for c in SCORE_COLUMNS if c in frame.columns]
     if clashes:
         raise VnflagError(
@@ -108,7 +108,7 @@ def _score_columns(flagger: Flagger, frame: pd.DataFrame, text_col: str, top_k: 
     segmented: list[str] = []
     if scorable.any():
         subset = pd.DataFrame({flagger.text_col: [t for t, ok in zip(texts, scorable) if ok]})
-        for column in flagger.meta_cols or ():
+        for column in flagger.input_columns()[1:]:
             subset[column] = frame[column].to_numpy()[scorable]
         result = flagger.score_posts(subset, top_k=top_k)
         proba, terms, segmented = result.proba, result.reasons, result.segmented
@@ -246,7 +246,7 @@ def score_file(
                 bar.update(len(chunk))
                 continue  # scored before the interruption
             column = _scoring_column(flagger, chunk, text_col)
-            needed = chunk[list(dict.fromkeys([column, *list(flagger.meta_cols or ())]))]
+            needed = chunk[list(dict.fromkeys([column, *flagger.input_columns()[1:]]))]
             starts = range(0, max(len(chunk), 1), PIECE_ROWS)
             waiting.append((chunk, len(starts)))
             for start in starts:
@@ -339,5 +339,5 @@ def model_manifest(model, flagger: Flagger) -> dict[str, Any]:
         "model_version": getattr(flagger, "model_version_", "unsaved"),
         "threshold": flagger.threshold_,
         "metrics": getattr(flagger, "training_metrics_", {}),
-        "columns": {"text": flagger.text_col, "meta": list(flagger.meta_cols or ())},
+        "columns": {"text": flagger.text_col, "meta": list(flagger.meta_cols or ()), "time": flagger.time_col},
     }

@@ -58,7 +58,7 @@ def _fit(frame: pd.DataFrame, text_col: str, label_col: str, meta_cols: Sequence
          params: dict[str, Any]) -> tuple[Flagger, dict[str, Any]]:
     """:func:`train_frame`'s work, advancing ``bar`` by one stage when the fit is done."""
     meta_cols = list(meta_cols)
-    check_columns(frame, [text_col, label_col, *meta_cols])
+    check_columns(frame, [text_col, label_col, *meta_cols, *([params["time_col"]] if params.get("time_col") else [])])
     labels = parse_labels(frame[label_col].tolist(), label_col)
     if len(np.unique(labels)) < 2:
         raise VnflagError(f"column {label_col!r}: training needs both labels, found only {labels[0] if len(labels) else 'none'}")
@@ -113,7 +113,7 @@ def train_file(
     with progress_bar(2, desc="train", unit="stages", enabled=wanted(progress)) as bar:
         flagger, training = _fit(frame, text_col, label_col, meta_cols, bar, params)
         training["source"] = os.path.basename(str(path))
-        columns = {"text": text_col, "label": label_col, "meta": list(meta_cols)}
+        columns = {"text": text_col, "label": label_col, "meta": list(meta_cols), "time": params.get("time_col")}
         bar.set_postfix_str("save")
         manifest = save_model(flagger, output_dir, training=training, columns=columns, overwrite=overwrite)
         bar.update(1)
