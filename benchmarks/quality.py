@@ -8,7 +8,8 @@ process over each test fold; for vnflag, :meth:`Flagger.score_posts` with 3 reas
 segmentation cache is emptied before each fit and each scoring, so no fold reuses another's
 segmentation. LinearSVC gives margins, not probabilities: its ECE is of min-max-scaled margins.
 
-    python benchmarks/quality.py [--folds 5] [--seed 13]
+    python benchmarks/quality.py [--folds 5] [--seed 13] [--only SUBSTRING]
+    python benchmarks/quality.py --split time  # train on the older 70 %, test on the newest 30 %
     python benchmarks/quality.py --vihsd     # ViHSD train → dev, clean vs offensive-or-hate
 
 Needs ``../shared/datasets/reintel/train.csv`` (``--vihsd``: ``vihsd/train.csv`` and
@@ -40,6 +41,7 @@ DATA = DATASETS / "reintel" / "train.csv"
 VIHSD = DATASETS / "vihsd"
 TEXT, LABEL = "post_message", "label"
 META = ["num_like_post", "num_comment_post", "num_share_post"]
+TIME = "timestamp_post"
 
 
 def candidates(meta: bool = True) -> dict[str, object]:
@@ -59,6 +61,10 @@ def candidates(meta: bool = True) -> dict[str, object]:
         models[f"vnflag {tokenizer}, text only"] = Flagger(text_col=TEXT, tokenizer=tokenizer)
         if meta:
             models[f"vnflag {tokenizer} + meta cols"] = Flagger(text_col=TEXT, meta_cols=META, tokenizer=tokenizer)
+    if meta:  # the time of a post, on the default tokeniser: each part, and all of them
+        for parts in (("hour",), ("weekday",), ("hour", "weekday"), ("hour", "weekday", "day")):
+            models[f"vnflag syllables + meta cols + time ({', '.join(parts)})"] = Flagger(
+                text_col=TEXT, meta_cols=META, time_col=TIME, time_features=parts)
     return {
         **models,
         "plain TfidfVectorizer + LogisticRegression": plain,
@@ -122,6 +128,10 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--split", choices=("cv", "time"), default="cv",
+                        help="cv: stratified folds (default); time: train on the older 70 %% of posts by "
+                        "timestamp_post, test on the newest 30 %% (what scoring newer posts than the labels is)")
+    parser.add_argument("--only", default=None, help="measure only the models whose name contains this")
     parser.add_argument("--vihsd", action="store_true",
                         help="ViHSD instead: fit on train.csv, measure on dev.csv (one split, no ± sd)")
     args = parser.parse_args()
@@ -140,11 +150,21 @@ def main() -> int:
     else:
         frame = pd.read_csv(args.data, dtype=str, keep_default_na=False)
         y = frame[LABEL].astype(int).to_numpy()
-        splits = list(StratifiedKFold(args.folds, shuffle=True, random_state=args.seed).split(frame, y))
-        print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable; "
-              f"stratified {args.folds}-fold CV, seed {args.seed}")
+        if args.split == "time":
+            order = np.argsort(pd.to_numeric(frame[TIME], errors="coerce").fillna(-1).to_numpy(), kind="stable")
+            cut = int(round(0.7 * len(frame)))
+            splits = [(np.sort(order[:cut]), np.sort(order[cut:]))]
+            print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable; time-ordered split: "
+                  f"train on the older {cut} ({y[splits[0][0]].sum()} unreliable), test on the newest "
+                  f"{len(frame) - cut} ({y[splits[0][1]].sum()} unreliable)")
+        else:
+            splits = list(StratifiedKFold(args.folds, shuffle=True, random_state=args.seed).split(frame, y))
+            print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable; "
+                  f"stratified {args.folds}-fold CV, seed {args.seed}")
     rows = []
     for name, estimator in candidates(meta=not args.vihsd).items():
+        if args.only and args.only not in name:
+            continue
         rows.append({"model": name, **measure(estimator, frame, y, splits)})
         print("  " + ", ".join(f"{k} {v}" for k, v in rows[-1].items()), flush=True)
     table = pd.DataFrame(rows)

@@ -39,12 +39,13 @@ def _hour_and_weekday(features: np.ndarray) -> tuple[float, float]:
 
 
 def test_hours_and_weekdays_are_local_and_on_a_circle():
-    hanoi = TimeFeatures().fit([[MOMENT]]).transform([[MOMENT]])[0]
+    both = ("hour", "weekday")
+    hanoi = TimeFeatures(parts=both).fit([[MOMENT]]).transform([[MOMENT]])[0]
     hour, weekday = _hour_and_weekday(hanoi)
     assert hour == pytest.approx(17 + 31 / 60) and weekday == 6 and hanoi[-1] == 0.0  # Sunday
-    utc = TimeFeatures(timezone="UTC").fit([[MOMENT]]).transform([[MOMENT]])[0]
+    utc = TimeFeatures(timezone="UTC", parts=both).fit([[MOMENT]]).transform([[MOMENT]])[0]
     assert _hour_and_weekday(utc)[0] == pytest.approx(10 + 31 / 60)
-    before, after = TimeFeatures(timezone="UTC").fit([[0]]).transform([["2020-03-15T23:59:00Z"],
+    before, after = TimeFeatures(timezone="UTC", parts=both).fit([[0]]).transform([["2020-03-15T23:59:00Z"],
                                                                         ["2020-03-16T00:01:00Z"]])
     assert np.linalg.norm(before[:2] - after[:2]) < 0.01, "23:59 and 00:01 are neighbours"
 
@@ -84,6 +85,7 @@ def timed(labelled):
 
 def test_flagger_reads_the_time_column_and_it_changes_scores(timed):
     with_time = Flagger(time_col="posted", cv=3).fit(timed, timed["label"])
+    assert with_time.time_features_.get_feature_names_out().tolist() == ["hour_sin", "hour_cos", "time_missing"]
     without = Flagger(cv=3).fit(timed, timed["label"])
     assert with_time.input_columns() == ["text", "posted"] and with_time.n_features_in_ == 2
     assert with_time.training_metrics_["cv_roc_auc"] > without.training_metrics_["cv_roc_auc"]

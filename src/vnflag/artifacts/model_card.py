@@ -20,6 +20,7 @@ def _metric_rows(metrics: dict[str, Any]) -> str:
         "cv_roc_auc": "ROC-AUC",
         "cv_average_precision": "Average precision",
         "cv_brier": "Brier score (lower is better)",
+        "cv_ece": "Expected calibration error, 10 bins (lower is better)",
         "cv_precision_at_threshold": "Precision at the threshold",
         "cv_recall_at_threshold": "Recall at the threshold",
         "cv_flag_rate": "Share of posts flagged",
@@ -60,7 +61,8 @@ claims with no source) so that reviewers see those first. People make every deci
 - Source: `{training.get('source', 'a DataFrame')}`, {rows} rows
   ({training.get('positive', '?')} needing verification, {training.get('negative', '?')} ordinary).
 - Fingerprint (SHA-256 of texts and labels): `{training.get('fingerprint', 'unknown')}`
-- Text column `{columns.get('text')}`, label column `{columns.get('label')}`, engagement columns: {meta}.
+- Text column `{columns.get('text')}`, label column `{columns.get('label')}`, engagement columns: {meta},
+  time column: {('`' + columns['time'] + '`') if columns.get('time') else 'none'}.
 - Parent model: {manifest.get('parent_version') or 'none'}. Created {manifest.get('created_at')} with
   vnflag {manifest.get('versions', {}).get('vnflag')}, scikit-learn {manifest.get('versions', {}).get('scikit-learn')},
   underthesea {manifest.get('versions', {}).get('underthesea')}.
@@ -84,6 +86,10 @@ of the posts labelled so were flagged. The score is a calibrated probability on 
 training data; a reviewer budget (top-N by score) is often a better way to use it than the flag.
 
 ## Known limitations
+- Later posts score worse. Analysts always score posts newer than the labels, and accuracy falls
+  on them: on ReINTEL, trained on the older 70 % of posts and tested on the newest 30 %, ROC-AUC is
+  several points lower than in cross-validation (README, "Quality on ReINTEL"). Reviewing flagged
+  posts and retraining on those labels (`vnflag retrain`) is how it is recovered.
 - Domain and period: it knows the topics and wording of its training posts; new events, slang
   and platforms shift what it sees. `vnflag score` writes drift figures beside its output (share
   of words never seen in training, score PSI) and warns when a batch looks unlike the training data.

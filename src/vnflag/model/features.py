@@ -301,9 +301,10 @@ class TimeFeatures(TransformerMixin, BaseEstimator):
     timezone : str, default="Asia/Ho_Chi_Minh"
         IANA time zone in which hours and weekdays are counted (and in which date-times without
         an offset are read).
-    parts : tuple of {"hour", "weekday", "day"}, default=("hour", "weekday")
+    parts : tuple of {"hour", "weekday", "day"}, default=("hour",)
         ``"day"`` is the day since the first training post, scaled by the training span: it helps
-        inside one period and misleads after it (measured in ``benchmarks/quality.py``).
+        inside one period and misleads after it. On ReINTEL only the hour helped, in
+        cross-validation and on the time-ordered split (README, "Post time"), hence the default.
 
     Attributes
     ----------
@@ -315,12 +316,12 @@ class TimeFeatures(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> TimeFeatures().fit([["1584268260"], ["2020-03-15 17:31"]]).transform([["soon"]]).tolist()
-    [[0.0, 0.0, 0.0, 0.0, 1.0]]
+    [[0.0, 0.0, 1.0]]
     """
 
     _parameter_constraints = {"timezone": [str], "parts": [tuple, list]}
 
-    def __init__(self, *, timezone: str = "Asia/Ho_Chi_Minh", parts: tuple[str, ...] = ("hour", "weekday")):
+    def __init__(self, *, timezone: str = "Asia/Ho_Chi_Minh", parts: tuple[str, ...] = ("hour",)):
         self.timezone = timezone
         self.parts = parts
 

@@ -91,8 +91,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
         cells are missing), turned into ``time_features`` by :class:`~vnflag.model.features.TimeFeatures`.
     timezone : str, default="Asia/Ho_Chi_Minh"
         Time zone of hours and weekdays, and of date-times written without an offset.
-    time_features : tuple of {"hour", "weekday", "day"}, default=("hour", "weekday")
-        Which parts of the time the model reads (with a missing flag).
+    time_features : tuple of {"hour", "weekday", "day"}, default=("hour",)
+        Which parts of the time the model reads (with a missing flag). On ReINTEL the hour helped
+        (+0.0024 ROC-AUC in cross-validation and on the time-ordered split) and the weekday did not.
     tokenizer : {"syllables", "underthesea"}, default="syllables"
         Word tokens of the word n-grams: ``"syllables"`` splits the normalised text on
         whitespace and punctuation, with no segmentation model; ``"underthesea"`` segments
@@ -177,7 +178,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         meta_cols: Sequence[str] = (),
         time_col: str | None = None,
         timezone: str = "Asia/Ho_Chi_Minh",
-        time_features: tuple[str, ...] = ("hour", "weekday"),
+        time_features: tuple[str, ...] = ("hour",),
         tokenizer: str = "syllables",
         word_ngram_range: tuple[int, int] = (1, 2),
         char_ngram_range: tuple[int, int] = (2, 5),
@@ -331,7 +332,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
 
     def __setstate__(self, state):
         state.setdefault("tokenizer", "underthesea")  # models saved before the parameter existed
-        for name, default in (("time_col", None), ("timezone", "Asia/Ho_Chi_Minh"), ("time_features", ("hour", "weekday")),
+        for name, default in (("time_col", None), ("timezone", "Asia/Ho_Chi_Minh"), ("time_features", ("hour",)),
                               ("time_features_", None)):
             state.setdefault(name, default)
         for name in ("word_vectorizer_", "char_vectorizer_"):

@@ -206,6 +206,7 @@ HEADLINE_METRICS = {
     "roc_auc": "roc_auc",
     "average_precision": "average_precision",
     "brier": "brier",
+    "ece": "ece",
     "precision_at_threshold": "precision",
     "recall_at_threshold": "recall",
     "flag_rate": "flag_rate",
@@ -213,7 +214,7 @@ HEADLINE_METRICS = {
 
 
 def headline_metrics(y_true, scores, threshold: float) -> dict[str, float]:
-    """The six figures of :data:`HEADLINE_METRICS` from :func:`binary_metrics` (no bootstrap).
+    """The seven figures of :data:`HEADLINE_METRICS` from :func:`binary_metrics` (no bootstrap).
 
     >>> headline_metrics([0, 1], [0.2, 0.9], 0.5)["recall_at_threshold"]
     1.0
