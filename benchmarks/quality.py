@@ -1,7 +1,8 @@
 """Quality on ReINTEL: stratified 5-fold cross-validated ROC-AUC and average precision.
 
 Compares vnflag with each tokeniser (``tokenizer="underthesea"`` and ``"syllables"``; text
-only, and with the engagement counts) with a plain ``TfidfVectorizer() + LogisticRegression()``
+only, and with the engagement counts), with the post time (each part) and with a boosted second
+stage, with a plain ``TfidfVectorizer() + LogisticRegression()``
 baseline and a TF-IDF word+char ``LinearSVC``, in one run, on the same folds: ROC-AUC, average
 precision, expected calibration error (ECE), train time and scoring speed (posts/s in one
 process over each test fold; for vnflag, :meth:`Flagger.score_posts` with 3 reasons). The
@@ -58,13 +59,20 @@ def candidates(meta: bool = True) -> dict[str, object]:
     )
     models: dict[str, object] = {}
     for tokenizer in TOKENIZERS:
-        models[f"vnflag {tokenizer}, text only"] = Flagger(text_col=TEXT, tokenizer=tokenizer)
+        models[f"vnflag {tokenizer}, text only"] = Flagger(text_col=TEXT, tokenizer=tokenizer,
+                                                           second_stage="logistic")
         if meta:
-            models[f"vnflag {tokenizer} + meta cols"] = Flagger(text_col=TEXT, meta_cols=META, tokenizer=tokenizer)
+            models[f"vnflag {tokenizer} + meta cols"] = Flagger(text_col=TEXT, meta_cols=META, tokenizer=tokenizer,
+                                                                second_stage="logistic")
     if meta:  # the time of a post, on the default tokeniser: each part, and all of them
         for parts in (("hour",), ("weekday",), ("hour", "weekday"), ("hour", "weekday", "day")):
             models[f"vnflag syllables + meta cols + time ({', '.join(parts)})"] = Flagger(
-                text_col=TEXT, meta_cols=META, time_col=TIME, time_features=parts)
+                text_col=TEXT, meta_cols=META, time_col=TIME, time_features=parts, second_stage="logistic")
+        models["vnflag syllables + meta cols + time (hour), boosted second stage (the default)"] = Flagger(
+            text_col=TEXT, meta_cols=META, time_col=TIME, second_stage="boosting")
+        models["vnflag syllables + meta cols, boosted second stage"] = Flagger(
+            text_col=TEXT, meta_cols=META, second_stage="boosting")
+        models["vnflag syllables, text only, boosted second stage"] = Flagger(text_col=TEXT, second_stage="boosting")
     return {
         **models,
         "plain TfidfVectorizer + LogisticRegression": plain,

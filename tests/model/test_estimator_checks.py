@@ -204,7 +204,8 @@ def test_two_d_labels_are_refused(posts):
     ("C", 0), ("C", "big"), ("cv", 1), ("min_df", 0), ("calibration", "platt"), ("threshold", 1.5),
     ("threshold", "best"), ("n_jobs", 0), ("meta_cols", "num_like"), ("meta_cols", [1]),
     ("word_ngram_range", (2, 1)), ("char_ngram_range", (0, 3)), ("max_char_features", 0),
-    ("class_weight", "even"), ("text_col", 3), ("random_state", "seed"),
+    ("class_weight", "even"), ("text_col", 3), ("random_state", "seed"), ("second_stage", "forest"),
+    ("time_col", 3), ("time_features", ("minute",)),
 ])
 def test_invalid_parameters_fail_at_fit_naming_the_parameter(posts, name, value):
     flagger = Flagger(**{name: value})  # never at construction: clone and set_params must work

@@ -193,3 +193,23 @@ def test_models_with_scikit_learn_vectorizers_still_round_trip(labelled):
     assert restored.word_vectorizer_.vocabulary_ == legacy.word_vectorizer_.vocabulary_
     assert restored.char_vectorizer_.vocabulary_ == legacy.char_vectorizer_.vocabulary_
     np.testing.assert_array_equal(restored.predict_proba(texts), legacy.predict_proba(texts))
+
+
+def test_second_stage_auto_boosts_only_with_context_columns_and_enough_posts(labelled, monkeypatch, tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from vnflag import load_model, save_model
+    from vnflag.model import flagger as flagger_module
+
+    frame, y = labelled[["text", *META_COLS]], labelled["label"]
+    small = Flagger(meta_cols=META_COLS, cv=3).fit(frame, y)
+    assert len(frame) < flagger_module.MIN_BOOSTING_ROWS and isinstance(small.classifier_, LogisticRegression)
+    monkeypatch.setattr(flagger_module, "MIN_BOOSTING_ROWS", 100)
+    boosted = Flagger(meta_cols=META_COLS, cv=3).fit(frame, y)
+    assert isinstance(boosted.classifier_, HistGradientBoostingClassifier)
+    assert isinstance(Flagger(cv=3).fit(frame[["text"]], y).classifier_, LogisticRegression), "text only: logistic"
+    scores = boosted.predict_proba(frame)[:, 1]
+    assert scores.std() > 0.05 and boosted.training_metrics_["cv_roc_auc"] > 0.8
+    save_model(boosted, tmp_path / "model")  # its tree types are on the allow-list
+    np.testing.assert_array_equal(load_model(tmp_path / "model").predict_proba(frame), boosted.predict_proba(frame))

@@ -30,6 +30,9 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    help="time zone of --time-col's hours and weekdays (default: Asia/Ho_Chi_Minh)")
     p.add_argument("--time-features", type=column_list, default=None, metavar="PARTS",
                    help="parts of --time-col the model reads: hour,weekday (default) and/or day (see README)")
+    p.add_argument("--second-stage", choices=("auto", "logistic", "boosting"), default=None,
+                   help="model over the text margin, engagement and time features: logistic regression or "
+                   "gradient boosting (default auto: boosting when there are --meta-cols or --time-col)")
     p.add_argument("--threshold", type=float, default=None,
                    help="fixed flag threshold in (0, 1); default: the F1-best cut on cross-validated scores")
     p.add_argument("--tokenizer", choices=TOKENIZERS, default=None,
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         params["threshold"] = args.threshold
     if args.tokenizer is not None:
         params["tokenizer"] = args.tokenizer
-    for name in ("time_col", "timezone"):
+    for name in ("time_col", "timezone", "second_stage"):
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
     if args.time_features is not None:

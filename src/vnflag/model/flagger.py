@@ -71,6 +71,11 @@ def _vectorize_in_worker(texts: list):
     return _vectorize_texts(*_worker_vectorizers, texts)
 
 
+#: Fewest training posts for which ``second_stage="auto"`` boosts: on fewer, trees with leaves of
+#: 40 posts learn little and a logistic regression is the safer combiner.
+MIN_BOOSTING_ROWS = 1_000
+
+
 def _ngram_range(value) -> bool:
     return (isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, Integral) for v in value)
             and 1 <= value[0] <= value[1])
@@ -111,6 +116,11 @@ class Flagger(ClassifierMixin, BaseEstimator):
         Class weights; "balanced" counters the rarity of posts that need verification.
     calibration : {"sigmoid", "isotonic"}, default="sigmoid"
         How out-of-fold scores are mapped to probabilities.
+    second_stage : {"auto", "logistic", "boosting"}, default="auto"
+        The model over the text margin and the style, engagement and time features: a logistic
+        regression, or scikit-learn's HistGradientBoosting. ``"auto"`` boosts when the model has
+        engagement or time columns and at least ``MIN_BOOSTING_ROWS`` (1,000) training posts: on ReINTEL with the counts, boosting raised ROC-AUC on the
+        newest 30 % of posts from 0.867 to 0.892 (README, "Post time and the time-ordered split").
     cv : int, default=5
         Folds for the out-of-fold scores used for calibration, threshold and training metrics.
     threshold : "f1" or float, default="f1"
@@ -164,6 +174,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         "C": [Interval(Real, 0, None, closed="neither")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "calibration": [StrOptions({"sigmoid", "isotonic"})],
+        "second_stage": [StrOptions({"auto", "logistic", "boosting"})],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "threshold": [StrOptions({"f1"}), Interval(Real, 0, 1, closed="neither")],
         "n_jobs": [Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left")],
@@ -187,6 +198,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         C: float = 8.0,
         class_weight="balanced",
         calibration: str = "sigmoid",
+        second_stage: str = "auto",
         cv: int = 5,
         threshold="f1",
         n_jobs: int = 1,
@@ -206,6 +218,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         self.C = C
         self.class_weight = class_weight
         self.calibration = calibration
+        self.second_stage = second_stage
         self.cv = cv
         self.threshold = threshold
         self.n_jobs = n_jobs
@@ -333,7 +346,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
     def __setstate__(self, state):
         state.setdefault("tokenizer", "underthesea")  # models saved before the parameter existed
         for name, default in (("time_col", None), ("timezone", "Asia/Ho_Chi_Minh"), ("time_features", ("hour",)),
-                              ("time_features_", None)):
+                              ("time_features_", None), ("second_stage", "logistic")):
             state.setdefault(name, default)
         for name in ("word_vectorizer_", "char_vectorizer_"):
             vectorizer = state.get(name)
@@ -376,7 +389,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         text_margin = cross_val_predict(text_model, ngrams, y_bin, cv=folds, method="decision_function")
         self.text_classifier_ = text_model.fit(ngrams, y_bin)
         stacked = np.column_stack([text_margin, context])
-        combiner = LogisticRegression(C=1.0, class_weight=class_weight, max_iter=5000)
+        combiner = self._second_stage(class_weight)
         out_of_fold = cross_val_predict(combiner, stacked, y_bin, cv=folds, method="decision_function")
         self.classifier_ = combiner.fit(stacked, y_bin)
         if self.calibration == "sigmoid":
@@ -397,6 +410,18 @@ class Flagger(ClassifierMixin, BaseEstimator):
         # Kept for drift checks: where out-of-fold training scores fell.
         self.training_score_edges_, self.training_score_shares_ = score_bins(oof_scores)
         return self
+
+    def _second_stage(self, class_weight):
+        """The model that combines the text margin with style, engagement and time features."""
+        boost = self.second_stage == "boosting" or (
+            self.second_stage == "auto" and bool(self.input_columns()[1:]) and self.n_training_rows_ >= MIN_BOOSTING_ROWS)
+        if boost:
+            from sklearn.ensemble import HistGradientBoostingClassifier
+
+            return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                                  min_samples_leaf=40, l2_regularization=1.0,
+                                                  class_weight=class_weight, random_state=0)
+        return LogisticRegression(C=1.0, class_weight=class_weight, max_iter=5000)
 
     def _binary_class_weight(self, classes: np.ndarray):
         """``class_weight`` for the inner models, which see 0/1: a dict keyed by the user's labels
