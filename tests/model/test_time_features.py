@@ -4,7 +4,6 @@ zone, and a Flagger that reads the time column, saves it, and asks for it when s
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.base import clone
 

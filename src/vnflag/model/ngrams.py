@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from itertools import chain, repeat
 from numbers import Integral
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator
 
 import numpy as np
 from scipy import sparse
