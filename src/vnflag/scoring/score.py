@@ -252,7 +252,7 @@ def score_file(
             for start in starts:
                 yield needed.iloc[start:start + PIECE_ROWS], column, top_k
 
-    monitor = DriftMonitor(flagger)
+    monitor = drift  # counted() leaves it as it is: one vocabulary for local pieces and the totals
     if workers > 1:  # this process is one of them: it scores every workers-th piece itself
         results = parallel_imap(_score_piece_in_worker, pieces(), workers - 1, initializer=_install_model,
                                 initargs=(pickle.dumps(flagger, protocol=pickle.HIGHEST_PROTOCOL),),

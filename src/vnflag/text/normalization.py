@@ -183,7 +183,7 @@ def _trie_alternation(words) -> str:
 
 
 @lru_cache(maxsize=1)
-def _TEENCODE_FIRST_WORDS() -> frozenset[str]:
+def _teencode_first_words() -> frozenset[str]:
     """The first word of every abbreviation: a text with none of them has nothing to expand."""
     return frozenset(key.split(" ")[0] for key in teencode_table())
 
@@ -314,7 +314,7 @@ def normalize_text(text: str) -> str:
     if not text:
         return ""
     text = _canonical_spelling(text)
-    if not _TEENCODE_FIRST_WORDS().isdisjoint(_WORD.findall(text.lower())):
+    if not _teencode_first_words().isdisjoint(_WORD.findall(text.lower())):
         text = teencode_pattern().sub(_expand_teencode, text)
         text = _SPACE_RUNS.sub(" ", text).strip()
     return text
