@@ -101,8 +101,7 @@ def measure(estimator, frame: pd.DataFrame, y: np.ndarray, splits) -> dict[str, 
     """Fit and score ``estimator`` on each (train, test) split: one table row, printed as it ends."""
     from sklearn.base import clone
 
-    text = frame[TEXT] if TEXT in frame else pd.Series([""] * len(frame))
-    long_post = (text.str.len() >= LONG_POST_CHARS).to_numpy()
+    long_post = (frame[TEXT].str.len() >= LONG_POST_CHARS).to_numpy()
     aucs, long_aucs, aps, eces, seconds, speeds = [], [], [], [], [], []
     for train, test in splits:
         model = clone(estimator)
@@ -125,6 +124,13 @@ def measure(estimator, frame: pd.DataFrame, y: np.ndarray, splits) -> dict[str, 
             "ECE": f"{np.mean(eces):.4f}" + ("" if hasattr(estimator, "predict_proba") else " (min-max)"),
             "train s/fold": f"{np.mean(seconds):.1f}",
             "score posts/s": f"{np.mean(speeds):.0f}"}
+
+
+def time_ordered_split(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of the older 70 % of posts by ``timestamp_post`` (train) and the newest 30 % (test)."""
+    order = np.argsort(pd.to_numeric(frame[TIME], errors="coerce").fillna(-1).to_numpy(), kind="stable")
+    cut = int(round(0.7 * len(frame)))
+    return np.sort(order[:cut]), np.sort(order[cut:])
 
 
 def spread(values: list[float]) -> str:
@@ -173,9 +179,8 @@ def main() -> int:
         frame = pd.read_csv(args.data, dtype=str, keep_default_na=False)
         y = frame[LABEL].astype(int).to_numpy()
         if args.split == "time":
-            order = np.argsort(pd.to_numeric(frame[TIME], errors="coerce").fillna(-1).to_numpy(), kind="stable")
-            cut = int(round(0.7 * len(frame)))
-            splits = [(np.sort(order[:cut]), np.sort(order[cut:]))]
+            splits = [time_ordered_split(frame)]
+            cut = len(splits[0][0])
             print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable; time-ordered split: "
                   f"train on the older {cut} ({y[splits[0][0]].sum()} unreliable), test on the newest "
                   f"{len(frame) - cut} ({y[splits[0][1]].sum()} unreliable)")
