@@ -9,9 +9,14 @@ process over each test fold; for vnflag, :meth:`Flagger.score_posts` with 3 reas
 segmentation cache is emptied before each fit and each scoring, so no fold reuses another's
 segmentation. LinearSVC gives margins, not probabilities: its ECE is of min-max-scaled margins.
 
-    python benchmarks/quality.py [--folds 5] [--seed 13] [--only SUBSTRING]
-    python benchmarks/quality.py --split time  # train on the older 70 %, test on the newest 30 %
+    python benchmarks/quality.py [--folds 5] [--seed 13] [--only SUBSTRING]   # both splits, one table
+    python benchmarks/quality.py --split cv    # only the shuffled folds
+    python benchmarks/quality.py --split time  # only: train on the older 70 %, test on the newest 30 %
     python benchmarks/quality.py --vihsd     # ViHSD train → dev, clean vs offensive-or-hate
+
+By default every model is measured on both splits, CV mean ± sd and the time-ordered split side by
+side. Besides vnflag's parts, two n-gram ranges of the default and an NB-SVM-style baseline
+(log-count-ratio scaled binary n-grams, Wang & Manning 2012) are rows of their own.
 
 A column gives ROC-AUC over the test posts of at least 1,000 characters, a stand-in for long news
 articles (no out-of-domain set is in ``../shared``).
@@ -29,7 +34,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -76,11 +83,71 @@ def candidates(meta: bool = True) -> dict[str, object]:
         models["vnflag syllables + meta cols, boosted second stage"] = Flagger(
             text_col=TEXT, meta_cols=META, second_stage="boosting")
         models["vnflag syllables, text only, boosted second stage"] = Flagger(text_col=TEXT, second_stage="boosting")
+        for label, ranges in (("word n-grams (1, 3)", {"word_ngram_range": (1, 3)}),
+                              ("char n-grams (3, 6)", {"char_ngram_range": (3, 6)})):
+            models[f"the default with {label}"] = Flagger(text_col=TEXT, meta_cols=META, time_col=TIME,
+                                                         second_stage="boosting", **ranges)
+    nb_svm = make_pipeline(
+        make_column_transformer(
+            (CountVectorizer(ngram_range=(1, 2), min_df=2, binary=True), TEXT),
+            (CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, binary=True), TEXT),
+        ),
+        NBLogisticRegression(C=1.0),
+    )
     return {
         **models,
         "plain TfidfVectorizer + LogisticRegression": plain,
         "TF-IDF word+char + LinearSVC": word_char_svm,
+        "NB-SVM style: binary word+char n-grams, log-count ratio + LogisticRegression": nb_svm,
     }
+
+
+class LogCountRatio(TransformerMixin, BaseEstimator):
+    """Scales each (binarised, with ``binary``) feature by its log-count ratio between the classes,
+    the NB part of NB-SVM (Wang & Manning 2012)."""
+
+    def __init__(self, alpha: float = 1.0, binary: bool = True):
+        self.alpha = alpha
+        self.binary = binary
+
+    def _input(self, X):
+        return (X > 0).astype(np.float64) if self.binary else X
+
+    def fit(self, X, y):
+        B, y = self._input(X), np.asarray(y)
+        p = self.alpha + np.asarray(B[y == 1].sum(0)).ravel()
+        q = self.alpha + np.asarray(B[y == 0].sum(0)).ravel()
+        self.ratio_ = np.log((p / p.sum()) / (q / q.sum()))
+        return self
+
+    def transform(self, X):
+        return sparse.csr_matrix(self._input(X) @ sparse.diags(self.ratio_))
+
+
+class NBLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Logistic regression over :class:`LogCountRatio`-scaled features (NB-LR, the NB-SVM idea)."""
+
+    def __init__(self, C: float = 1.0, alpha: float = 1.0, binary: bool = True, class_weight="balanced"):
+        self.C = C
+        self.alpha = alpha
+        self.binary = binary
+        self.class_weight = class_weight
+
+    def fit(self, X, y):
+        self.ratio_ = LogCountRatio(self.alpha, self.binary).fit(X, y)
+        self.classes_ = np.unique(y)
+        self.linear_ = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear").fit(
+            self.ratio_.transform(X), y)
+        return self
+
+    def decision_function(self, X):
+        return self.linear_.decision_function(self.ratio_.transform(X))
+
+    def predict_proba(self, X):
+        return self.linear_.predict_proba(self.ratio_.transform(X))
+
+    def predict(self, X):
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
 
 def scores_of(model, frame: pd.DataFrame) -> np.ndarray:
@@ -126,10 +193,22 @@ def measure(estimator, frame: pd.DataFrame, y: np.ndarray, splits) -> dict[str, 
             "score posts/s": f"{np.mean(speeds):.0f}"}
 
 
-def time_ordered_split(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Row numbers of the older 70 % of posts by ``timestamp_post`` (train) and the newest 30 % (test)."""
+def measure_on(estimator, frame: pd.DataFrame, y: np.ndarray, split_sets: dict) -> dict[str, str]:
+    """:func:`measure` on each named set of splits, the columns prefixed by its name; with two sets, the
+    time-ordered split adds only its ROC-AUC figures and ECE, and speeds come from the first set."""
+    row: dict[str, str] = {}
+    for number, (set_name, splits) in enumerate(split_sets.items()):
+        for column, value in measure(estimator, frame, y, splits).items():
+            if number and (column in ("average precision", "train s/fold", "score posts/s")):
+                continue
+            row[f"{set_name} {column}".strip()] = value
+    return row
+
+
+def time_ordered_split(frame: pd.DataFrame, older: float = 0.7) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of the ``older`` share of posts by ``timestamp_post`` (train) and of the newer rest (test)."""
     order = np.argsort(pd.to_numeric(frame[TIME], errors="coerce").fillna(-1).to_numpy(), kind="stable")
-    cut = int(round(0.7 * len(frame)))
+    cut = int(round(older * len(frame)))
     return np.sort(order[:cut]), np.sort(order[cut:])
 
 
@@ -156,9 +235,10 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--split", choices=("cv", "time"), default="cv",
-                        help="cv: stratified folds (default); time: train on the older 70 %% of posts by "
-                        "timestamp_post, test on the newest 30 %% (what scoring newer posts than the labels is)")
+    parser.add_argument("--split", choices=("both", "cv", "time"), default="both",
+                        help="cv: stratified folds; time: train on the older 70 %% of posts by timestamp_post, "
+                        "test on the newest 30 %% (what scoring newer posts than the labels is); both (default): "
+                        "each model on both, side by side")
     parser.add_argument("--only", default=None, help="measure only the models whose name contains this")
     parser.add_argument("--vihsd", action="store_true",
                         help="ViHSD instead: fit on train.csv, measure on dev.csv (one split, no ± sd)")
@@ -178,21 +258,23 @@ def main() -> int:
     else:
         frame = pd.read_csv(args.data, dtype=str, keep_default_na=False)
         y = frame[LABEL].astype(int).to_numpy()
-        if args.split == "time":
-            splits = [time_ordered_split(frame)]
-            cut = len(splits[0][0])
-            print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable; time-ordered split: "
-                  f"train on the older {cut} ({y[splits[0][0]].sum()} unreliable), test on the newest "
-                  f"{len(frame) - cut} ({y[splits[0][1]].sum()} unreliable)")
-        else:
-            splits = list(StratifiedKFold(args.folds, shuffle=True, random_state=args.seed).split(frame, y))
-            print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable; "
-                  f"stratified {args.folds}-fold CV, seed {args.seed}")
+        print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable")
+        split_sets = {}
+        if args.split in ("cv", "both"):
+            split_sets["CV"] = list(StratifiedKFold(args.folds, shuffle=True, random_state=args.seed).split(frame, y))
+            print(f"  CV: stratified {args.folds}-fold, seed {args.seed}")
+        if args.split in ("time", "both"):
+            train, test = time_ordered_split(frame)
+            split_sets["time-ordered"] = [(train, test)]
+            print(f"  time-ordered: train on the older {len(train)} posts by {TIME} ({y[train].sum()} unreliable), "
+                  f"test on the newest {len(test)} ({y[test].sum()} unreliable)")
+    if args.vihsd:
+        split_sets = {"": splits}
     rows = []
     for name, estimator in candidates(meta=not args.vihsd).items():
         if args.only and args.only not in name:
             continue
-        rows.append({"model": name, **measure(estimator, frame, y, splits)})
+        rows.append({"model": name, **measure_on(estimator, frame, y, split_sets)})
         print("  " + ", ".join(f"{k} {v}" for k, v in rows[-1].items()), flush=True)
     table = pd.DataFrame(rows)
     print()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from scipy import sparse  # noqa: F401  (re-exported to the run scripts)
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -19,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from quality import DATA, LABEL, META, TEXT, TIME, spread, time_ordered_split  # noqa: E402
+from quality import NBLogisticRegression as NBLR  # noqa: E402,F401  (re-exported to the run scripts)
 
 from vnflag import Flagger  # noqa: E402
 from vnflag.model.features import (CountFeatures, TimeFeatures, char_vectorizer, style_features,  # noqa: E402
@@ -39,7 +40,9 @@ cv_splits = list(StratifiedKFold(5, shuffle=True, random_state=13).split(f, y))
 
 
 def splits_of(which: str):
-    """``time``: the time-ordered split; anything else: the 5 CV folds."""
+    """``time``: the time-ordered split; ``cuts``: training on the older 60, 70 and 80 %; else the 5 CV folds."""
+    if which == "cuts":
+        return [time_ordered_split(f, older) for older in (0.6, 0.7, 0.8)]
     return time_split if which == "time" else cv_splits
 
 
@@ -67,45 +70,6 @@ def blocks(tr, te, wr=(1, 2), cr=(2, 5), min_df=2, segmented=None):
     C = cv.fit_transform([norm[i] for i in tr])
     Ct = cv.transform([norm[i] for i in te])
     return (W, Wt), (C, Ct)
-
-
-class NB:
-    """Log-count-ratio scaling (NB-SVM), fit on binarised features or on the values as given."""
-
-    def __init__(self, alpha=1.0, binary=True):
-        self.alpha, self.binary = alpha, binary
-
-    def _input(self, X):
-        return (X > 0).astype(np.float64) if self.binary else X
-
-    def fit(self, X, y):
-        B = self._input(X)
-        p = self.alpha + np.asarray(B[y == 1].sum(0)).ravel()
-        q = self.alpha + np.asarray(B[y == 0].sum(0)).ravel()
-        self.r = np.log((p / p.sum()) / (q / q.sum()))
-        return self
-
-    def transform(self, X):
-        return self._input(X) @ sparse.diags(self.r)
-
-
-class NBLR(ClassifierMixin, BaseEstimator):
-    """Logistic regression over NB-scaled features."""
-
-    def __init__(self, C=1.0, alpha=1.0, binary=True, cw="balanced"):
-        self.C, self.alpha, self.binary, self.cw = C, alpha, binary, cw
-
-    def fit(self, X, y):
-        self.nb_ = NB(self.alpha, self.binary).fit(X, y)
-        self.classes_ = np.unique(y)
-        self.lr_ = LogisticRegression(C=self.C, class_weight=self.cw, solver="liblinear").fit(self.nb_.transform(X), y)
-        return self
-
-    def decision_function(self, X):
-        return self.lr_.decision_function(self.nb_.transform(X))
-
-    def predict(self, X):
-        return (self.decision_function(X) > 0).astype(int)
 
 
 def lr(c=8):

@@ -32,3 +32,23 @@ def test_card_reports_metrics_and_threshold_of_the_manifest(model_dir):
     assert f"| ROC-AUC | {manifest['metrics']['cv_roc_auc']:.3f} |" in card
     assert f"{manifest['metrics']['cv_folds']}-fold cross-validation" in card
     assert "vnflag evaluate" in card  # points to measuring on unseen posts
+
+
+def test_card_shows_the_fold_spread_of_its_own_model(model_dir):
+    manifest = read_manifest(model_dir)
+    sd = manifest["metrics"]["cv_roc_auc_fold_sd"]
+    assert isinstance(sd, float) and 0 <= sd < 0.5
+    assert f"| ROC-AUC, standard deviation over the folds | {sd:.3f} |" in model_card(manifest)
+
+
+def test_card_labels_reference_figures_and_published_anchors_as_another_test_set(model_dir):
+    from vnflag.artifacts.model_card import PUBLISHED_ANCHORS, REFERENCE_FIGURES
+
+    card = model_card(read_manifest(model_dir))
+    section = card.split("## Reference figures", 1)[1].split("\n## ", 1)[0]
+    assert "a different test set" in section and "not comparable" in section
+    assert f"| vnflag default | {REFERENCE_FIGURES['cv']} | 5-fold cross-validation" in section
+    assert f"| vnflag default | {REFERENCE_FIGURES['time_ordered']} | trained on the older 70 %" in section
+    for name, auc in PUBLISHED_ANCHORS:
+        assert f"| {name} | {auc} | VLSP 2020 private test (a different test set) |" in section
+    assert "0.9575" in section  # the best published result stays in view

@@ -24,7 +24,11 @@ def test_train_then_score_from_the_command_line(tmp_path):
                       "--meta-cols", "num_like,num_comment,num_share", "-o", str(model))
     assert trained.returncode == 0, trained.stderr
     assert "trained model" in trained.stderr
-    assert json.loads((model / "manifest.json").read_text())["training_data"]["rows"] == 480
+    manifest = json.loads((model / "manifest.json").read_text())
+    assert manifest["training_data"]["rows"] == 480
+    metrics = manifest["metrics"]
+    assert (f"ROC-AUC {metrics['cv_roc_auc']:.3f} (fold sd {metrics['cv_roc_auc_fold_sd']:.3f}), "
+            f"ECE {metrics['cv_ece']:.3f}") in trained.stderr
 
     out = tmp_path / "scored.parquet"
     scored = run_cli("score", UNLABELLED, "--model", str(model), "--text-col", "text", "-o", str(out))

@@ -105,6 +105,23 @@ def test_bundled_model_separates_classes_out_of_fold(flagger):
     assert 0.0 < flagger.threshold_ < 1.0
 
 
+def test_fold_spread_is_the_sd_of_per_fold_roc_auc_and_none_with_a_one_class_fold():
+    from sklearn.metrics import roc_auc_score
+
+    from vnflag.model.flagger import _fold_spread
+
+    y = np.array([0, 1, 0, 1, 0, 1, 0, 0])
+    margins = np.array([0.1, 0.9, 0.8, 0.7, 0.2, 0.3, 0.4, 0.6])
+    splits = [(None, np.array([0, 1, 2, 3])), (None, np.array([4, 5, 6, 7]))]
+    expected = np.std([roc_auc_score(y[:4], margins[:4]), roc_auc_score(y[4:], margins[4:])])
+    assert _fold_spread(y, margins, splits) == pytest.approx(expected) and expected > 0
+    assert _fold_spread(y, margins, [(None, np.array([0, 2, 4])), (None, np.array([1, 3, 5, 6, 7]))]) is None
+
+
+def test_training_metrics_carry_the_fold_spread_of_roc_auc(flagger):
+    assert 0.0 <= flagger.training_metrics_["cv_roc_auc_fold_sd"] < 0.2
+
+
 def test_meta_columns_required_in_frame(flagger, unlabelled):
     with pytest.raises(VnflagError, match="num_share"):
         flagger.predict_proba(unlabelled.drop(columns=["num_share"]))

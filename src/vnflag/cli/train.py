@@ -64,10 +64,12 @@ def run(args: argparse.Namespace) -> int:
                           overwrite=args.overwrite, encoding=args.encoding, progress=progress_wanted(args),
                           **params)
     metrics = manifest["metrics"]
+    spread = metrics.get("cv_roc_auc_fold_sd")
     print(
         f"trained model {manifest['model_version']} on {manifest['training_data']['rows']} rows "
         f"({manifest['training_data']['positive']} needing verification); "
-        f"cross-validated ROC-AUC {metrics['cv_roc_auc']:.3f}, threshold {manifest['threshold']:.3f}; "
+        f"cross-validated ROC-AUC {metrics['cv_roc_auc']:.3f}"
+        f"{f' (fold sd {spread:.3f})' if isinstance(spread, float) else ''}, ECE {metrics['cv_ece']:.3f}, threshold {manifest['threshold']:.3f}; "
         f"saved to {args.output}",
         file=sys.stderr,
     )

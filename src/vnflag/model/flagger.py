@@ -19,6 +19,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -74,6 +75,12 @@ def _vectorize_in_worker(texts: list):
 #: Fewest training posts for which ``second_stage="auto"`` boosts: on fewer, trees with leaves of
 #: 40 posts learn little and a logistic regression is the safer combiner.
 MIN_BOOSTING_ROWS = 1_000
+
+
+def _fold_spread(y: np.ndarray, margins: np.ndarray, splits) -> float | None:
+    """Standard deviation over the folds of the out-of-fold ROC-AUC (None if a fold has one class)."""
+    aucs = [roc_auc_score(y[test], margins[test]) for _, test in splits if 0 < y[test].sum() < len(test)]
+    return float(np.std(aucs)) if len(aucs) == len(splits) else None
 
 
 def _ngram_range(value) -> bool:
@@ -141,7 +148,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
     threshold_ : float
         Flag threshold on the calibrated score.
     training_metrics_ : dict
-        Out-of-fold ROC-AUC, average precision, Brier score, precision and recall at threshold.
+        Out-of-fold ROC-AUC, average precision, Brier score, precision and recall at threshold;
+        ``cv_roc_auc_fold_sd`` is the standard deviation of ROC-AUC over the folds.
     training_score_edges_, training_score_shares_ : ndarray
         Quantile bins of the out-of-fold training scores and their shares, for the drift PSI.
     training_unseen_share_ : float
@@ -384,13 +392,16 @@ class Flagger(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = len(self.input_columns())
         ngrams, context = self._fit_features(texts, meta)
         folds = StratifiedKFold(min(self.cv, n_minority), shuffle=True, random_state=self.random_state)
+        # One set of folds for both stages and the per-fold figures (random_state=None would otherwise
+        # draw new folds at each split() call).
+        splits = list(folds.split(np.zeros((len(y_bin), 1)), y_bin))
         class_weight = self._binary_class_weight(classes)
         text_model = LogisticRegression(C=self.C, class_weight=class_weight, solver="liblinear")
-        text_margin = cross_val_predict(text_model, ngrams, y_bin, cv=folds, method="decision_function")
+        text_margin = cross_val_predict(text_model, ngrams, y_bin, cv=splits, method="decision_function")
         self.text_classifier_ = text_model.fit(ngrams, y_bin)
         stacked = np.column_stack([text_margin, context])
         combiner = self._second_stage(class_weight)
-        out_of_fold = cross_val_predict(combiner, stacked, y_bin, cv=folds, method="decision_function")
+        out_of_fold = cross_val_predict(combiner, stacked, y_bin, cv=splits, method="decision_function")
         self.classifier_ = combiner.fit(stacked, y_bin)
         if self.calibration == "sigmoid":
             self.calibrator_ = LogisticRegression(C=1e4).fit(out_of_fold.reshape(-1, 1), y_bin)
@@ -406,6 +417,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         self.training_metrics_ = {
             "cv_folds": folds.n_splits,
             **{f"cv_{name}": value for name, value in headline_metrics(y_bin, oof_scores, self.threshold_).items()},
+            "cv_roc_auc_fold_sd": _fold_spread(y_bin, out_of_fold, splits),
         }
         # Kept for drift checks: where out-of-fold training scores fell.
         self.training_score_edges_, self.training_score_shares_ = score_bins(oof_scores)
