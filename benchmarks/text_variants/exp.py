@@ -73,7 +73,8 @@ def blocks(tr, te, wr=(1, 2), cr=(2, 5), min_df=2, segmented=None):
 
 
 def lr(c=8):
-    """The n-gram model of ``Flagger`` (``C`` its parameter)."""
+    """The n-gram model of ``Flagger`` (``C`` its parameter; 8, and words (1, 2) in :func:`blocks`, were
+    Flagger's defaults when these runs were recorded)."""
     return LogisticRegression(C=c, class_weight="balanced", solver="liblinear")
 
 
