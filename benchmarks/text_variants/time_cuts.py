@@ -29,6 +29,9 @@ VARIANTS = {
     "words 1-3": {"word_ngram_range": (1, 3), "C": 8.0},
     "words 1-3, C=4": {"word_ngram_range": (1, 3), "C": 4.0},
     "chars 3-6": {"word_ngram_range": (1, 2), "C": 8.0, "char_ngram_range": (3, 6)},
+    "words 1-3, C=4, min_df 3": {"word_ngram_range": (1, 3), "C": 4.0, "min_df": 3},
+    "words 1-3, C=2": {"word_ngram_range": (1, 3), "C": 2.0},
+    "words 1-3, C=1": {"word_ngram_range": (1, 3), "C": 1.0},
 }
 CUTS = (0.6, 0.7, 0.8)
 SEEDS = (13, 7, 29)
