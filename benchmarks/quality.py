@@ -252,7 +252,7 @@ def main() -> int:
     if args.vihsd:
         train, dev = vihsd_frame(needed[0]), vihsd_frame(needed[1])
         frame = pd.concat([train, dev], ignore_index=True)
-        splits = [(np.arange(len(train)), np.arange(len(train), len(frame)))]
+        split_sets = {"": [(np.arange(len(train)), np.arange(len(train), len(frame)))]}
         y = frame[LABEL].to_numpy()
         print(f"ViHSD: fit on train ({len(train)} comments, {train[LABEL].sum()} offensive or hate), "
               f"measured on dev ({len(dev)}, {dev[LABEL].sum()})")
@@ -269,8 +269,6 @@ def main() -> int:
             split_sets["time-ordered"] = [(train, test)]
             print(f"  time-ordered: train on the older {len(train)} posts by {TIME} ({y[train].sum()} unreliable), "
                   f"test on the newest {len(test)} ({y[test].sum()} unreliable)")
-    if args.vihsd:
-        split_sets = {"": splits}
     rows = []
     for name, estimator in candidates(meta=not args.vihsd).items():
         if args.only and not any(part in name for part in args.only):

@@ -72,6 +72,12 @@ def blocks(tr, te, wr=(1, 2), cr=(2, 5), min_df=2, segmented=None):
     return (W, Wt), (C, Ct)
 
 
+def word_char(tr, te, wr=(1, 2), cr=(2, 5), segmented=None):
+    """The n-gram model's input, word and character blocks side by side: ``(X, Xt), (W, Wt), (C, Ct)``."""
+    (W, Wt), (C, Ct) = blocks(tr, te, wr, cr, segmented=segmented)
+    return (sparse.hstack([W, C], format="csr"), sparse.hstack([Wt, Ct], format="csr")), (W, Wt), (C, Ct)
+
+
 def lr(c=8):
     """The n-gram model of ``Flagger`` (``C`` its parameter; 8, and words (1, 2) in :func:`blocks`, were
     Flagger's defaults when these runs were recorded)."""
@@ -85,12 +91,13 @@ def margins(model, X, Xt, ytr, seed=0):
     return oof, clone(model).fit(X, ytr).decision_function(Xt)
 
 
-def second(oofs, tests, ctx, ctxt, ytr, kind="boosting"):
-    """Flagger's second stage (``kind``: "boosting" or "logistic") on margins + context; test margins."""
+def second(oofs, tests, ctx, ctxt, ytr, kind="boosting", sample_weight=None, **overrides):
+    """Flagger's second stage (``kind``: "boosting" or "logistic", its parameters changed by
+    ``overrides``) on margins + context, fitted with ``sample_weight``; the test margins."""
     S = np.column_stack([*oofs, ctx])
     St = np.column_stack([*tests, ctxt])
-    model = Flagger(second_stage=kind)._second_stage("balanced")
-    return model.fit(S, ytr).decision_function(St)
+    model = Flagger(second_stage=kind)._second_stage("balanced").set_params(**overrides)
+    return model.fit(S, ytr, sample_weight=sample_weight).decision_function(St)
 
 
 def record(res, name, pairs, yte, ctx, ctxt, ytr):
@@ -103,7 +110,11 @@ def record(res, name, pairs, yte, ctx, ctxt, ytr):
     res.setdefault(name + " | hgb", []).append(roc_auc_score(yte, second(oofs, tests, ctx, ctxt, ytr)))
 
 
-def report(res):
-    """One line per measured figure: mean ± sd over splits (the value alone for one split)."""
+def report(res, each=False):
+    """One line per measured figure: mean ± sd over splits (the value alone for one split); with
+    ``each``, the value of every split and their mean."""
     for name, values in res.items():
-        print(f"{name:45s} {spread(values)}")
+        if each:
+            print(f"{name:45s} " + "  ".join(f"{v:.4f}" for v in values) + f"   mean {np.mean(values):.4f}")
+        else:
+            print(f"{name:45s} {spread(values)}")

@@ -3,15 +3,13 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exp import NBLR, blocks, context, lr, margins, record, report, sparse, splits_of, time, y  # noqa: E402
+from exp import NBLR, context, lr, margins, record, report, splits_of, time, word_char, y  # noqa: E402
 
 res = {}
 t0 = time.time()
 for k, (tr, te) in enumerate(splits_of(sys.argv[1])):
     ytr, yte = y[tr], y[te]
-    (W, Wt), (C, Ct) = blocks(tr, te)
-    X = sparse.hstack([W, C], format="csr")
-    Xt = sparse.hstack([Wt, Ct], format="csr")
+    (X, Xt), (W, Wt), (C, Ct) = word_char(tr, te)
     ctx, ctxt = context(tr, te)
     M = {"lr": margins(lr(), X, Xt, ytr)}
     for c in (0.1, 0.3, 1.0):

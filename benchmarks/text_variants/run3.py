@@ -3,8 +3,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exp import (blocks, context, lr, margins, norm, np, report, roc_auc_score, second, sparse,  # noqa: E402
-                 splits_of, texts, time, tokenize_texts, y)
+from exp import (context, lr, margins, norm, np, report, roc_auc_score, second, splits_of, texts,  # noqa: E402
+                 time, tokenize_texts, word_char, y)
 
 which, group = sys.argv[1], sys.argv[2]
 CONFIGS = {
@@ -22,8 +22,8 @@ for k, (tr, te) in enumerate(splits_of(which)):
     ctx, ctxt = context(tr, te)
     lt = long_post[te]
     for name, wr, cr, c in CONFIGS:
-        (W, Wt), (C, Ct) = blocks(tr, te, wr, cr, segmented=segmented)
-        o, t = margins(lr(c), sparse.hstack([W, C], format="csr"), sparse.hstack([Wt, Ct], format="csr"), ytr)
+        (X, Xt), _, _ = word_char(tr, te, wr, cr, segmented=segmented)
+        o, t = margins(lr(c), X, Xt, ytr)
         style_only = second([o], [t], ctx[:, :7], ctxt[:, :7], ytr, kind="logistic")
         res.setdefault(name + " | text", []).append(roc_auc_score(yte, t))
         res.setdefault(name + " | text, long", []).append(roc_auc_score(yte[lt], t[lt]))

@@ -9,8 +9,8 @@ import sys
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exp import (TIME, Flagger, blocks, context, f, lr, margins, np, roc_auc_score, sparse,  # noqa: E402
-                 splits_of, time, y)
+from exp import (TIME, context, f, lr, margins, np, report, roc_auc_score, second, splits_of, time,  # noqa: E402
+                 word_char, y)
 
 which = sys.argv[1]
 SETTINGS = {
@@ -27,30 +27,22 @@ HALF_LIVES = (15, 30, 60)  # days, for recency weights of the training posts
 seconds = pd.to_numeric(f[TIME], errors="coerce").fillna(-1).to_numpy()
 
 
-def hgb(**overrides):
-    return Flagger(second_stage="boosting")._second_stage("balanced").set_params(**overrides)
-
-
 res = {}
 t0 = time.time()
 for k, (tr, te) in enumerate(splits_of(which)):
     ytr, yte = y[tr], y[te]
     ctx, ctxt = context(tr, te)
-    (W, Wt), (C, Ct) = blocks(tr, te)
-    X, Xt = sparse.hstack([W, C], format="csr"), sparse.hstack([Wt, Ct], format="csr")
+    (X, Xt), _, _ = word_char(tr, te)
     o, t = margins(lr(), X, Xt, ytr)
-    S, St = np.column_stack([o, ctx]), np.column_stack([t, ctxt])
     for name, overrides in SETTINGS.items():
-        res.setdefault(name, []).append(roc_auc_score(yte, hgb(**overrides).fit(S, ytr).decision_function(St)))
+        res.setdefault(name, []).append(roc_auc_score(yte, second([o], [t], ctx, ctxt, ytr, **overrides)))
     known = seconds[tr] > 0
     newest = seconds[tr][known].max()
     for days in HALF_LIVES:
         age = np.where(known, (newest - seconds[tr]) / 86400, np.median((newest - seconds[tr][known]) / 86400))
         weight = 0.5 ** (age / days)
         weight = weight * len(weight) / weight.sum()
-        model = hgb().fit(S, ytr, sample_weight=weight)
         res.setdefault(f"recency half-life {days} d (second stage)", []).append(
-            roc_auc_score(yte, model.decision_function(St)))
+            roc_auc_score(yte, second([o], [t], ctx, ctxt, ytr, sample_weight=weight)))
     print(f"split {k} done {time.time() - t0:.0f}s", flush=True)
-for name, values in res.items():
-    print(f"{name:45s} " + "  ".join(f"{v:.4f}" for v in values) + f"   mean {np.mean(values):.4f}")
+report(res, each=True)

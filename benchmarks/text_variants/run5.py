@@ -12,19 +12,17 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exp import (Flagger, StratifiedKFold, blocks, context, lr, margins, np, roc_auc_score,  # noqa: E402
-                 sparse, splits_of, time, y)
+from exp import (StratifiedKFold, context, lr, margins, np, report, roc_auc_score, second, splits_of,  # noqa: E402
+                 time, word_char, y)
 from sklearn.preprocessing import normalize  # noqa: E402
 
 which = sys.argv[1]
 K = 10
 
 
-def neighbour_features(query, base, labels, exclude_self=False):
+def neighbour_features(query, base, labels):
     """(max sim to unreliable, max sim to reliable, weighted unreliable share of the K nearest)."""
     sims = (query @ base.T).toarray()
-    if exclude_self:
-        np.fill_diagonal(sims, -1.0)
     pos = np.where(labels == 1, sims, -1.0).max(1)
     neg = np.where(labels == 0, sims, -1.0).max(1)
     top = np.argpartition(-sims, K, axis=1)[:, :K]
@@ -33,17 +31,12 @@ def neighbour_features(query, base, labels, exclude_self=False):
     return np.column_stack([pos, neg, share])
 
 
-def second(S, St, ytr):
-    return Flagger(second_stage="boosting")._second_stage("balanced").fit(S, ytr).decision_function(St)
-
-
 res = {}
 t0 = time.time()
 for k, (tr, te) in enumerate(splits_of(which)):
     ytr, yte = y[tr], y[te]
     ctx, ctxt = context(tr, te)
-    (W, Wt), (C, Ct) = blocks(tr, te)
-    X, Xt = sparse.hstack([W, C], format="csr"), sparse.hstack([Wt, Ct], format="csr")
+    (X, Xt), (W, Wt), (C, Ct) = word_char(tr, te)
     o, t = margins(lr(), X, Xt, ytr)
     for name, (A, At) in {"word+char": (X, Xt), "word": (W, Wt), "char": (C, Ct)}.items():
         A, At = normalize(A), normalize(At)
@@ -53,9 +46,7 @@ for k, (tr, te) in enumerate(splits_of(which)):
         test = neighbour_features(At, A, ytr)
         res.setdefault(f"knn {name} alone (share)", []).append(roc_auc_score(yte, test[:, 2]))
         res.setdefault(f"default + knn {name}", []).append(
-            roc_auc_score(yte, second(np.column_stack([o, ctx, oof]), np.column_stack([t, ctxt, test]), ytr)))
-    res.setdefault("default", []).append(roc_auc_score(yte, second(np.column_stack([o, ctx]),
-                                                                   np.column_stack([t, ctxt]), ytr)))
+            roc_auc_score(yte, second([o], [t], np.column_stack([ctx, oof]), np.column_stack([ctxt, test]), ytr)))
+    res.setdefault("default", []).append(roc_auc_score(yte, second([o], [t], ctx, ctxt, ytr)))
     print(f"split {k} done {time.time() - t0:.0f}s", flush=True)
-for name, values in res.items():
-    print(f"{name:45s} " + "  ".join(f"{v:.4f}" for v in values) + f"   mean {np.mean(values):.4f}")
+report(res, each=True)

@@ -65,12 +65,12 @@ def run(args: argparse.Namespace) -> int:
                           **params)
     metrics = manifest["metrics"]
     spread = metrics.get("cv_roc_auc_fold_sd")
+    fold_sd = f" (fold sd {spread:.3f})" if isinstance(spread, float) else ""
     print(
         f"trained model {manifest['model_version']} on {manifest['training_data']['rows']} rows "
         f"({manifest['training_data']['positive']} needing verification); "
-        f"cross-validated ROC-AUC {metrics['cv_roc_auc']:.3f}"
-        f"{f' (fold sd {spread:.3f})' if isinstance(spread, float) else ''}, ECE {metrics['cv_ece']:.3f}, threshold {manifest['threshold']:.3f}; "
-        f"saved to {args.output}",
+        f"cross-validated ROC-AUC {metrics['cv_roc_auc']:.3f}{fold_sd}, ECE {metrics['cv_ece']:.3f}, "
+        f"threshold {manifest['threshold']:.3f}; saved to {args.output}",
         file=sys.stderr,
     )
     return 0
