@@ -33,7 +33,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from vnflag import LabelStore, build_queue, read_table, score_frame, train_frame
-from vnflag.review.retraining import training_set
+from vnflag.pipelines.retraining import training_set
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "reintel" / "train.csv"

@@ -4,8 +4,8 @@ Scores say how likely a post is to be unverified or misleading; they ask a perso
 never act on a post or a person. The public surface is re-exported here lazily: ``import vnflag``
 loads no submodule, and each name imports only the layer that defines it, when first used.
 
-Layers, lower never importing upper: ``text`` → ``model`` → ``artifacts`` → ``scoring`` →
-``review`` and ``evaluation`` → ``cli``.
+Layers, lower never importing upper: ``io`` → ``text`` → ``model`` → ``artifacts`` → ``scoring`` →
+``review`` and ``evaluation`` → ``pipelines`` → ``cli``.
 
 >>> from vnflag import Flagger, score_frame   # doctest: +SKIP
 """
@@ -27,22 +27,22 @@ _PUBLIC = {
     "check_columns": ".model.inputs",
     "binary_metrics": ".model.metrics",
     "choose_threshold": ".model.thresholds",
-    # artifacts: tables, model directories, registry
+    # io: tables; artifacts: model directories, registry
     "VnflagError": ".exceptions",
-    "read_table": ".artifacts.tables",
-    "write_table": ".artifacts.tables",
+    "read_table": ".io.tables",
+    "write_table": ".io.tables",
     "load_model": ".artifacts.model_dir",
     "read_manifest": ".artifacts.model_dir",
     "save_model": ".artifacts.model_dir",
     "Registry": ".artifacts.registry",
-    # scoring: train and score tables and files
-    "train_frame": ".scoring.training",
-    "train_file": ".scoring.training",
+    # scoring: score tables; pipelines: train and score files, retrain
+    "train_frame": ".pipelines.training",
+    "train_file": ".pipelines.training",
     "score_frame": ".scoring.score",
-    "score_file": ".scoring.score",
-    "score_dask": ".scoring.distributed",
+    "score_file": ".pipelines.scoring",
+    "score_dask": ".pipelines.distributed",
     "drift_report": ".scoring.score",
-    # review: queues, review files, label store, label quality, retraining
+    # review: queues, review files, label store, label quality
     "build_queue": ".review.queues",
     "group_near_duplicates": ".review.grouping",
     "export_queue": ".review.formats",
@@ -53,7 +53,7 @@ _PUBLIC = {
     "second_look": ".review.label_quality",
     "adjudicate": ".review.adjudication",
     "estimate_store": ".review.estimation",
-    "retrain": ".review.retraining",
+    "retrain": ".pipelines.retraining",
     # evaluation: metrics on labelled posts, reports
     "EvaluationResult": ".evaluation.assessment",
     "evaluate": ".evaluation.assessment",

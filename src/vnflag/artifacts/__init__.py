@@ -1,20 +1,9 @@
-"""Artifacts layer: table files (read in chunks, written atomically), vnflag's JSON documents,
-model directories, the model card and the model registry. Imports the model and text layers."""
+"""Artifacts layer: vnflag's JSON documents and their schemas, model directories, the model card
+and the model registry. Imports the io, model and text layers."""
 
 from ..lazy import attach
 
 __getattr__, __dir__, __all__ = attach(__name__, {
-    "read_table": ".tables",
-    "iter_table": ".tables",
-    "write_table": ".tables",
-    "table_format": ".tables",
-    "TableWriter": ".tables",
-    "atomic_path": ".files",
-    "write_json_atomic": ".files",
-    "write_text_atomic": ".files",
-    "read_json_document": ".files",
-    "file_sha256": ".files",
-    "utc_now": ".files",
     "save_model": ".model_dir",
     "load_model": ".model_dir",
     "read_manifest": ".model_dir",
@@ -24,4 +13,6 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "Registry": ".registry",
     "is_registry": ".registry",
     "resolve_model_dir": ".registry",
+    "resolve_model": ".registry",
+    "model_manifest": ".registry",
 })

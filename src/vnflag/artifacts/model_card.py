@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .files import write_text_atomic
+from ..io.files import write_text_atomic
 
 __all__ = ["model_card", "write_model_card"]
 

@@ -22,7 +22,7 @@ import sklearn
 from ..exceptions import VnflagError
 from ..model.flagger import Flagger
 from ..version import __version__
-from .files import atomic_directory, file_sha256, json_text, read_json_document
+from ..io.files import atomic_directory, file_sha256, json_text, read_json_document
 from .model_card import write_model_card
 from .schemas import MANIFEST_SCHEMA, validate_document
 
@@ -128,7 +128,9 @@ def save_model(
     check_replaceable(target, overwrite)
     created = datetime.now(timezone.utc).replace(microsecond=0)
     fingerprint = (training or {}).get("fingerprint", "")
-    version = f"{created:%Y%m%d-%H%M%S}-{(fingerprint or os.urandom(4).hex())[:8]}"
+    # time, training data, and a random part: two models saved in the same second from the same
+    # data (other parameters, a retrain) are still two versions
+    version = f"{created:%Y%m%d-%H%M%S}-{(fingerprint or os.urandom(4).hex())[:8]}-{os.urandom(2).hex()}"
     stored = copy.copy(flagger)  # the caller's model is left as it was
     stored.model_version_ = version
     sio = _skops_io()

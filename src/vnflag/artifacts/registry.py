@@ -17,19 +17,21 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pandas as pd
 
 from ..exceptions import VnflagError
-from .files import atomic_directory, read_json_document, utc_now, write_json_atomic
-from .model_dir import read_manifest
+from ..io.files import atomic_directory, read_json_document, utc_now, write_json_atomic
+from .model_dir import load_model, read_manifest
 from .schemas import REGISTRY_SCHEMA, validate_document
 
-__all__ = ["Registry", "is_registry", "resolve_model_dir"]
+if TYPE_CHECKING:
+    from ..model.flagger import Flagger
+
+__all__ = ["Registry", "is_registry", "resolve_model_dir", "resolve_model", "model_manifest"]
 
 INDEX = "registry.json"
-
 
 
 def is_registry(path: str | os.PathLike) -> bool:
@@ -46,6 +48,30 @@ def resolve_model_dir(path: str | os.PathLike) -> Path:
     if is_registry(path):
         return Registry(path, create=False).promoted_path()
     return Path(path)
+
+
+def resolve_model(model: Flagger | str | os.PathLike) -> Flagger:
+    """A fitted :class:`Flagger`, or one loaded from a model directory or a registry (its promoted version).
+
+    >>> resolve_model("out/model").threshold_   # doctest: +SKIP
+    """
+    return load_model(resolve_model_dir(model)) if isinstance(model, (str, os.PathLike)) else model
+
+
+def model_manifest(model, flagger: Flagger) -> dict[str, Any]:
+    """The manifest of ``model`` (a model directory or registry), or a manifest-like description
+    of a fitted :class:`Flagger` that was never saved.
+
+    >>> model_manifest("out/model", load_model("out/model"))["threshold"]   # doctest: +SKIP
+    """
+    if isinstance(model, (str, os.PathLike)):
+        return read_manifest(resolve_model_dir(model))
+    return {
+        "model_version": getattr(flagger, "model_version_", "unsaved"),
+        "threshold": flagger.threshold_,
+        "metrics": getattr(flagger, "training_metrics_", {}),
+        "columns": {"text": flagger.text_col, "meta": list(flagger.meta_cols or ()), "time": flagger.time_col},
+    }
 
 
 class Registry:

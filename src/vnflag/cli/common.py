@@ -108,6 +108,6 @@ def seed(value: str) -> int:
 
 def print_json(payload: Any) -> None:
     """Print a JSON document to stdout in vnflag's layout."""
-    from ..artifacts.files import json_text
+    from ..io.files import json_text
 
     sys.stdout.write(json_text(payload))

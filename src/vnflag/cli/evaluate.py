@@ -16,14 +16,14 @@ from .common import add_encoding, add_quiet, progress_wanted
 
 def run(args: argparse.Namespace) -> int:
     """Run ``vnflag evaluate`` with parsed arguments; returns the exit status."""
-    from ..artifacts.tables import read_table
+    from ..io.tables import read_table
     from ..evaluation.assessment import evaluate
     from ..evaluation.report import write_report
     from ..exceptions import VnflagError
 
     if args.bootstrap < 0:
         raise VnflagError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    from ..artifacts.files import check_output_path
+    from ..io.files import check_output_path
 
     markdown = args.markdown or os.path.splitext(str(args.report))[0] + ".md"
     for output in (args.report, markdown):

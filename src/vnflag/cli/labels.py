@@ -150,8 +150,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _second_look(args: argparse.Namespace) -> int:
-    from ..artifacts.files import check_output_path
-    from ..artifacts.tables import write_table
+    from ..io.files import check_output_path
+    from ..io.tables import write_table
     from ..review.label_quality import second_look
 
     if args.output:
@@ -192,7 +192,7 @@ def agreement_line(agreement: dict[str, Any]) -> str:
 def _adjudicate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..artifacts.files import check_output_path
+    from ..io.files import check_output_path
     from ..exceptions import VnflagError
     from ..review.adjudication import adjudicate
 

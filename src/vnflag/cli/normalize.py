@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         import io
 
-        from ..artifacts.decoding import decode_lines
+        from ..io.decoding import decode_lines
 
         text = "".join(decode_lines(io.BytesIO(sys.stdin.buffer.read()), args.encoding, "standard input"))
     normalized = normalize_text(text)

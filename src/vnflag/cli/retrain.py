@@ -32,7 +32,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``vnflag retrain`` with parsed arguments; returns the exit status."""
-    from ..review.retraining import retrain
+    from ..pipelines.retraining import retrain
 
     params = {"cv": args.cv} if args.cv else {}
     result = retrain(args.model, args.labels, data=args.data, output=args.output, margin=args.margin,

@@ -61,7 +61,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``vnflag queue`` with parsed arguments; returns the exit status."""
-    from ..artifacts.tables import read_table
+    from ..io.tables import read_table
     from ..exceptions import VnflagError
     from ..model.inputs import check_columns
     from ..model.thresholds import choose_threshold
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from ..review.queues import build_queue
     from ..review.store import LabelStore
 
-    from ..artifacts.files import check_output_path
+    from ..io.files import check_output_path
     from ..review.queues import check_reviewers, own_record_path, reviewer_path
 
     reviewers = check_reviewers(args.reviewers, args.overlap)

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.model is None) == (args.registry is None):
         raise VnflagError("give exactly one of --model and --registry")
     from ..artifacts.registry import Registry
-    from ..scoring.score import score_file
+    from ..pipelines.scoring import score_file
 
     if args.registry is not None:
         Registry(args.registry, create=False)  # a clear error when it is not a registry
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 def _score_with_dask(args: argparse.Namespace) -> dict:
     """``--engine dask``: the same output on a Dask cluster (dask is imported only here)."""
     from ..exceptions import VnflagError
-    from ..scoring.distributed import score_file_dask
+    from ..pipelines.distributed import score_file_dask
 
     if args.resume:
         raise VnflagError("--resume works only with --engine local; with --engine dask run the command again "

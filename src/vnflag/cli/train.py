@@ -48,7 +48,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``vnflag train`` with parsed arguments; returns the exit status."""
-    from ..scoring.training import train_file
+    from ..pipelines.training import train_file
 
     params = {"n_jobs": args.jobs}
     if args.threshold is not None:

@@ -19,8 +19,9 @@ from ..exceptions import VnflagError
 from ..model.inputs import check_columns, parse_labels
 from ..model.metrics import binary_metrics, budget_table
 from ..progress import progress_bar, wanted
-from ..scoring.score import SCORE_COLUMNS, model_manifest, resolve_model, score_frame
-from ..scoring.training import data_fingerprint
+from ..artifacts.registry import model_manifest, resolve_model
+from ..scoring.score import SCORE_COLUMNS, score_frame
+from ..model.inputs import data_fingerprint
 from ..text.normalization import teencode_pattern
 
 __all__ = ["EvaluationResult", "evaluate", "slice_masks", "LENGTH_BOUNDS", "MAX_SLICE_VALUES", "PROGRESS_CHUNKSIZE"]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..artifacts.files import write_text_atomic
+from ..io.files import write_text_atomic
 from ..model.metrics import reliability_table
 from .assessment import EvaluationResult
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Sequence
 
 import numpy as np
 
 from ..exceptions import VnflagError
 
-__all__ = ["check_columns", "parse_labels", "POSITIVE_LABELS", "NEGATIVE_LABELS"]
+__all__ = ["check_columns", "parse_labels", "data_fingerprint", "POSITIVE_LABELS", "NEGATIVE_LABELS"]
 
 #: Spellings of a positive (needs verification) and a negative label, lower-cased.
 POSITIVE_LABELS = frozenset({"1", "1.0", "true", "yes", "y", "t"})
@@ -54,3 +55,15 @@ def parse_labels(values: Sequence[object], column: str = "label", strict: bool =
             f"column {column!r}: labels must be 0/1, true/false or yes/no; bad value at {', '.join(bad[:5])}{more}"
         )
     return out
+
+
+def data_fingerprint(texts: Sequence[object], labels: Sequence[object]) -> str:
+    """SHA-256 over the training texts and labels, in order: the identity of a training set.
+
+    >>> data_fingerprint(["a", "b"], [0, 1])[:12]
+    '668512f0558f'
+    """
+    digest = hashlib.sha256()
+    for text, label in zip(texts, labels):
+        digest.update(f"{text}\x1f{label}\x1e".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()

@@ -1,6 +1,6 @@
 """Review layer: queues for people (grouping, selection policies, redaction), review files, the
-append-only label store, label quality and gated retraining. Imports every layer below the CLI
-except evaluation, its sibling."""
+append-only label store, reviewer agreement and label quality. Imports the layers below it
+(scoring, artifacts, model, text, io); evaluation is its sibling."""
 
 from ..lazy import attach
 
@@ -28,13 +28,13 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "LabelStore": ".store",
     "ImportReport": ".store",
     "import_reviews": ".store",
+    "agreement_summary": ".agreement",
+    "krippendorff_alpha": ".agreement",
+    "pairwise_kappa": ".agreement",
     "second_look": ".label_quality",
     "label_issues": ".label_quality",
     "adjudicate": ".adjudication",
     "conflicts_queue": ".adjudication",
     "ht_estimates": ".estimation",
     "estimate_store": ".estimation",
-    "retrain": ".retraining",
-    "training_set": ".retraining",
-    "compare_models": ".retraining",
 })

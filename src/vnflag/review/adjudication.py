@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..artifacts.files import utc_now
+from ..io.files import utc_now
 from .formats import export_queue
 from .ids import short_hash
 from .queues import QUEUE_COLUMNS

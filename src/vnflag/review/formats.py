@@ -6,7 +6,7 @@ written with its queue record beside it; :func:`read_reviews` reads any of them 
 table, one row per reviewer decision.
 
 Post texts are written by strangers, so the spreadsheet exports are written through
-:mod:`vnflag.artifacts.spreadsheet`: no cell is ever a formula (XLSX cells are strings; a CSV
+:mod:`vnflag.io.spreadsheet`: no cell is ever a formula (XLSX cells are strings; a CSV
 cell that looks like a formula, or starts with ``'``, gets a leading ``'``), characters XLSX
 cannot hold are escaped as ``_xHHHH_``, and :func:`read_reviews` undoes both, so ids, texts and
 notes come back exactly. Numbers (``rank``, ``group_size``, ``score``) stay numbers.
@@ -28,9 +28,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..artifacts.files import atomic_path, json_text
-from ..artifacts.spreadsheet import fill_sheet, neutralise_csv_frame, read_xlsx_frame, restore_csv_frame
-from ..artifacts.tables import read_table, write_table
+from ..io.files import atomic_path, json_text
+from ..io.spreadsheet import fill_sheet, neutralise_csv_frame, read_xlsx_frame, restore_csv_frame
+from ..io.tables import read_table, write_table
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns
 from .ids import is_blank, is_encodable

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from ..artifacts.tables import read_table
+from ..io.tables import read_table
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, parse_labels
 from ..text.normalization import normalize_texts

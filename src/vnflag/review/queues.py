@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ..artifacts.files import read_json_document, utc_now
+from ..io.files import read_json_document, utc_now
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, parse_labels
 from ..progress import progress_bar, wanted

@@ -25,10 +25,10 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..artifacts.files import file_sha256, utc_now
+from ..io.files import file_sha256, utc_now
 from ..artifacts.registry import Registry
 from ..exceptions import VnflagError
-from ..model.agreement import agreement_summary, reliability_matrix
+from .agreement import agreement_summary, reliability_matrix
 from .formats import read_reviewer_map, read_reviews
 from .ids import is_blank, is_encodable
 from .queues import DECISIONS, QUEUE_COLUMNS, RECORD_SUFFIX, queue_record, read_queue_record, record_path
@@ -440,7 +440,7 @@ class LabelStore:
     def agreement(self) -> dict[str, Any]:
         """Agreement between reviewers over the items decided (``misleading``/``ok``) by two or
         more of them, each reviewer's latest decision per item; adjudications are not counted.
-        See :func:`~vnflag.model.agreement.agreement_summary`.
+        See :func:`~vnflag.review.agreement.agreement_summary`.
 
         >>> LabelStore("labels.sqlite").agreement()["krippendorff_alpha"]   # doctest: +SKIP
         {'alpha': 0.81, 'n': 40, 'values': 80}

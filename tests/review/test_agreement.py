@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from vnflag.model.agreement import (
+from vnflag.review.agreement import (
     agreement_summary,
     krippendorff_alpha,
     pairwise_kappa,

@@ -15,16 +15,16 @@ import pandas as pd
 import pytest
 from conftest import many_posts_csv
 
-import vnflag.scoring.score as scoring
+import vnflag.pipelines.scoring as scoring
 from vnflag import VnflagError, score_file
-from vnflag.scoring.checkpoint import CHECKPOINT_SUFFIX
+from vnflag.pipelines.checkpoint import CHECKPOINT_SUFFIX
 
 UNLABELLED = "data/posts_unlabelled.csv"
 
 
 def _interrupted(model, source, output, after: int, monkeypatch, **options) -> None:
     """Score until ``after`` chunks are done, then fail as a crash would."""
-    real = scoring._score_columns  # one call per piece; a chunk of at most PIECE_ROWS rows is one piece
+    real = scoring.score_columns  # one call per piece; a chunk of at most PIECE_ROWS rows is one piece
     calls = {"n": 0}
 
     def crashing(*args, **kwargs):
@@ -33,10 +33,10 @@ def _interrupted(model, source, output, after: int, monkeypatch, **options) -> N
             raise KeyboardInterrupt("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(scoring, "_score_columns", crashing)
+    monkeypatch.setattr(scoring, "score_columns", crashing)
     with pytest.raises(KeyboardInterrupt):
         score_file(model, source, output, n_jobs=1, **options)
-    monkeypatch.setattr(scoring, "_score_columns", real)
+    monkeypatch.setattr(scoring, "score_columns", real)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])

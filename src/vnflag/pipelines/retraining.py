@@ -18,17 +18,18 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ..artifacts.files import write_json_atomic, write_text_atomic
+from ..io.files import write_json_atomic, write_text_atomic
 from ..artifacts.model_dir import load_model, read_manifest, save_model
 from ..artifacts.registry import Registry, is_registry, resolve_model_dir
-from ..artifacts.tables import read_table
+from ..io.tables import read_table
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, parse_labels
 from ..model.metrics import headline_metrics
 from ..progress import progress_bar, wanted
-from ..scoring.training import data_fingerprint, train_frame
-from .ids import text_fingerprint
-from .store import LabelStore
+from ..model.inputs import data_fingerprint
+from .training import train_frame
+from ..review.ids import text_fingerprint
+from ..review.store import LabelStore
 
 __all__ = ["retrain", "training_set", "compare_models", "GATE_METRICS", "RETRAIN_STAGES"]
 

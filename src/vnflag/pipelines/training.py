@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any, Sequence
@@ -11,28 +10,16 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts.model_dir import check_replaceable, save_model
-from ..artifacts.tables import iter_table, read_table
+from ..io.tables import iter_table, read_table
 from ..exceptions import VnflagError
 from ..model.flagger import Flagger
-from ..model.inputs import check_columns, parse_labels
+from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..progress import progress_bar, wanted
 
-__all__ = ["data_fingerprint", "train_frame", "train_file"]
+__all__ = ["train_frame", "train_file"]
 
 #: Rows per chunk when a training table is read with a progress bar.
 READ_CHUNKSIZE = 50_000
-
-
-def data_fingerprint(texts: Sequence[object], labels: Sequence[object]) -> str:
-    """SHA-256 over the training texts and labels, in order: the identity of a training set.
-
-    >>> data_fingerprint(["a", "b"], [0, 1])[:12]
-    '668512f0558f'
-    """
-    digest = hashlib.sha256()
-    for text, label in zip(texts, labels):
-        digest.update(f"{text}\x1f{label}\x1e".encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
 
 
 def train_frame(

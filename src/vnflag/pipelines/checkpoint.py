@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..artifacts.files import atomic_path, file_sha256, read_json_document, write_json_atomic
+from ..io.files import atomic_path, file_sha256, read_json_document, write_json_atomic
 from ..exceptions import VnflagError
 
 __all__ = ["ScoreCheckpoint", "CHECKPOINT_SUFFIX"]

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from vnflag import VnflagError
-from vnflag.artifacts.tables import TableWriter, iter_table, read_table, table_format, write_table
+from vnflag.io.tables import TableWriter, iter_table, read_table, table_format, write_table
 
 FRAME = pd.DataFrame({"id": ["007", "8"], "text": ["Tin nóng, \"thật\"\nkhông?", "NA"], "likes": ["1", ""],
                       "created_at": ["2020-03-01", "hôm qua"]})

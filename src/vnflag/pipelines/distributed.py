@@ -13,7 +13,7 @@ distributed are imported only when they are called):
 How the work is shared. The model is sent to the workers **once**: it is scattered to every
 worker (``client.scatter(flagger, broadcast=True)``) and tasks refer to it by its key, so a
 task carries only its rows. :func:`score_file_dask` reads the input on the calling machine
-with vnflag's own readers (:func:`~vnflag.artifacts.tables.iter_table`: the same strict
+with vnflag's own readers (:func:`~vnflag.io.tables.iter_table`: the same strict
 parsing, encodings and errors as the local engine, and posts with line breaks are never cut
 in two), sends chunks of ``chunksize`` rows to the workers, keeps a bounded number of chunks in
 flight and writes the scored chunks in input order as they come back. Reading and writing cost
@@ -39,13 +39,14 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from ..artifacts.files import atomic_directory, check_output_path, json_text, write_text_atomic
-from ..artifacts.tables import FORMATS, TableWriter, iter_table, table_format
+from ..io.files import atomic_directory, check_output_path, json_text, write_text_atomic
+from ..io.tables import FORMATS, TableWriter, iter_table, table_format
 from ..exceptions import VnflagError
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..parallel import worker_count
-from .score import resolve_model, scored_rows
+from ..artifacts.registry import resolve_model
+from ..scoring.score import scored_rows
 
 __all__ = ["score_dask", "score_file_dask", "DASK_EXTRA_MESSAGE"]
 

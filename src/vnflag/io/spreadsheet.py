@@ -239,7 +239,7 @@ def fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
 
 def write_xlsx_frame(frame: pd.DataFrame, target: str | os.PathLike | IO[bytes], sheet_title: str = "Sheet1") -> None:
     """Write ``frame`` as a one-sheet XLSX workbook through :func:`fill_sheet` (header in bold,
-    first row frozen). Not atomic by itself: write to :func:`~vnflag.artifacts.files.atomic_path`.
+    first row frozen). Not atomic by itself: write to :func:`~vnflag.io.files.atomic_path`.
 
     >>> write_xlsx_frame(pd.DataFrame({"text": ["=HYPERLINK(1)"]}), "out/scored.xlsx")   # doctest: +SKIP
     """

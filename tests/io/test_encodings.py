@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from vnflag import VnflagError
-from vnflag.artifacts.decoding import codec_name, likely_encoding
-from vnflag.artifacts.tables import read_table, write_table
+from vnflag.io.decoding import codec_name, likely_encoding
+from vnflag.io.tables import read_table, write_table
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 
@@ -102,7 +102,7 @@ def test_likely_encoding_and_codec_names():
 
 
 def test_score_file_reads_cp1258_like_utf8(cp1258_posts, text_model_dir, tmp_path):
-    from vnflag.scoring.score import score_file
+    from vnflag.pipelines.scoring import score_file
 
     frame, path = cp1258_posts
     utf8 = tmp_path / "utf8.csv"
@@ -113,7 +113,7 @@ def test_score_file_reads_cp1258_like_utf8(cp1258_posts, text_model_dir, tmp_pat
 
 
 def test_characters_split_across_read_blocks_decode_whole(tmp_path):
-    from vnflag.artifacts.decoding import _BLOCK
+    from vnflag.io.decoding import _BLOCK
 
     text = "id,text\n1," + "a" * (_BLOCK - 11) + "ô ộ\n"  # "ô" straddles the first block's end
     path = tmp_path / "split.csv"

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vnflag import write_table
-from vnflag.artifacts.spreadsheet import (escape_csv_text, escape_xlsx_text, looks_like_formula, read_xlsx_frame,
+from vnflag.io.spreadsheet import (escape_csv_text, escape_xlsx_text, looks_like_formula, read_xlsx_frame,
                                           restore_csv_frame, neutralise_csv_frame, unescape_csv_text,
                                           unescape_xlsx_text)
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vnflag import VnflagError
-from vnflag.artifacts.tables import iter_table, read_table, write_table
+from vnflag.io.tables import iter_table, read_table, write_table
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 CHUNK_SIZES = (None, 1, 3)

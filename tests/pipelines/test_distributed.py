@@ -20,7 +20,7 @@ from conftest import DATA, many_posts_csv, read_bundled  # noqa: E402
 
 from vnflag import VnflagError, score_dask, score_file, score_frame  # noqa: E402
 from vnflag.cli import main  # noqa: E402
-from vnflag.scoring.distributed import DASK_EXTRA_MESSAGE, score_file_dask  # noqa: E402
+from vnflag.pipelines.distributed import DASK_EXTRA_MESSAGE, score_file_dask  # noqa: E402
 
 UNLABELLED = DATA / "posts_unlabelled.csv"
 

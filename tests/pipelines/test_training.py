@@ -3,7 +3,7 @@
 import pytest
 
 from vnflag import VnflagError, parse_labels, train_frame
-from vnflag.scoring.training import data_fingerprint
+from vnflag.model.inputs import data_fingerprint
 
 
 def test_labels_in_every_accepted_spelling():

@@ -9,7 +9,7 @@ import pytest
 
 from vnflag import LabelStore, VnflagError, build_queue, retrain
 from vnflag.review.ids import text_fingerprint
-from vnflag.review.retraining import _heldout_mask, compare_models, training_set
+from vnflag.pipelines.retraining import _heldout_mask, compare_models, training_set
 
 
 class _Stub:

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from vnflag import VnflagError
-from vnflag.artifacts.files import (
+from vnflag.io.files import (
     atomic_directory,
     atomic_path,
     check_output_path,

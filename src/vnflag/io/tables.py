@@ -25,7 +25,7 @@ cell at fault. The rules, format by format:
 Duplicate column names are an error in every format; a file with a header (or a schema) but no rows
 gives zero rows with those columns, a file with nothing at all is an error. Text files are UTF-8
 (a byte-order mark is dropped) unless ``encoding`` names another codec (see
-:mod:`vnflag.artifacts.decoding`); ``-`` means standard input or output as CSV, and every write is
+:mod:`vnflag.io.decoding`); ``-`` means standard input or output as CSV, and every write is
 atomic: the file appears whole under its final name or not at all.
 """
 

@@ -1,0 +1,18 @@
+"""I/O layer: table files (read in chunks, written atomically, in every supported format), the
+spreadsheet cell codec, text decoding and atomic files. Imports nothing of vnflag's but its base modules."""
+
+from ..lazy import attach
+
+__getattr__, __dir__, __all__ = attach(__name__, {
+    "read_table": ".tables",
+    "iter_table": ".tables",
+    "write_table": ".tables",
+    "table_format": ".tables",
+    "TableWriter": ".tables",
+    "atomic_path": ".files",
+    "write_json_atomic": ".files",
+    "write_text_atomic": ".files",
+    "read_json_document": ".files",
+    "file_sha256": ".files",
+    "utc_now": ".files",
+})

@@ -1,0 +1,16 @@
+"""Pipelines layer: the workflows the CLI and a notebook both call — train a file, score a file
+(this process and worker processes, or a Dask cluster; resumable), retrain behind the gate.
+Imports every layer below the CLI."""
+
+from ..lazy import attach
+
+__getattr__, __dir__, __all__ = attach(__name__, {
+    "train_frame": ".training",
+    "train_file": ".training",
+    "score_file": ".scoring",
+    "score_dask": ".distributed",
+    "score_file_dask": ".distributed",
+    "retrain": ".retraining",
+    "training_set": ".retraining",
+    "compare_models": ".retraining",
+})
