@@ -49,7 +49,7 @@ def is_blank(value: object) -> bool:
 def is_encodable(text: str) -> bool:
     """Whether ``text`` can be written as UTF-8 (no unpaired surrogates), as files and SQLite need.
 
-    >>> is_encodable("tin nóng"), is_encodable("\ud800")
+    >>> is_encodable("tin nóng"), is_encodable("\\ud800")
     (True, False)
     """
     try:
