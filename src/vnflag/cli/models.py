@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..exceptions import ExitStatus
 from .common import print_json
 
 
@@ -26,7 +27,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> ExitStatus:
     """Run ``vnflag models`` with parsed arguments; returns the exit status."""
     from ..artifacts.registry import Registry
 
@@ -46,4 +47,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         version = registry.rollback()
         print(f"rolled back; {version} is promoted again", file=sys.stderr)
-    return 0
+    return ExitStatus.OK
