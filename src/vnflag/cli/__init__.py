@@ -14,7 +14,7 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..exceptions import ExitStatus, VnflagError
 from ..version import __version__
@@ -38,7 +38,8 @@ class OneLineErrorParser(argparse.ArgumentParser):
     """An argument parser whose mistakes end like every other: one line ``vnflag: error: ...``, status 2."""
 
     def error(self, message: str):
-        self.exit(ExitStatus.USER_ERROR, f"vnflag: error: {self.prog.removeprefix('vnflag ')}: {message} (see {self.prog} --help)\n")
+        command = self.prog.removeprefix("vnflag ")
+        self.exit(ExitStatus.USER_ERROR, f"vnflag: error: {command}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vnflag {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
     sub.required = True
-    for name, module in COMMANDS.items():
+    for module in COMMANDS.values():
         command = importlib.import_module(module, __name__)
         command.parser(sub).set_defaults(func=command.run)
     return parser

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..constants import DEFAULT_ENCODING, REVIEW_FORMATS  # REVIEW_FORMATS: for the commands' --format
 

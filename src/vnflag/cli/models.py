@@ -16,7 +16,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     commands = p.add_subparsers(dest="models_command", metavar="ACTION")
     commands.required = True
     for name, text in (("list", "list versions"), ("show", "show one version"), ("add", "add a model directory"),
-                       ("promote", "make a version the one scoring uses"), ("rollback", "return to the previous promotion")):
+                       ("promote", "make a version the one scoring uses"),
+                       ("rollback", "return to the previous promotion")):
         c = commands.add_parser(name, help=text)
         c.add_argument("--registry", required=True, help="registry directory")
         if name in ("show", "promote"):

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> ExitStatus:
     print(f"challenger {result['challenger']['version']} vs champion {result['champion']['version']} on "
           f"{result['heldout']['rows']} held-out reviewed posts: ROC-AUC {gate['challenger']:.3f} vs "
           f"{gate['champion']:.3f}; promotable: {'yes' if result['promotable'] else 'no'} (margin {args.margin}); "
-          f"wrote {args.output} with comparison.md" + (f"; added to {result['registry']}" if "registry" in result else ""),
+          f"wrote {args.output} with comparison.md"
+          + (f"; added to {result['registry']}" if "registry" in result else ""),
           file=sys.stderr)
     return ExitStatus.OK

@@ -6,8 +6,16 @@ import argparse
 import sys
 from typing import Any
 
-from ..constants import (DEFAULT_BUDGET, DEFAULT_ID_COL, DEFAULT_LABEL_COL, DEFAULT_RANDOM_SHARE, DEFAULT_SIMILARITY,
-                         DEFAULT_TEXT_COL, POLICIES, REVIEW_FORMATS)
+from ..constants import (
+    DEFAULT_BUDGET,
+    DEFAULT_ID_COL,
+    DEFAULT_LABEL_COL,
+    DEFAULT_RANDOM_SHARE,
+    DEFAULT_SIMILARITY,
+    DEFAULT_TEXT_COL,
+    POLICIES,
+    REVIEW_FORMATS,
+)
 from ..exceptions import ExitStatus
 from .common import add_encoding, add_quiet, column_list, progress_wanted, seed, share, whole_number
 
@@ -21,7 +29,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
         "its record QUEUE-NAME.vnflag-queue.json (internal; needed to import the reviews).")
     p.add_argument("scored", help="scored posts (output of vnflag score)")
     p.add_argument("-o", "--output", required=True,
-                   help="queue file: .csv, .xlsx (drop-down for decision), .jsonl, .labelstudio.json or .argilla.json")
+                   help="queue file: .csv, .xlsx (drop-down for decision), .jsonl, .labelstudio.json or "
+                   ".argilla.json")
     p.add_argument("--budget", type=whole_number(1), default=DEFAULT_BUDGET,
                    help=f"items reviewers can look at (default: {DEFAULT_BUDGET})")
     p.add_argument("--policy", choices=POLICIES, default="top",
@@ -29,7 +38,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    "flagged (its stored threshold); random: an audit sample")
     p.add_argument("--threshold", type=float, default=None, help="score threshold (implies --policy threshold)")
     p.add_argument("--validation", default=None,
-                   help="scored, labelled posts to choose the threshold on (with --target-recall or --target-precision)")
+                   help="scored, labelled posts to choose the threshold on (with --target-recall or "
+                   "--target-precision)")
     p.add_argument("--target-recall", type=share, default=None, help="recall the threshold must reach on --validation")
     p.add_argument("--target-precision", type=share, default=None, help="precision the threshold must reach")
     p.add_argument("--label-col", default=DEFAULT_LABEL_COL,

@@ -15,8 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..constants import (DEFAULT_BUDGET, DEFAULT_ENCODING, DEFAULT_ID_COL, DEFAULT_LABEL_COL, DEFAULT_RANDOM_SHARE,
-                         DEFAULT_SIMILARITY, DEFAULT_TEXT_COL)
+from ..constants import (
+    DEFAULT_BUDGET,
+    DEFAULT_ENCODING,
+    DEFAULT_ID_COL,
+    DEFAULT_LABEL_COL,
+    DEFAULT_RANDOM_SHARE,
+    DEFAULT_SIMILARITY,
+    DEFAULT_TEXT_COL,
+)
 from ..exceptions import VnflagError
 from ..io.files import check_output_path
 from ..io.tables import read_table
@@ -135,7 +142,8 @@ def queue_file(
     """
     names = check_reviewers(reviewers, overlap)
     outputs = tuple(reviewer_path(output, name) for name in names) or (Path(output),)
-    inputs = [source for source in (scored, validation, getattr(store, "path", store))
+    store_path = store.path if isinstance(store, LabelStore) else store
+    inputs = [source for source in (scored, validation, store_path)
               if source is not None and not isinstance(source, pd.DataFrame)]
     for path in (*outputs, own_record_path(output)):
         check_output_path(path, inputs=inputs)
