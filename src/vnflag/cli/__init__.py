@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> ExitStatus:
     """Entry point of the ``vnflag`` console script; returns the exit status.
 
     See :class:`~vnflag.exceptions.ExitStatus`: 0 done; 2 a user mistake or an unusable input, said
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a mistake argparse has already reported
-        return stop.code if isinstance(stop.code, int) else ExitStatus.USER_ERROR
+        return ExitStatus(stop.code) if isinstance(stop.code, int) else ExitStatus.USER_ERROR
     try:
         return ExitStatus(args.func(args) or ExitStatus.OK)
     except VnflagError as exc:
