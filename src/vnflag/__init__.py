@@ -29,13 +29,14 @@ _PUBLIC = {
     "choose_threshold": ".model.thresholds",
     # io: tables; artifacts: model directories, registry
     "VnflagError": ".exceptions",
+    "ExitStatus": ".exceptions",
     "read_table": ".io.tables",
     "write_table": ".io.tables",
     "load_model": ".artifacts.model_dir",
     "read_manifest": ".artifacts.model_dir",
     "save_model": ".artifacts.model_dir",
     "Registry": ".artifacts.registry",
-    # scoring: score tables; pipelines: train and score files, retrain
+    # scoring: score tables; pipelines: train, score, queue and evaluate files, retrain
     "train_frame": ".pipelines.training",
     "train_file": ".pipelines.training",
     "score_frame": ".scoring.score",
@@ -46,6 +47,7 @@ _PUBLIC = {
     "build_queue": ".review.queues",
     "group_near_duplicates": ".review.grouping",
     "export_queue": ".review.formats",
+    "queue_file": ".pipelines.queueing",
     "read_reviews": ".review.formats",
     "LabelStore": ".review.store",
     "ImportReport": ".review.store",
@@ -61,6 +63,7 @@ _PUBLIC = {
     "render_html": ".evaluation.report",
     "report_figures": ".evaluation.report",
     "write_report": ".evaluation.report",
+    "evaluate_file": ".pipelines.evaluation",
 }
 
 __getattr__, __dir__, _names = attach(__name__, _PUBLIC)

@@ -1,8 +1,11 @@
-"""The one exception vnflag raises for a user's mistake, at the bottom of the package so every layer can use it."""
+"""The one exception vnflag raises for a user's mistake, and the exit statuses of the ``vnflag``
+command, at the bottom of the package so every layer can use them."""
 
 from __future__ import annotations
 
-__all__ = ["VnflagError"]
+from enum import IntEnum
+
+__all__ = ["VnflagError", "ExitStatus"]
 
 
 class VnflagError(ValueError):
@@ -12,3 +15,20 @@ class VnflagError(ValueError):
 
     >>> raise VnflagError("input: column 'body' not found")   # doctest: +SKIP
     """
+
+
+class ExitStatus(IntEnum):
+    """How the ``vnflag`` command ended, as its exit status.
+
+    >>> int(ExitStatus.USER_ERROR)
+    2
+    """
+
+    #: Done.
+    OK = 0
+    #: A fault inside vnflag (a bug), said in one line; ``VNFLAG_TRACEBACK=1`` shows the traceback.
+    ERROR = 1
+    #: A user mistake or an unusable input (:class:`VnflagError`, a missing file, a bad argument).
+    USER_ERROR = 2
+    #: Interrupted (Ctrl-C), as a shell reports SIGINT: 128 + 2.
+    INTERRUPTED = 130

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from conftest import many_posts_csv
 
-from vnflag import load_model
-from vnflag.cli import main
+from vnflag import ExitStatus, VnflagError, load_model
+from vnflag.cli import build_parser, main
 
 UNLABELLED = "data/posts_unlabelled.csv"
 
@@ -114,6 +114,32 @@ def test_a_bug_is_one_line_not_a_traceback(capsys, monkeypatch):
 
     monkeypatch.setattr(command, "run", broken)
     _one_line_error(capsys, main(["normalize", "x"]), "internal error (TypeError: unexpected)", status=1)
+
+
+@pytest.mark.parametrize(("fault", "status", "message"), [
+    (None, ExitStatus.OK, ""),
+    (VnflagError("posts.csv: column 'body' not found"), ExitStatus.USER_ERROR, "vnflag: error: posts.csv"),
+    (FileNotFoundError(2, "No such file", "posts.csv"), ExitStatus.USER_ERROR, "vnflag: error: posts.csv: no such file"),
+    (RuntimeError("unexpected"), ExitStatus.ERROR, "vnflag: internal error (RuntimeError: unexpected)"),
+    (KeyboardInterrupt(), ExitStatus.INTERRUPTED, "vnflag: interrupted"),
+])
+def test_every_ending_is_an_exit_status(capsys, monkeypatch, fault, status, message):
+    import vnflag.cli.normalize as command
+
+    def ending(args):
+        if fault is not None:
+            raise fault
+        return ExitStatus.OK
+
+    monkeypatch.setattr(command, "run", ending)
+    code = main(["normalize", "x"])
+    assert code is status and int(code) == {"OK": 0, "ERROR": 1, "USER_ERROR": 2, "INTERRUPTED": 130}[status.name]
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == (1 if message else 0), err
+    assert main(["normalize", "--no-such-option"]) is ExitStatus.USER_ERROR
+    with pytest.raises(SystemExit) as help_exit:
+        build_parser().parse_args(["--help"])
+    assert help_exit.value.code == 0 and main(["--help"]) is ExitStatus.OK
 
 
 def _children(pid: int) -> list[int]:

@@ -4,7 +4,8 @@ The commands are an explicit table: each module named in :data:`COMMANDS` has
 ``parser(subparsers)``, which adds its arguments, and ``run(args)``, which imports the public
 function it needs (only then: ``vnflag --help`` loads no pandas, scikit-learn or underthesea),
 calls it and prints a summary. User mistakes (a missing column, a bad label, an unreadable
-file) end with a one-line ``vnflag: error: ...`` and exit status 2, never a traceback.
+file) end with a one-line ``vnflag: error: ...`` and exit status 2, never a traceback; every exit
+status is an :class:`~vnflag.exceptions.ExitStatus`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
+from ..exceptions import ExitStatus, VnflagError
 from ..version import __version__
 
 __all__ = ["main", "build_parser", "COMMANDS"]
@@ -36,7 +38,8 @@ class OneLineErrorParser(argparse.ArgumentParser):
     """An argument parser whose mistakes end like every other: one line ``vnflag: error: ...``, status 2."""
 
     def error(self, message: str):
-        self.exit(2, f"vnflag: error: {self.prog.removeprefix('vnflag ')}: {message} (see {self.prog} --help)\n")
+        command = self.prog.removeprefix("vnflag ")
+        self.exit(ExitStatus.USER_ERROR, f"vnflag: error: {command}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,31 +56,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vnflag {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
     sub.required = True
-    for name, module in COMMANDS.items():
+    for module in COMMANDS.values():
         command = importlib.import_module(module, __name__)
         command.parser(sub).set_defaults(func=command.run)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> ExitStatus:
     """Entry point of the ``vnflag`` console script; returns the exit status.
 
-    0: done; 2: a user mistake or an unusable input, said in one line; 1: a fault inside vnflag
-    (one line too; ``VNFLAG_TRACEBACK=1`` shows the traceback); 130: interrupted.
+    See :class:`~vnflag.exceptions.ExitStatus`: 0 done; 2 a user mistake or an unusable input, said
+    in one line; 1 a fault inside vnflag (one line too; ``VNFLAG_TRACEBACK=1`` shows the traceback);
+    130 interrupted.
     """
-    from ..exceptions import VnflagError
-
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a mistake argparse has already reported
-        return stop.code if isinstance(stop.code, int) else 2
+        return ExitStatus(stop.code) if isinstance(stop.code, int) else ExitStatus.USER_ERROR
     try:
-        return int(args.func(args) or 0)
+        return ExitStatus(args.func(args) or ExitStatus.OK)
     except VnflagError as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # `vnflag labels status | head`: the reader left; that is not an error
         _silence_stdout()
-        return 0
+        return ExitStatus.OK
     except FileNotFoundError as exc:
         return _fail(f"{exc.filename or exc}: no such file or directory")
     except PermissionError as exc:
@@ -88,18 +90,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         return _fail(f"{where}{exc.strerror or exc}")
     except MemoryError:
-        return _fail("out of memory; score the file in smaller chunks (--chunksize)", status=1)
+        return _fail("out of memory; score the file in smaller chunks (--chunksize)", status=ExitStatus.ERROR)
     except KeyboardInterrupt:
         print("vnflag: interrupted; no output was written", file=sys.stderr)
-        return 130
+        return ExitStatus.INTERRUPTED
     except Exception as exc:  # a bug: one line, and the traceback on request
         if os.environ.get("VNFLAG_TRACEBACK"):
             raise
         return _fail(f"internal error ({type(exc).__name__}: {exc}); this is a bug in vnflag, please report it "
-                     "(VNFLAG_TRACEBACK=1 shows the traceback)", status=1, prefix="vnflag: ")
+                     "(VNFLAG_TRACEBACK=1 shows the traceback)", status=ExitStatus.ERROR, prefix="vnflag: ")
 
 
-def _fail(message: str, status: int = 2, prefix: str = "vnflag: error: ") -> int:
+def _fail(message: str, status: ExitStatus = ExitStatus.USER_ERROR, prefix: str = "vnflag: error: ") -> ExitStatus:
     print(prefix + " ".join(message.split()), file=sys.stderr)
     return status
 

@@ -1,17 +1,18 @@
 """Argument types shared by the command modules. Nothing here imports pandas, scikit-learn or
-underthesea, so that ``vnflag --help`` starts at once."""
+underthesea, so that ``vnflag --help`` starts at once; choices and defaults the library shares
+come from :mod:`vnflag.constants`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
+from ..constants import DEFAULT_ENCODING, REVIEW_FORMATS  # REVIEW_FORMATS: for the commands' --format
 
 __all__ = ["column_list", "add_encoding", "add_quiet", "progress_wanted", "share",
            "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
-
-#: Review file formats (the same names as ``vnflag.review.formats.REVIEW_FORMATS``, checked by a test).
-REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")
 
 
 def column_list(value: str) -> list[str]:
@@ -25,8 +26,8 @@ def column_list(value: str) -> list[str]:
 
 def add_encoding(p: argparse.ArgumentParser, what: str = "input tables") -> None:
     """Add ``--encoding NAME``: the text encoding of CSV/TSV/JSONL/JSON tables the command reads."""
-    p.add_argument("--encoding", default="utf-8", metavar="NAME",
-                   help=f"text encoding of {what} (default: utf-8, a byte-order mark is dropped); "
+    p.add_argument("--encoding", default=DEFAULT_ENCODING, metavar="NAME",
+                   help=f"text encoding of {what} (default: {DEFAULT_ENCODING}, a byte-order mark is dropped); "
                    "e.g. cp1258 for old Windows exports")
 
 

@@ -7,49 +7,33 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
-from .common import add_encoding, add_quiet, progress_wanted
+from ..constants import DEFAULT_BOOTSTRAP, DEFAULT_LABEL_COL
+from ..exceptions import ExitStatus
+from .common import add_encoding, add_quiet, progress_wanted, whole_number
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> ExitStatus:
     """Run ``vnflag evaluate`` with parsed arguments; returns the exit status."""
-    from ..io.tables import read_table
-    from ..evaluation.assessment import evaluate
-    from ..evaluation.report import write_report
-    from ..exceptions import VnflagError
+    from ..pipelines.evaluation import evaluate_file
 
-    if args.bootstrap < 0:
-        raise VnflagError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    from ..io.files import check_output_path
-
-    markdown = args.markdown or os.path.splitext(str(args.report))[0] + ".md"
-    for output in (args.report, markdown):
-        check_output_path(output, inputs=[args.data])
-    frame = read_table(args.data, encoding=args.encoding)
-    source = "standard input" if args.data == "-" else os.path.basename(args.data)
-    result = evaluate(args.model, frame, text_col=args.text_col, label_col=args.label_col,
-                      slice_cols=args.slice_col, n_bootstrap=args.bootstrap, source=source,
-                      progress=progress_wanted(args))
-    if args.store:
-        from ..review.store import LabelStore
-
-        result.data["agreement"] = LabelStore(args.store).agreement()
-    html_path, markdown_path = write_report(result, args.report, args.markdown)
-    m = result.metrics
+    run = evaluate_file(args.model, args.data, args.report, markdown=args.markdown, text_col=args.text_col,
+                        label_col=args.label_col, slice_cols=args.slice_col, n_bootstrap=args.bootstrap,
+                        store=args.store, encoding=args.encoding, progress=progress_wanted(args))
+    result, m = run.result, run.result.metrics
     print(
         f"evaluated model {result.manifest.get('model_version')} on {m['n']} posts ({m['positives']} needing "
         f"verification): ROC-AUC {m['roc_auc']:.3f} [{m['roc_auc_low']:.3f}, {m['roc_auc_high']:.3f}], "
         f"average precision {m['average_precision']:.3f}, precision {m['precision']:.3f} and recall "
         f"{m['recall']:.3f} at threshold {result.threshold:.3f}, ECE {m['ece']:.3f}; "
-        f"wrote {html_path} and {markdown_path}",
+        f"wrote {run.report} and {run.markdown}",
         file=sys.stderr,
     )
     if result.data.get("is_training_data"):
         print("vnflag: warning: this is the model's training data; the figures are optimistic", file=sys.stderr)
-    return 0
+    return ExitStatus.OK
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -63,14 +47,14 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("data", help="labelled posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
     p.add_argument("--model", required=True, help="model directory (from vnflag train)")
     p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
-    p.add_argument("--label-col", default="label",
-                   help="column with labels 1/0, true/false or yes/no; 1 = needs verification (default: label)")
+    p.add_argument("--label-col", default=DEFAULT_LABEL_COL, help="column with labels 1/0, true/false or yes/no; "
+                   f"1 = needs verification (default: {DEFAULT_LABEL_COL})")
     p.add_argument("--slice-col", action="append", default=[], metavar="COLUMN",
                    help="also report metrics for each value of this column (repeatable)")
     p.add_argument("--report", required=True, help="HTML report to write")
     p.add_argument("--markdown", default=None, help="Markdown summary to write (default: the report path with .md)")
-    p.add_argument("--bootstrap", type=int, default=1000,
-                   help="bootstrap resamples for confidence intervals (default: 1000; 0: none)")
+    p.add_argument("--bootstrap", type=whole_number(0), default=DEFAULT_BOOTSTRAP,
+                   help=f"bootstrap resamples for confidence intervals (default: {DEFAULT_BOOTSTRAP}; 0: none)")
     p.add_argument("--store", default=None, help="label store the labels came from: adds reviewer agreement "
                    "(percent, Cohen's kappa, Krippendorff's alpha) to the report")
     add_encoding(p, "the labelled posts")

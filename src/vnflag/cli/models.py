@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..exceptions import ExitStatus
 from .common import print_json
 
 
@@ -15,7 +16,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     commands = p.add_subparsers(dest="models_command", metavar="ACTION")
     commands.required = True
     for name, text in (("list", "list versions"), ("show", "show one version"), ("add", "add a model directory"),
-                       ("promote", "make a version the one scoring uses"), ("rollback", "return to the previous promotion")):
+                       ("promote", "make a version the one scoring uses"),
+                       ("rollback", "return to the previous promotion")):
         c = commands.add_parser(name, help=text)
         c.add_argument("--registry", required=True, help="registry directory")
         if name in ("show", "promote"):
@@ -26,7 +28,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> ExitStatus:
     """Run ``vnflag models`` with parsed arguments; returns the exit status."""
     from ..artifacts.registry import Registry
 
@@ -46,4 +48,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         version = registry.rollback()
         print(f"rolled back; {version} is promoted again", file=sys.stderr)
-    return 0
+    return ExitStatus.OK

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from ..exceptions import ExitStatus
 from .common import add_encoding
 
 
@@ -18,7 +19,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> ExitStatus:
     """Run ``vnflag normalize`` with parsed arguments; returns the exit status."""
     from ..text.normalization import normalize_text
     from ..text.segmentation import segment_text
@@ -33,4 +34,4 @@ def run(args: argparse.Namespace) -> int:
         text = "".join(decode_lines(io.BytesIO(sys.stdin.buffer.read()), args.encoding, "standard input"))
     normalized = normalize_text(text)
     print(json.dumps({"normalized": normalized, "segmented": segment_text(normalized)}, ensure_ascii=False))
-    return 0
+    return ExitStatus.OK

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from ..constants import DEFAULT_MARGIN, DEFAULT_TEST_SIZE
+from ..exceptions import ExitStatus
 from .common import add_encoding, add_quiet, progress_wanted, seed, whole_number
 
 
@@ -19,9 +21,10 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--labels", required=True, help="label store file")
     p.add_argument("--data", default=None, help="the champion's original training data (default: from its manifest)")
     p.add_argument("-o", "--output", required=True, help="model directory for the challenger")
-    p.add_argument("--margin", type=float, default=0.01,
-                   help="how much worse than the champion the challenger may be and still be promotable (default: 0.01)")
-    p.add_argument("--test-size", type=float, default=0.25, help="share of reviewed posts held out (default: 0.25)")
+    p.add_argument("--margin", type=float, default=DEFAULT_MARGIN, help="how much worse than the champion the "
+                   f"challenger may be and still be promotable (default: {DEFAULT_MARGIN})")
+    p.add_argument("--test-size", type=float, default=DEFAULT_TEST_SIZE,
+                   help=f"share of reviewed posts held out (default: {DEFAULT_TEST_SIZE})")
     p.add_argument("--registry", default=None, help="registry to add champion and challenger to")
     p.add_argument("--cv", type=whole_number(2), default=None, help="override the champion's cross-validation folds")
     p.add_argument("--seed", type=seed, default=0, help="seed of the held-out split")
@@ -30,7 +33,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> ExitStatus:
     """Run ``vnflag retrain`` with parsed arguments; returns the exit status."""
     from ..pipelines.retraining import retrain
 
@@ -44,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"challenger {result['challenger']['version']} vs champion {result['champion']['version']} on "
           f"{result['heldout']['rows']} held-out reviewed posts: ROC-AUC {gate['challenger']:.3f} vs "
           f"{gate['champion']:.3f}; promotable: {'yes' if result['promotable'] else 'no'} (margin {args.margin}); "
-          f"wrote {args.output} with comparison.md" + (f"; added to {result['registry']}" if "registry" in result else ""),
+          f"wrote {args.output} with comparison.md"
+          + (f"; added to {result['registry']}" if "registry" in result else ""),
           file=sys.stderr)
-    return 0
+    return ExitStatus.OK

@@ -6,12 +6,9 @@ import argparse
 import sys
 from typing import Any
 
+from ..constants import DEFAULT_LABEL_COL, DEFAULT_TEXT_COL, TOKENIZERS
+from ..exceptions import ExitStatus
 from .common import add_encoding, add_quiet, column_list, jobs, progress_wanted
-
-
-#: ``Flagger``'s tokenisers, spelled out so that ``--help`` imports no NLP library
-#: (tests check it equals ``vnflag.text.segmentation.TOKENIZERS``).
-TOKENIZERS = ("syllables", "underthesea")
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -19,9 +16,10 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a model on labelled posts",
                        description="Train a model on labelled posts and save it as a model directory.")
     p.add_argument("data", help="labelled posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
-    p.add_argument("--text-col", default="text", help="column with the post text (default: text)")
-    p.add_argument("--label-col", default="label",
-                   help="column with labels 1/0, true/false or yes/no; 1 = needs verification (default: label)")
+    p.add_argument("--text-col", default=DEFAULT_TEXT_COL,
+                   help=f"column with the post text (default: {DEFAULT_TEXT_COL})")
+    p.add_argument("--label-col", default=DEFAULT_LABEL_COL, help="column with labels 1/0, true/false or yes/no; "
+                   f"1 = needs verification (default: {DEFAULT_LABEL_COL})")
     p.add_argument("--meta-cols", type=column_list, default=[],
                    help="comma-separated engagement-count columns, e.g. num_like,num_comment,num_share")
     p.add_argument("--time-col", default=None,
@@ -46,7 +44,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> ExitStatus:
     """Run ``vnflag train`` with parsed arguments; returns the exit status."""
     from ..pipelines.training import train_file
 
@@ -73,4 +71,4 @@ def run(args: argparse.Namespace) -> int:
         f"threshold {manifest['threshold']:.3f}; saved to {args.output}",
         file=sys.stderr,
     )
-    return 0
+    return ExitStatus.OK

@@ -85,7 +85,9 @@ class EvaluationResult:
 
     ``metrics`` is a flat dict (``to_frame()`` gives it as a one-row DataFrame); ``budgets``,
     ``slices`` and ``confusion`` are DataFrames; ``y_true`` and ``scores`` are the evaluated
-    rows, kept for figures; ``manifest`` describes the model and ``data`` the evaluation data.
+    rows, kept for figures; ``manifest`` describes the model and ``data`` the evaluation data;
+    ``agreement`` is the reviewers' agreement on the labels, when they came from a label store
+    (:meth:`~vnflag.review.store.LabelStore.agreement`), else ``None``.
     """
 
     metrics: dict[str, Any]
@@ -97,6 +99,7 @@ class EvaluationResult:
     threshold: float
     manifest: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    agreement: dict[str, Any] | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The headline metrics as a one-row DataFrame."""
@@ -108,7 +111,7 @@ class EvaluationResult:
             "metrics": self.metrics, "threshold": self.threshold,
             "budgets": self.budgets.to_dict(orient="records"),
             "slices": self.slices.to_dict(orient="records"),
-            "confusion": self.confusion.to_dict(), "data": self.data,
+            "confusion": self.confusion.to_dict(), "data": self.data, "agreement": self.agreement,
             "model_version": self.manifest.get("model_version"),
         }
 
@@ -122,6 +125,7 @@ def evaluate(
     n_bootstrap: int = 1000,
     random_state: int | None = 0,
     source: str | None = None,
+    agreement: dict[str, Any] | None = None,
     progress: bool | None = False,
 ) -> EvaluationResult:
     """Score labelled posts with a model and measure it, overall and by slice.
@@ -129,7 +133,8 @@ def evaluate(
     ``model`` is a fitted :class:`~vnflag.Flagger` or a model directory. Labels are read like
     training labels (0/1, true/false, yes/no). Posts with empty text are not scored and not
     counted (``data["not_scored"]`` says how many). Evaluate on posts the model was not trained
-    on, or the figures are optimistic.
+    on, or the figures are optimistic. ``agreement``: the reviewers' agreement on these labels,
+    when they came from a label store (``LabelStore(path).agreement()``), reported beside the figures.
 
     ``progress=True`` shows two bars on standard error (``None``: only if stderr is a terminal):
     ``score`` counting posts (rate, ETA), then ``measure`` over the metric sets (overall, with
@@ -195,4 +200,4 @@ def evaluate(
     }
     return EvaluationResult(metrics=metrics, budgets=budget_table(y, s), slices=slices, confusion=confusion,
                             y_true=y, scores=s, threshold=threshold, manifest=manifest,
-                            data=data)
+                            data=data, agreement=agreement)

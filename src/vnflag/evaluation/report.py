@@ -151,7 +151,7 @@ def _table_html(frame: pd.DataFrame, index: bool = False) -> str:
 
 def _agreement(result: EvaluationResult) -> str:
     """One sentence on reviewer agreement, when the labels came from a label store ("" if not)."""
-    a = result.data.get("agreement")
+    a = result.agreement
     if not a:
         return ""
     if not a.get("items"):

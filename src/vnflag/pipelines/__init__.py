@@ -1,6 +1,6 @@
 """Pipelines layer: the workflows the CLI and a notebook both call — train a file, score a file
-(this process and worker processes, or a Dask cluster; resumable), retrain behind the gate.
-Imports every layer below the CLI."""
+(this process and worker processes, or a Dask cluster; resumable), queue scored posts for review,
+evaluate a model on a labelled file, retrain behind the gate. Imports every layer below the CLI."""
 
 from ..lazy import attach
 
@@ -10,6 +10,10 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "score_file": ".scoring",
     "score_dask": ".distributed",
     "score_file_dask": ".distributed",
+    "queue_file": ".queueing",
+    "QueueRun": ".queueing",
+    "evaluate_file": ".evaluation",
+    "EvaluationRun": ".evaluation",
     "retrain": ".retraining",
     "training_set": ".retraining",
     "compare_models": ".retraining",

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ..constants import DEFAULT_ENCODING, DEFAULT_MARGIN, DEFAULT_TEST_SIZE
 from ..io.files import write_json_atomic, write_text_atomic
 from ..artifacts.model_dir import load_model, read_manifest, save_model
 from ..artifacts.registry import Registry, is_registry, resolve_model_dir
@@ -66,7 +67,7 @@ def training_set(
 
 
 def compare_models(champion, challenger, heldout: pd.DataFrame, label_col: str = "label",
-                   margin: float = 0.01) -> dict[str, Any]:
+                   margin: float = DEFAULT_MARGIN) -> dict[str, Any]:
     """Score both fitted models on the same rows; the gate passes if the challenger is nowhere
     worse than the champion by more than ``margin`` (:data:`GATE_METRICS`).
 
@@ -162,11 +163,11 @@ def retrain(
     labels: LabelStore | str | os.PathLike,
     data: pd.DataFrame | str | os.PathLike | None = None,
     output: str | os.PathLike = "challenger",
-    margin: float = 0.01,
-    test_size: float = 0.25,
+    margin: float = DEFAULT_MARGIN,
+    test_size: float = DEFAULT_TEST_SIZE,
     registry: Registry | str | os.PathLike | None = None,
     random_state: int = 0,
-    encoding: str = "utf-8",
+    encoding: str = DEFAULT_ENCODING,
     progress: bool | None = False,
     **params: Any,
 ) -> dict[str, Any]:

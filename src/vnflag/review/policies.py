@@ -6,7 +6,8 @@ with the representative's ``score``, ``rep`` row and ``flagged``), highest score
 (1 for a deterministic policy, ``n / N`` for a uniform sample of ``n`` out of ``N``), so that
 reviewed labels can be weighted into unbiased estimates. A queue is a list of parts, each a
 policy and a number of items; a part chooses only among groups that no earlier part took. Add a
-policy by subclassing and naming it in :data:`POLICIES`.
+policy by subclassing and naming it in :data:`vnflag.constants.POLICIES` (the names the command
+line offers).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..constants import POLICIES
 from ..exceptions import VnflagError
 
 __all__ = ["SelectionPolicy", "TopPolicy", "ThresholdPolicy", "FlaggedPolicy", "UncertainPolicy",
@@ -110,8 +112,6 @@ class RandomPolicy(SelectionPolicy):
         return n_selected / n_candidates if n_candidates > 0 else 0.0
 
 
-#: How the main part of the budget may be chosen (``random``: an audit or baseline sample).
-POLICIES = ("top", "threshold", "model", "random")
 
 
 def main_policy(name: str, threshold: float | None = None, random_state: int = 0) -> SelectionPolicy:

@@ -27,6 +27,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ..constants import DECISIONS, DEFAULT_BUDGET, DEFAULT_ID_COL, DEFAULT_RANDOM_SHARE, DEFAULT_SIMILARITY, \
+    DEFAULT_TEXT_COL, QUEUE_RECORD_SUFFIX
 from ..io.files import read_json_document, utc_now
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, parse_labels
@@ -39,26 +41,24 @@ from .redaction import redact_text
 __all__ = ["DECISIONS", "QUEUE_COLUMNS", "RECORD_SUFFIX", "assign_reviewers", "build_queue", "check_reviewers",
            "own_record_path", "queue_record", "read_queue_record", "record_path", "reviewer_path"]
 
-#: What a reviewer may write in ``decision``.
-DECISIONS = ("misleading", "ok", "unsure")
 #: Columns of a queue, in export order.
 QUEUE_COLUMNS = ("rank", "item_id", "id", "member_ids", "group_size", "why", "score", "reasons",
                  "model_version", "text", "decision", "reviewer", "note", "queue_id")
-RECORD_SUFFIX = ".vnflag-queue.json"
+RECORD_SUFFIX = QUEUE_RECORD_SUFFIX
 
 
 def build_queue(
     scored: pd.DataFrame,
-    budget: int = 200,
+    budget: int = DEFAULT_BUDGET,
     policy: str = "top",
     explore: float = 0.0,
-    id_col: str = "id",
-    text_col: str = "text",
+    id_col: str = DEFAULT_ID_COL,
+    text_col: str = DEFAULT_TEXT_COL,
     threshold: float | None = None,
     redact: bool = False,
     random_state: int = 0,
-    similarity: float = 0.8,
-    random_share: float = 0.25,
+    similarity: float = DEFAULT_SIMILARITY,
+    random_share: float = DEFAULT_RANDOM_SHARE,
     meta_cols: Sequence[str] = (),
     progress: bool | None = False,
 ) -> pd.DataFrame:
