@@ -190,8 +190,9 @@ def test_malformed_argilla_exports_are_one_clean_error(tmp_path, payload, messag
 
 
 @pytest.mark.parametrize("content, message", [("[1, 2]\n", "line 1: expected a JSON object"),
-                                              ('{"id": "a"}\n{"id": \n', "line 2: not a JSON object"),
-                                              ('{"id": "\\ud800"}\n', "row 1: holds text that is not valid Unicode"),
+                                              ('{"id": "a"}\n{"id": \n', "line 2: not valid JSON"),
+                                              ('{"id": "\\ud800"}\n', "line 1: key 'id' holds a lone surrogate"),
+                                              ('{"id": "a", "id": "b"}\n', r"line 1: not valid JSON \(duplicate key\(s\) 'id'\)"),
                                               ("[" * 100_000 + "\n", "line 1")])
 def test_malformed_jsonl_lines_are_one_clean_error(tmp_path, content, message):
     (tmp_path / "r.jsonl").write_text(content, encoding="utf-8")

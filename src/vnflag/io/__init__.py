@@ -9,6 +9,8 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "write_table": ".tables",
     "table_format": ".tables",
     "TableWriter": ".tables",
+    "SheetLayout": ".xlsx",
+    "load_json": ".jsonl",
     "atomic_path": ".files",
     "write_json_atomic": ".files",
     "write_text_atomic": ".files",

@@ -5,8 +5,11 @@ records. Every export carries ``queue_id``, ``item_id`` and ``member_ids`` in ev
 written with its queue record beside it; :func:`read_reviews` reads any of them back into one
 table, one row per reviewer decision.
 
-Post texts are written by strangers, so the spreadsheet exports are written through
-:mod:`vnflag.io.spreadsheet`: no cell is ever a formula (XLSX cells are strings; a CSV
+Every file is read and written by :mod:`vnflag.io` (its readers' guarantees hold here too:
+duplicate columns or keys refused, big ids exact, undecodable bytes named by offset and line,
+``book.xlsx#Sheet`` for a workbook with several sheets); Label Studio and Argilla are adapters
+between their JSON shape and queue rows. Post texts are written by strangers, so the spreadsheet
+exports go through the cell codec :mod:`vnflag.io.cells`: no cell is ever a formula (XLSX cells are strings; a CSV
 cell that looks like a formula, or starts with ``'``, gets a leading ``'``), characters XLSX
 cannot hold are escaped as ``_xHHHH_``, and :func:`read_reviews` undoes both, so ids, texts and
 notes come back exactly. Numbers (``rank``, ``group_size``, ``score``) stay numbers.
@@ -22,16 +25,17 @@ from __future__ import annotations
 import json
 import math
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..io.files import atomic_path, json_text
-from ..io.spreadsheet import fill_sheet, neutralise_csv_frame, read_xlsx_frame, restore_csv_frame
-from ..io.tables import read_table, write_table
 from ..exceptions import VnflagError
+from ..io.jsonl import JsonNumber, check_text, load_json, parse_json_text, write_json_document
+from ..io.tables import read_table, table_source, write_table
+from ..io.xlsx import SheetLayout
 from ..model.inputs import check_columns
 from .ids import is_blank, is_encodable
 from .queues import DECISIONS, QUEUE_COLUMNS, assign_reviewers, check_reviewers, own_record_path, queue_record, \
@@ -72,7 +76,7 @@ def review_format(path: str | os.PathLike, fmt: str | None = None) -> str:
         if fmt not in REVIEW_FORMATS:
             raise VnflagError(f"unknown review format {fmt!r}; use csv, xlsx, jsonl, labelstudio or argilla")
         return fmt
-    name = str(path).lower()
+    name = str(table_source(path)).lower()
     if name.endswith(".labelstudio.json"):
         return "labelstudio"
     if name.endswith(".argilla.json"):
@@ -95,41 +99,10 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _write_json_file(text: str, path: str | os.PathLike) -> None:
-    """Write JSON text atomically as UTF-8; a lone surrogate (not UTF-8) is written as its JSON
-    escape ``\\udXXX``, which every JSON reader turns back into the same character."""
-    with atomic_path(path, suffix=Path(str(path)).suffix) as tmp:
-        tmp.write_bytes(text.encode("utf-8", "backslashreplace"))
-
-
-def _write_xlsx(frame: pd.DataFrame, path: str | os.PathLike) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "queue"
-    columns = list(frame.columns)
-    fill_sheet(sheet, frame)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    widths = {"text": 80, "reasons": 30, "note": 30, "decision": 12, "member_ids": 20}
-    for position, name in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = widths.get(name, 14)
-    text_letter = get_column_letter(columns.index("text") + 1)
-    for cell in sheet[text_letter][1:]:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    letter = get_column_letter(columns.index("decision") + 1)
-    validation = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=True,
-                                showErrorMessage=True, errorTitle="decision",
-                                error="Choose misleading, ok or unsure")
-    validation.add(f"{letter}2:{letter}{max(len(frame) + 1, 2)}")
-    sheet.add_data_validation(validation)
-    with atomic_path(path, suffix=".xlsx") as tmp:
-        book.save(tmp)
+#: The XLSX queue sheet: wide text, a drop-down for ``decision``.
+_QUEUE_SHEET = SheetLayout(title="queue", widths={"text": 80, "reasons": 30, "note": 30, "decision": 12,
+                                                  "member_ids": 20},
+                           default_width=14, wrapped=("text",), choices={"decision": DECISIONS})
 
 
 def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None,
@@ -170,24 +143,24 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
             mine = frame[[name in assigned[i] for i in frame["item_id"]]].copy()
             mine["reviewer"] = name
             _write_export(mine, reviewer_path(path, name), fmt)
-    target = own_record_path(path)
-    _write_json_file(json_text(record), target)
-    return target
+    return write_json_document(record, own_record_path(path))
 
 
 def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
     """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``."""
-    rows = [_plain(r) for r in frame.to_dict("records")]
     if fmt in ("csv", "xlsx"):
         flat = frame.copy()
         flat["member_ids"] = [json.dumps(list(m), ensure_ascii=False) for m in frame["member_ids"]]
         if fmt == "csv":
-            write_table(neutralise_csv_frame(flat), path)
+            write_table(flat, path, spreadsheet_safe=True)
         else:
-            _write_xlsx(flat, path)
-    elif fmt == "jsonl":
-        _write_json_file("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), path)
-    elif fmt == "labelstudio":
+            write_table(flat, path, layout=_QUEUE_SHEET)
+        return
+    if fmt == "jsonl":
+        write_table(frame, path)
+        return
+    rows = [_plain(r) for r in frame.to_dict("records")]
+    if fmt == "labelstudio":
         tasks = []
         for r in rows:
             data = {k: v for k, v in r.items() if k not in _REVIEW_FIELDS}
@@ -196,7 +169,7 @@ def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> Non
                 "result": [{"from_name": "decision", "to_name": "text", "type": "choices",
                             "value": {"choices": ["misleading" if r["score"] >= 0.5 else "ok"]}}],
             }]})
-        _write_json_file(json_text(tasks), path)
+        write_json_document(tasks, path)
     else:
         records = []
         for r in rows:
@@ -207,7 +180,7 @@ def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> Non
                                  "score": r["score"], "agent": f"vnflag {r['model_version']}"}],
                 "responses": [],
             })
-        _write_json_file(json_text(records), path)
+        write_json_document(records, path)
 
 
 # ----------------------------------------------------------------------------- reviewer names
@@ -229,10 +202,7 @@ def read_reviewer_map(source: ReviewerMap) -> dict[str, str]:
         if not path.is_file():
             raise VnflagError(f"{source}: no such reviewer map file")
         if path.suffix.lower() == ".json":
-            try:
-                payload = json.loads(path.read_text(encoding="utf-8-sig"))
-            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-                raise VnflagError(f"{source}: cannot read the reviewer map as JSON: {exc}") from exc
+            payload = load_json(path)
             if isinstance(payload, dict):
                 pairs = list(payload.items())
             elif isinstance(payload, list) and all(isinstance(p, dict) and {"id", "name"} <= set(p) for p in payload):
@@ -246,14 +216,21 @@ def read_reviewer_map(source: ReviewerMap) -> dict[str, str]:
             pairs = list(zip(table["id"], table["name"]))
     mapping: dict[str, str] = {}
     for key, name in pairs:
-        if isinstance(key, (dict, list)) or is_blank(key) or not isinstance(name, str) or not name.strip():
+        if (isinstance(key, (dict, list)) or is_blank(key) or not isinstance(name, str) or isinstance(name, JsonNumber)
+                or not name.strip()):
             raise VnflagError(f"{where}: each entry needs an id and a non-empty name, got {key!r}: {name!r}")
         mapping[_id_text(key)] = name.strip()
     return mapping
 
 
 def _id_text(value: Any) -> str:
-    """A user id as text: ``1``, ``1.0`` and ``"1"`` are all ``"1"``."""
+    """A user id as text: ``1``, ``1.0`` and ``"1"`` are all ``"1"`` (a JSON number keeps every digit)."""
+    if isinstance(value, JsonNumber):
+        try:
+            number = Decimal(value)
+        except InvalidOperation:  # NaN or Infinity written in the file
+            return str(value)
+        return str(int(number)) if number.is_finite() and number == number.to_integral_value() else str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
@@ -271,6 +248,8 @@ def _kind(value: Any) -> str:
     """The JSON name of a value's type, for messages."""
     if value is None:
         return "null"
+    if isinstance(value, JsonNumber):
+        return "a number"
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, float)):
@@ -295,7 +274,7 @@ def _scalar_text(value: Any, where: str, field: str) -> str:
         return ""
     if isinstance(value, (dict, list)):
         raise VnflagError(f"{where}: '{field}' must be text, got {_kind(value)}")
-    return value if isinstance(value, str) else _id_text(value)
+    return value if isinstance(value, str) and not isinstance(value, JsonNumber) else _id_text(value)
 
 
 def _queue_fields(values: dict) -> dict:
@@ -314,7 +293,7 @@ def _ls_reviewer(who: Any, where: str, names: dict[str, str]) -> str:
         if isinstance(raw, (int, float, str)) and not isinstance(raw, bool) and _id_text(raw):
             user_id = _id_text(raw)
         aliases = [who[k].strip() for k in ("email", "username") if isinstance(who.get(k), str) and who[k].strip()]
-    elif isinstance(who, (int, float)) and not isinstance(who, bool):
+    elif isinstance(who, (int, float, JsonNumber)) and not isinstance(who, bool):
         user_id = _id_text(who)
     elif isinstance(who, str):
         if who.strip().isdigit():
@@ -456,42 +435,14 @@ def _detect_json_format(payload: Any, path: str | os.PathLike) -> str:
                       "if it is one")
 
 
-def _read_json(path: str | os.PathLike, fmt: str, encoding: str) -> list:
-    """A JSON export's list of tasks/records, or a JSONL file's rows, each checked to be valid Unicode."""
-    encoding = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    try:
-        text = Path(path).read_text(encoding=encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise VnflagError(f"{path}: cannot read as {fmt}: {exc}") from exc
-    if fmt == "jsonl":
-        payload = []
-        for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): \x85, \u2028 are text
-            if line.strip():
-                try:
-                    payload.append((number, json.loads(line)))
-                except (json.JSONDecodeError, RecursionError) as exc:
-                    raise VnflagError(f"{path}: line {number}: not a JSON object: {exc}") from exc
-        return payload
-    try:
-        payload = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise VnflagError(f"{path}: cannot read as {'JSON' if fmt == 'json' else fmt}: {exc}") from exc
+def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
+    """A Label Studio or Argilla export's list of tasks/records, read by :func:`~vnflag.io.jsonl.load_json`
+    and checked to be valid Unicode."""
+    payload = load_json(path, encoding)
     if not isinstance(payload, list):
         what = {"labelstudio": "Label Studio tasks", "argilla": "Argilla records"}.get(fmt, "tasks or records")
         raise VnflagError(f"{path}: expected a list of {what} (a JSON array), got {_kind(payload)}")
     return payload
-
-
-def _check_unicode(payload: list, path: str | os.PathLike, unit: str) -> None:
-    """A clean error for text that is not valid Unicode (an unpaired surrogate escape like ``\\ud800``)."""
-    for number, item in enumerate(payload, start=1):
-        try:
-            json.dumps(item, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise VnflagError(f"{path}: {unit} {number}: holds text that is not valid Unicode (an unpaired "
-                              f"surrogate such as \\ud800); fix the export") from exc
-        except (RecursionError, ValueError) as exc:
-            raise VnflagError(f"{path}: {unit} {number}: cannot be read: {exc}") from exc
 
 
 # ----------------------------------------------------------------------------- read_reviews
@@ -502,8 +453,8 @@ def _member_list(value: object) -> list[str]:
         return []
     text = str(value).strip()
     try:
-        parsed = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+        parsed = parse_json_text(text)
+    except (ValueError, RecursionError):
         parsed = None
     if isinstance(parsed, list):
         return [str(v) for v in parsed]
@@ -546,25 +497,20 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
     plain_json = fmt is None and Path(str(path)).suffix.lower() == ".json" and not str(path).lower().endswith(
         (".labelstudio.json", ".argilla.json"))
     fmt = fmt if plain_json else review_format(path, fmt)
-    if not Path(path).is_file():
+    if not Path(table_source(path)).is_file():
         raise VnflagError(f"{path}: no such file")
     names = read_reviewer_map(reviewer_map)
-    if fmt in ("csv", "xlsx"):
-        frame = read_xlsx_frame(path) if fmt == "xlsx" else restore_csv_frame(read_table(path, encoding=encoding))
+    if fmt in ("csv", "xlsx", "jsonl"):  # tables: one row per data row
+        frame = read_table(path, encoding=encoding, **({"spreadsheet_safe": True} if fmt == "csv" else {}))
         frame["source_row"] = np.arange(1, len(frame) + 1)
         rows = frame.to_dict("records")
     else:
-        payload = _read_json(path, fmt or "json", encoding)
-        if fmt == "jsonl":
-            for number, row in payload:
-                if not isinstance(row, dict):
-                    raise VnflagError(f"{path}: line {number}: expected a JSON object (one queue row), got {_kind(row)}")
-            _check_unicode([row for _, row in payload], path, "row")
-            rows = [{**row, "source_row": n} for n, (_, row) in enumerate(payload, start=1)]
-        else:
-            fmt = fmt or _detect_json_format(payload, path)
-            _check_unicode(payload, path, "task" if fmt == "labelstudio" else "record")
-            rows = _ls_rows(payload, names) if fmt == "labelstudio" else _argilla_rows(payload, names)
+        payload = _read_json_export(path, fmt or "json", encoding)
+        fmt = fmt or _detect_json_format(payload, path)
+        unit = "task" if fmt == "labelstudio" else "record"
+        for number, item in enumerate(payload, start=1):
+            check_text(item, f"{path}: {unit} {number}")
+        rows = _ls_rows(payload, names) if fmt == "labelstudio" else _argilla_rows(payload, names)
     columns: dict[str, list] = {}
     for column in _TEXT_COLUMNS:
         columns[column] = [_text(row.get(column)) for row in rows]
