@@ -8,9 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vnflag import read_table, write_table
-from vnflag.io.cells import (escape_csv_text, escape_xlsx_text, looks_like_formula,
-                                          restore_csv_frame, neutralise_csv_frame, unescape_csv_text,
-                                          unescape_xlsx_text)
+from vnflag.io.cells import (
+    escape_csv_text,
+    escape_xlsx_text,
+    looks_like_formula,
+    neutralise_csv_frame,
+    restore_csv_frame,
+    unescape_csv_text,
+    unescape_xlsx_text,
+)
 
 TRICKY = st.text(st.sampled_from(list("_x0DdF5fA9'=+-@ \t\r\n") + ["\x00", "\x08", "\x0b", "\x1d", "\ud800",
                                                                     "\udfff", "\ufffe", "\uffff", "\uff1d", "ữ"]),

@@ -343,3 +343,15 @@ def test_xlsx_layout_sets_title_widths_and_choices(tmp_path):
     assert sheet["B2"].alignment.wrap_text and sheet.freeze_panes == "A2"
     assert sheet.data_validations.dataValidation[0].formula1 == '"1,2"'
     assert read_table(tmp_path / "l.xlsx").equals(FRAME)
+
+
+def test_xlsx_writes_dates_and_times_as_spreadsheet_dates(tmp_path):
+    import datetime as dt
+
+    frame = pd.DataFrame({"id": ["1", "2"], "when": [pd.Timestamp("2020-03-01"), pd.Timestamp("2020-03-01 08:30")],
+                          "zoned": [pd.Timestamp("2020-03-01 08:30", tz="Asia/Ho_Chi_Minh")] * 2,
+                          "day": [dt.date(2020, 3, 1)] * 2})
+    write_table(frame, tmp_path / "d.xlsx")
+    assert read_table(tmp_path / "d.xlsx").to_dict("list") == {
+        "id": ["1", "2"], "when": ["2020-03-01", "2020-03-01T08:30:00"],
+        "zoned": ["2020-03-01T08:30:00+07:00"] * 2, "day": ["2020-03-01"] * 2}

@@ -126,8 +126,9 @@ class Writer:
     def __init__(self, target: str | os.PathLike | IO[str], fmt: str, spreadsheet_safe: bool = False):
         self._delimiter = DELIMITERS[fmt]
         self._safe = spreadsheet_safe
-        self._stream = target if hasattr(target, "write") else None
-        self._handle = None if self._stream is not None else open(target, "w", encoding="utf-8", newline="")
+        self._own = isinstance(target, (str, os.PathLike))  # a file this writer opens and closes
+        self._stream: IO[str] = (open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in close)
+                                 if isinstance(target, (str, os.PathLike)) else target)
         self._first = True
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -137,14 +138,12 @@ class Writer:
         frame.to_csv(buffer, sep=self._delimiter, index=False, header=self._first, quoting=_quoting(frame),
                      lineterminator="\n")
         self._first = False
-        if self._stream is not None:
-            self._stream.write(buffer.getvalue())
-            self._stream.flush()
-        else:
-            self._handle.write(buffer.getvalue())
+        self._stream.write(buffer.getvalue())
+        if not self._own:
+            self._stream.flush()  # standard output: each chunk as it comes
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
+        if self._own:
+            self._stream.close()
 
     abort = close

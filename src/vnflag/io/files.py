@@ -97,7 +97,7 @@ def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
     []
     """
     target = Path(target)
-    removed = []
+    removed: list[Path] = []
     if not target.parent.is_dir():
         return removed
     pattern = re.compile(re.escape(f".{target.name}.vnflag-") + r"(\d+)-")

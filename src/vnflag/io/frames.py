@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 
-__all__ = ["MAX_LISTED", "text_frame", "check_unique", "listed", "first_line"]
+__all__ = ["MAX_LISTED", "text_frame", "duplicates", "check_unique", "listed", "first_line"]
 
 #: Rows or cells named in one error message.
 MAX_LISTED = 5
@@ -27,12 +27,26 @@ def text_frame(columns: list[str], rows: list[list[str]], start: int) -> pd.Data
     return frame
 
 
+def duplicates(items: Iterable[Any]) -> list[Any]:
+    """The items that occur more than once, each once, in order of their second occurrence.
+
+    >>> duplicates(["id", "text", "id"])
+    ['id']
+    """
+    seen: set = set()
+    repeated: dict[Any, None] = {}
+    for item in items:
+        if item in seen:
+            repeated[item] = None
+        seen.add(item)
+    return list(repeated)
+
+
 def check_unique(columns: Iterable[Any], name: str) -> None:
     """Refuse duplicate column names: a reader could not tell the columns apart."""
-    seen: set = set()
-    duplicated = [c for c in columns if c in seen or seen.add(c)]
+    duplicated = duplicates(columns)
     if duplicated:
-        names = ", ".join(repr(c) for c in dict.fromkeys(duplicated))
+        names = ", ".join(repr(c) for c in duplicated)
         raise VnflagError(f"{name}: duplicate column name(s) {names}; every column needs its own name")
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 from ..exceptions import VnflagError
 from .decoding import DEFAULT_ENCODING, decode_lines
 from .files import atomic_path, json_text
-from .frames import text_frame
+from .frames import duplicates, text_frame
 
 __all__ = ["JsonNumber", "read_chunks", "Writer", "load_json", "iter_json_lines", "parse_json_text",
            "write_json_document", "check_text"]
@@ -37,14 +37,8 @@ class JsonNumber(str):
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     record = dict(pairs)
     if len(record) != len(pairs):
-        seen: set = set()
-        duplicated = [k for k, _ in pairs if k in seen or seen.add(k)]
-        raise ValueError(f"duplicate key(s) {', '.join(repr(k) for k in dict.fromkeys(duplicated))}")
+        raise ValueError(f"duplicate key(s) {', '.join(repr(k) for k in duplicates(k for k, _ in pairs))}")
     return record
-
-
-_LITERAL = {"parse_int": JsonNumber, "parse_float": JsonNumber, "parse_constant": JsonNumber,
-            "object_pairs_hook": _unique_keys, "strict": False}
 
 
 def parse_json_text(text: str) -> Any:
@@ -54,7 +48,8 @@ def parse_json_text(text: str) -> Any:
     >>> parse_json_text('[12345678901234567890, "a"]')
     ['12345678901234567890', 'a']
     """
-    return json.loads(text, **_LITERAL)
+    return json.loads(text, parse_int=JsonNumber, parse_float=JsonNumber, parse_constant=JsonNumber,
+                      object_pairs_hook=_unique_keys, strict=False)
 
 
 def check_text(value: Any, where: str) -> None:

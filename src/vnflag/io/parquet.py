@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -50,7 +50,7 @@ class Writer:
 
     def __init__(self, target: str | os.PathLike, fmt: str):
         self._target = target
-        self._writer = None
+        self._writer: Any = None
 
     def write(self, frame) -> None:
         import pyarrow as pa

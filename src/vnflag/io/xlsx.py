@@ -182,15 +182,15 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, Number) and not isinstance(value, complex):
-        number = float(value) if not isinstance(value, int) else value
+        number = value if isinstance(value, int) else float(value)  # type: ignore[arg-type]
         if isinstance(number, float) and not math.isfinite(number):
             return None if math.isnan(number) else ("inf" if number > 0 else "-inf")
         return number
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
-    if isinstance(value, datetime) and value.tzinfo is not None:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.isoformat()  # openpyxl cannot write time zones
-    if isinstance(value, (datetime, date, time, timedelta)):
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
         return value
     return str(value)
 

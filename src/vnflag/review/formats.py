@@ -33,13 +33,26 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import VnflagError
-from ..io.jsonl import JsonNumber, check_text, load_json, parse_json_text, write_json_document
+from ..io.jsonl import (
+    JsonNumber,
+    check_text,
+    load_json,
+    parse_json_text,
+    write_json_document,
+)
 from ..io.tables import read_table, table_source, write_table
 from ..io.xlsx import SheetLayout
 from ..model.inputs import check_columns
 from .ids import is_blank, is_encodable
-from .queues import DECISIONS, QUEUE_COLUMNS, assign_reviewers, check_reviewers, own_record_path, queue_record, \
-    reviewer_path
+from .queues import (
+    DECISIONS,
+    QUEUE_COLUMNS,
+    assign_reviewers,
+    check_reviewers,
+    own_record_path,
+    queue_record,
+    reviewer_path,
+)
 
 __all__ = ["REVIEW_FORMATS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
            "read_reviewer_map"]
@@ -429,7 +442,7 @@ def _detect_json_format(payload: Any, path: str | os.PathLike) -> str:
     """Whether a ``.json`` file is a Label Studio or an Argilla export, by its content."""
     kinds = {_json_review_kind(item) for item in payload} - {None} if isinstance(payload, list) else set()
     if len(kinds) == 1:
-        return kinds.pop()
+        return str(kinds.pop())
     raise VnflagError(f"{path}: not a Label Studio export (a list of tasks with 'data' and 'annotations') nor an "
                       "Argilla export (a list of records with 'fields', 'responses' and 'metadata'); pass --format "
                       "if it is one")
