@@ -355,3 +355,9 @@ def test_xlsx_writes_dates_and_times_as_spreadsheet_dates(tmp_path):
     assert read_table(tmp_path / "d.xlsx").to_dict("list") == {
         "id": ["1", "2"], "when": ["2020-03-01", "2020-03-01T08:30:00"],
         "zoned": ["2020-03-01T08:30:00+07:00"] * 2, "day": ["2020-03-01"] * 2}
+
+
+def test_duplicate_key_in_a_json_document_is_named_with_line_and_column(tmp_path):
+    path = _raw(tmp_path, "d.json", '[{"id": 1},\n {"id": 2, "deep": {"a": 1, "a": 2}}]'.encode())
+    with pytest.raises(VnflagError, match=re.escape("d.json: line 2, column 20: not valid JSON (duplicate key(s) 'a')")):
+        read_table(path)

@@ -181,12 +181,21 @@ def _byte_error(path: Path) -> str:
                      "decoded; it looks like cp1258")
 
 
+def _object_error(path: Path, opening: str, key: str) -> str:
+    """The error for a duplicated key: the line and column where its object starts."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(opening) + len(opening) - 1
+    line = text.count("\n", 0, start) + 1
+    column = start - text.rfind("\n", 0, start)
+    return re.escape(f"line {line}, column {column}: not valid JSON (duplicate key(s) '{key}')")
+
+
 REFUSED = {
     "csv duplicate header": (_csv_duplicate_header, r"duplicate column name\(s\) 'note'"),
     "xlsx duplicate header": (_xlsx_duplicate_header, r"sheet 'queue': duplicate column name\(s\) 'decision'"),
     "jsonl duplicate key": (_jsonl_duplicate_key, r"line 2: not valid JSON \(duplicate key\(s\) 'decision'\)"),
-    "labelstudio duplicate key": (_labelstudio_duplicate_key, r"not valid JSON \(duplicate key\(s\) 'id'\)"),
-    "argilla duplicate key": (_argilla_duplicate_key, r"not valid JSON \(duplicate key\(s\) 'text'\)"),
+    "labelstudio duplicate key": (_labelstudio_duplicate_key, lambda path: _object_error(path, '"data": {', "id")),
+    "argilla duplicate key": (_argilla_duplicate_key, lambda path: _object_error(path, '"fields": {', "text")),
     "xlsx id of 2^53 or more": (_xlsx_id_that_lost_digits,
                                 r"sheet 'queue' cell [A-Z]+\d: the number 1\.23456789\d*e\+19 .* already lost"),
     "xlsx with two sheets": (_xlsx_two_sheets, r"2 sheets have data \('queue', 'Notes'\); choose one as .*q\.xlsx#queue"),

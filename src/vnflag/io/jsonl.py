@@ -34,10 +34,14 @@ class JsonNumber(str):
     """A JSON number, kept as the literal text it was written with."""
 
 
+class _DuplicateKeys(ValueError):
+    """An object with a key twice: a reader could not tell which value is meant."""
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     record = dict(pairs)
     if len(record) != len(pairs):
-        raise ValueError(f"duplicate key(s) {', '.join(repr(k) for k in duplicates(k for k, _ in pairs))}")
+        raise _DuplicateKeys(f"duplicate key(s) {', '.join(repr(k) for k in duplicates(k for k, _ in pairs))}")
     return record
 
 
@@ -50,6 +54,32 @@ def parse_json_text(text: str) -> Any:
     """
     return json.loads(text, parse_int=JsonNumber, parse_float=JsonNumber, parse_constant=JsonNumber,
                       object_pairs_hook=_unique_keys, strict=False)
+
+
+def _locate_duplicate_keys(text: str) -> json.JSONDecodeError | None:
+    """Parse ``text`` again with the pure-Python scanner, whose objects know where they start, to
+    give a duplicate key a line and column (the fast C parser cannot tell; only failures pay)."""
+    import json.decoder
+    import json.scanner
+
+    decoder = json.JSONDecoder(parse_int=JsonNumber, parse_float=JsonNumber, parse_constant=JsonNumber,
+                               object_pairs_hook=_unique_keys, strict=False)
+
+    def parse_object(s_and_end, *args, **kwargs):
+        try:
+            return json.decoder.JSONObject(s_and_end, *args, **kwargs)
+        except _DuplicateKeys as exc:
+            raise json.JSONDecodeError(str(exc), s_and_end[0], s_and_end[1] - 1) from None
+
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    try:
+        decoder.decode(text)
+    except json.JSONDecodeError as exc:
+        return exc
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 def check_text(value: Any, where: str) -> None:
@@ -91,6 +121,10 @@ def load_json(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> Any:
         payload = parse_json_text(text)
     except json.JSONDecodeError as exc:
         raise VnflagError(f"{path}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+    except _DuplicateKeys as exc:
+        located = _locate_duplicate_keys(text)
+        where = f"line {located.lineno}, column {located.colno}: " if located is not None else ""
+        raise VnflagError(f"{path}: {where}not valid JSON ({exc})") from None
     except ValueError as exc:
         raise VnflagError(f"{path}: not valid JSON ({exc})") from None
     except RecursionError:
