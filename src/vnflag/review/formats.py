@@ -219,8 +219,7 @@ def _detect_json_format(payload: Any, path: str | os.PathLike) -> str:
 
 
 def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
-    """A Label Studio or Argilla export's list of tasks/records, read by :func:`~vnflag.io.jsonl.load_json`
-    and checked to be valid Unicode."""
+    """A Label Studio or Argilla export's list of tasks/records, read by :func:`~vnflag.io.jsonl.load_json`."""
     payload = load_json(path, encoding)
     if not isinstance(payload, list):
         what = {"labelstudio": "Label Studio tasks", "argilla": "Argilla records"}.get(fmt, "tasks or records")
