@@ -102,3 +102,56 @@ def test_json_documents_are_strict_json():
     text = json_text({"precision": float("nan"), "n": 3, "nested": [float("inf")]})
     assert json.loads(text) == {"precision": None, "n": 3, "nested": [None]}
     assert "NaN" not in text and text.endswith("\n")
+
+
+def _record_syncs(monkeypatch) -> list[tuple[str, str]]:
+    """Every fsync and rename, in order, as (what, path); fsync is recorded by the path it synced."""
+    import vnflag.io.files as files
+
+    events: list[tuple[str, str]] = []
+    opened: dict[int, str] = {}
+    real_open, real_fsync, real_replace = os.open, os.fsync, os.replace
+
+    def recording_open(path, flags, *args, **kwargs):
+        descriptor = real_open(path, flags, *args, **kwargs)
+        opened[descriptor] = str(path)
+        return descriptor
+
+    def recording_fsync(descriptor):
+        events.append(("fsync", opened.get(descriptor, "?")))
+        return real_fsync(descriptor)
+
+    def recording_replace(source, target):
+        events.append(("rename", f"{source} -> {target}"))
+        return real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "open", recording_open)
+    monkeypatch.setattr(files.os, "fsync", recording_fsync)
+    monkeypatch.setattr(files.os, "replace", recording_replace)
+    return events
+
+
+def test_atomic_file_is_synced_before_its_rename_and_the_directory_after(tmp_path, monkeypatch):
+    events = _record_syncs(monkeypatch)
+    write_text_atomic("tin\n", tmp_path / "out.txt")
+    kinds = [kind for kind, _ in events]
+    assert kinds == ["fsync", "rename", "fsync"], events
+    temporary = events[1][1].split(" -> ")[0]
+    assert events[0][1] == temporary, "the file's own bytes are synced before it is published"
+    assert events[2][1] == str(tmp_path), "then the directory holding the new name"
+    assert (tmp_path / "out.txt").read_text() == "tin\n"
+
+
+def test_atomic_directory_syncs_every_file_before_taking_the_place(tmp_path, monkeypatch):
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    events = _record_syncs(monkeypatch)
+    with atomic_directory(target) as staging:
+        (staging / "a.json").write_text("{}")
+        (staging / "sub").mkdir()
+        (staging / "sub" / "b.bin").write_bytes(b"\x00")
+    synced_before = {path for kind, path in events[:[k for k, _ in events].index("rename")] if kind == "fsync"}
+    assert len([p for p in synced_before if p.endswith(("a.json", "b.bin"))]) == 2, events
+    assert events[-1] == ("fsync", str(tmp_path)), "the parent directory after the rename"
+    assert sorted(p.name for p in target.iterdir()) == ["a.json", "sub"]

@@ -7,10 +7,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vnflag import write_table
-from vnflag.io.spreadsheet import (escape_csv_text, escape_xlsx_text, looks_like_formula, read_xlsx_frame,
-                                          restore_csv_frame, neutralise_csv_frame, unescape_csv_text,
-                                          unescape_xlsx_text)
+from vnflag import read_table, write_table
+from vnflag.io.cells import (
+    escape_csv_text,
+    escape_xlsx_text,
+    looks_like_formula,
+    neutralise_csv_frame,
+    restore_csv_frame,
+    unescape_csv_text,
+    unescape_xlsx_text,
+)
 
 TRICKY = st.text(st.sampled_from(list("_x0DdF5fA9'=+-@ \t\r\n") + ["\x00", "\x08", "\x0b", "\x1d", "\ud800",
                                                                     "\udfff", "\ufffe", "\uffff", "\uff1d", "ữ"]),
@@ -63,6 +69,6 @@ def test_scored_xlsx_tables_never_crash_and_never_hold_formulas(tmp_path):
     sheet = load_workbook(tmp_path / "scored.xlsx").active
     assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert [c.data_type for c in sheet["C"][1:]] == ["n"] * 6  # scores stay numbers, -0.5 included
-    back = read_xlsx_frame(tmp_path / "scored.xlsx")
+    back = read_table(tmp_path / "scored.xlsx")
     assert back["text"].tolist() == texts and back["id"].tolist() == frame["id"].tolist()
     assert back["score"].tolist() == ["-0.5", "0.1", "0.2", "0.3", "0.4", "0.5"]

@@ -267,3 +267,97 @@ def test_huge_cells_are_read_whole(tmp_path):
     frame = pd.DataFrame({"id": ["1"], "text": ["x" * 300_000]})
     write_table(frame, tmp_path / "big.csv")
     assert read_table(tmp_path / "big.csv")["text"].tolist() == frame["text"].tolist()
+
+
+# -- Blank lines are rows, never skipped -----------------------------------------------------------
+
+def test_blank_line_of_a_one_column_csv_is_an_empty_cell(tmp_path):
+    path = _raw(tmp_path, "ids.csv", b"id\n007\n\n8\n")
+    for chunksize in (None, 1, 2):
+        back = pd.concat(list(iter_table(path, chunksize=chunksize)), ignore_index=True)
+        assert back["id"].tolist() == ["007", "", "8"]
+    write_table(pd.DataFrame({"id": ["007", "", "8"]}), tmp_path / "again.csv")
+    assert read_table(tmp_path / "again.csv")["id"].tolist() == ["007", "", "8"], "written as \"\", read back"
+
+
+@pytest.mark.parametrize("body,where", [(b"id,text\n1,a\n\n2,b\n", "data row 2 (line 3) has 0"),
+                                        (b"id,text\r\n1,a\r\n2,b\r\n\r\n", "data row 3 (line 4) has 0")])
+def test_blank_line_of_a_wider_csv_is_a_field_count_error(tmp_path, body, where):
+    path = _raw(tmp_path, "blank.csv", body)
+    with pytest.raises(VnflagError, match=re.escape(f"blank.csv: the header has 2 fields but {where};")):
+        read_table(path)
+
+
+# -- Writers as context managers, options for the format ----------------------------------------
+
+import re  # noqa: E402
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json", ".parquet", ".xlsx"])
+def test_table_writer_as_context_manager_publishes_or_aborts(tmp_path, suffix):
+    path = tmp_path / f"out{suffix}"
+    with TableWriter(path) as writer:
+        writer.write(FRAME)
+        writer.write(FRAME)
+        assert not path.exists(), "nothing appears before the block ends"
+    assert read_table(path)["text"].tolist() == FRAME["text"].tolist() * 2
+    before = path.read_bytes()
+    with pytest.raises(KeyError):
+        with TableWriter(path) as writer:
+            writer.write(FRAME.iloc[:1])
+            raise KeyError("a failure half way")
+    assert path.read_bytes() == before, "the old file stays"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name], "no temporary left"
+
+
+def test_json_writer_streams_the_same_document(tmp_path):
+    with TableWriter(tmp_path / "a.json") as writer:
+        writer.write(FRAME.iloc[:1])
+        writer.write(FRAME.iloc[1:])
+    text = (tmp_path / "a.json").read_text(encoding="utf-8")
+    assert text.startswith("[\n{") and text.endswith("}\n]\n") and json.loads(text) == FRAME.to_dict("records")
+    write_table(FRAME.iloc[:0], tmp_path / "empty.json")
+    assert json.loads((tmp_path / "empty.json").read_text()) == []
+
+
+def test_spreadsheet_safe_csv_neutralises_and_restores(tmp_path):
+    frame = pd.DataFrame({"text": ["=1+1", "'trích", "an toàn"], "score": [-0.5, 0.25, 1.0]})
+    write_table(frame, tmp_path / "q.csv", spreadsheet_safe=True)
+    assert (tmp_path / "q.csv").read_text(encoding="utf-8").splitlines()[1:] == ["'=1+1,-0.5", "''trích,0.25",
+                                                                                 "an toàn,1.0"]
+    assert read_table(tmp_path / "q.csv", spreadsheet_safe=True)["text"].tolist() == frame["text"].tolist()
+    assert read_table(tmp_path / "q.csv")["text"].tolist() == ["'=1+1", "''trích", "an toàn"]
+    with pytest.raises(TypeError):
+        write_table(frame, tmp_path / "q.parquet", spreadsheet_safe=True)  # an option of another format
+    assert not (tmp_path / "q.parquet").exists()
+
+
+def test_xlsx_layout_sets_title_widths_and_choices(tmp_path):
+    from vnflag.io.xlsx import SheetLayout
+
+    layout = SheetLayout("queue", widths={"text": 80}, default_width=14, wrapped=("text",),
+                         choices={"likes": ("1", "2")})
+    write_table(FRAME, tmp_path / "l.xlsx", layout=layout)
+    sheet = openpyxl.load_workbook(tmp_path / "l.xlsx")["queue"]
+    assert sheet.column_dimensions["B"].width == 80 and sheet.column_dimensions["A"].width == 14
+    assert sheet["B2"].alignment.wrap_text and sheet.freeze_panes == "A2"
+    assert sheet.data_validations.dataValidation[0].formula1 == '"1,2"'
+    assert read_table(tmp_path / "l.xlsx").equals(FRAME)
+
+
+def test_xlsx_writes_dates_and_times_as_spreadsheet_dates(tmp_path):
+    import datetime as dt
+
+    frame = pd.DataFrame({"id": ["1", "2"], "when": [pd.Timestamp("2020-03-01"), pd.Timestamp("2020-03-01 08:30")],
+                          "zoned": [pd.Timestamp("2020-03-01 08:30", tz="Asia/Ho_Chi_Minh")] * 2,
+                          "day": [dt.date(2020, 3, 1)] * 2})
+    write_table(frame, tmp_path / "d.xlsx")
+    assert read_table(tmp_path / "d.xlsx").to_dict("list") == {
+        "id": ["1", "2"], "when": ["2020-03-01", "2020-03-01T08:30:00"],
+        "zoned": ["2020-03-01T08:30:00+07:00"] * 2, "day": ["2020-03-01"] * 2}
+
+
+def test_duplicate_key_in_a_json_document_is_named_with_line_and_column(tmp_path):
+    path = _raw(tmp_path, "d.json", '[{"id": 1},\n {"id": 2, "deep": {"a": 1, "a": 2}}]'.encode())
+    with pytest.raises(VnflagError, match=re.escape("d.json: line 2, column 20: not valid JSON (duplicate key(s) 'a')")):
+        read_table(path)

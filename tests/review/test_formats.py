@@ -190,8 +190,9 @@ def test_malformed_argilla_exports_are_one_clean_error(tmp_path, payload, messag
 
 
 @pytest.mark.parametrize("content, message", [("[1, 2]\n", "line 1: expected a JSON object"),
-                                              ('{"id": "a"}\n{"id": \n', "line 2: not a JSON object"),
-                                              ('{"id": "\\ud800"}\n', "row 1: holds text that is not valid Unicode"),
+                                              ('{"id": "a"}\n{"id": \n', "line 2: not valid JSON"),
+                                              ('{"id": "\\ud800"}\n', "line 1: key 'id' holds a lone surrogate"),
+                                              ('{"id": "a", "id": "b"}\n', r"line 1: not valid JSON \(duplicate key\(s\) 'id'\)"),
                                               ("[" * 100_000 + "\n", "line 1")])
 def test_malformed_jsonl_lines_are_one_clean_error(tmp_path, content, message):
     (tmp_path / "r.jsonl").write_text(content, encoding="utf-8")
@@ -232,3 +233,14 @@ def test_arbitrary_json_reads_or_raises_a_vnflag_error(tmp_path, payload, kind):
         store.import_reviews(path, queue={"queue_id": "q1", "items": [{"item_id": "g1", "members": [{"id": "p0"}]}]})
     except VnflagError:
         pass
+
+
+def test_label_studio_user_ids_as_json_numbers_keep_their_digits(queue, tmp_path):
+    ids = ["1.0", "12345678901234567890", "1e999999999"]  # 1.0 is user 1; a huge exponent is kept as written
+    tasks = _ls_export(queue, tmp_path, lambda task: [_annotation(0)])
+    text = json.dumps(tasks[:3], ensure_ascii=False)
+    for number in ids:
+        text = text.replace('"completed_by": 0', f'"completed_by": {number}', 1)
+    (tmp_path / "numbers.json").write_text(text, encoding="utf-8")
+    assert read_reviews(tmp_path / "numbers.json")["reviewer"].tolist() == [
+        "labelstudio:1", "labelstudio:12345678901234567890", "labelstudio:1e999999999"]

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from vnflag import LabelStore, build_queue, export_queue, read_reviews
-from vnflag.io.spreadsheet import escape_csv_text, escape_xlsx_text
+from vnflag.io.cells import escape_csv_text, escape_xlsx_text
 
 FORMATS = ("csv", "xlsx", "jsonl", "labelstudio.json", "argilla.json")
 HOSTILE_STARTS = ["=", "+", "-", "@", "\t", "\r", "\n", "'", "''", " =", "\u3000@", "\uff1d", "\uff0b", "\uff0d",

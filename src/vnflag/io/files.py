@@ -20,7 +20,8 @@ from typing import Any, Iterator, Sequence
 
 from ..exceptions import VnflagError
 
-__all__ = ["atomic_path", "atomic_directory", "write_text_atomic", "write_json_atomic", "json_text",
+__all__ = ["atomic_path", "atomic_directory", "fsync_file", "fsync_directory", "write_text_atomic",
+           "write_json_atomic", "json_text",
            "read_json_document", "file_sha256", "utc_now", "current_umask", "check_output_path",
            "remove_stale_temporaries", "PROTECTED_MARKERS"]
 
@@ -52,6 +53,41 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def fsync_file(path: str | os.PathLike) -> None:
+    """Force a written file's bytes to the disk, so that a power cut after the rename that
+    publishes it cannot leave an empty or partial file under the final name."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def fsync_directory(path: str | os.PathLike) -> None:
+    """Force a directory's entries (a rename into it) to the disk. Skipped where the platform or
+    file system cannot open or sync a directory."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _fsync_tree(root: Path) -> None:
+    """fsync every file and directory under ``root`` (files first, then their directories)."""
+    for directory, _, files in os.walk(root, topdown=False):
+        for name in files:
+            entry = Path(directory) / name
+            if entry.is_file() and not entry.is_symlink():
+                fsync_file(entry)
+        fsync_directory(directory)
+
+
 def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
     """Remove temporary files and directories that vnflag left beside ``target`` when a run
     writing it was killed (``kill -9``, a power cut). Only names vnflag makes, and only those
@@ -61,7 +97,7 @@ def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
     []
     """
     target = Path(target)
-    removed = []
+    removed: list[Path] = []
     if not target.parent.is_dir():
         return removed
     pattern = re.compile(re.escape(f".{target.name}.vnflag-") + r"(\d+)-")
@@ -81,7 +117,8 @@ def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
 def atomic_path(path: str | os.PathLike, suffix: str = "", *, managed_ok: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is renamed over ``path``.
 
-    The temporary file follows the umask (outputs are for colleagues to read), and is removed
+    The file is synced to the disk before the rename and the directory after it, so that even a
+    power cut leaves either the old file or the whole new one. The temporary file follows the umask (outputs are for colleagues to read), and is removed
     if the block fails, so a failed write leaves ``path`` as it was. Temporaries left by a
     killed earlier run are removed first (:func:`remove_stale_temporaries`). A file inside a
     model or registry directory is refused unless ``managed_ok`` (the code that owns it).
@@ -109,7 +146,9 @@ def atomic_path(path: str | os.PathLike, suffix: str = "", *, managed_ok: bool =
     os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600
     try:
         yield tmp
+        fsync_file(tmp)
         os.replace(tmp, target)
+        fsync_directory(target.parent)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -121,7 +160,9 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
 
     An existing ``path`` is moved aside first and removed only after the new directory is in
     place, so a crash leaves either the old or the new directory, never a mix (plus, at worst, a
-    hidden leftover that the next run removes). Callers decide whether ``path`` may be replaced.
+    hidden leftover that the next run removes). Every file of the new directory is synced to the
+    disk before it takes ``path``'s place, and the parent directory after. Callers decide whether
+    ``path`` may be replaced.
 
     >>> with atomic_directory("out/model") as staging:   # doctest: +SKIP
     ...     (staging / "manifest.json").write_text("{}")
@@ -136,13 +177,16 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; a model directory is shared
     try:
         yield staging
+        _fsync_tree(staging)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target) + "old-", dir=target.parent))
             os.replace(target, old / "replaced")
             os.replace(staging, target)
+            fsync_directory(target.parent)
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, target)
+            fsync_directory(target.parent)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

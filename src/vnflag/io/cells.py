@@ -1,4 +1,8 @@
-"""Spreadsheet-safe cells: no formula injection, no write-time crash, and every text recoverable.
+"""The spreadsheet cell codec: no formula injection, no write-time crash, and every text recoverable.
+
+One codec for both spreadsheet formats: :mod:`vnflag.io.xlsx` writes and reads every XLSX text
+cell through it, :mod:`vnflag.io.delimited` does so for CSV written or read with ``spreadsheet_safe=True``
+(the review exports).
 
 Reviewers open vnflag's CSV and XLSX files in Excel, LibreOffice or Google Sheets, and post texts
 are written by strangers. Two hazards, each handled by a reversible escape:
@@ -28,10 +32,9 @@ would otherwise start such an escape (a literal ``_x001D_`` in a post) is writte
 CSV holds every character except lone surrogates (not UTF-8), which get the same escape there.
 :func:`unescape_xlsx_text` and :func:`unescape_csv_text` undo it exactly.
 
-Read XLSX files with :func:`read_xlsx_frame` (or :func:`load_workbook_raw` and
-:func:`unescape_xlsx_text`): openpyxl's default reader drops ``x005F_`` from
-shared strings (those Excel writes), which would make a literal ``_x001D_`` indistinguishable
-from an escaped control character.
+XLSX files are read by :mod:`vnflag.io.xlsx`, whose reader keeps shared strings as written:
+openpyxl's default reader drops ``x005F_`` from them (those Excel writes), which would make a
+literal ``_x001D_`` indistinguishable from an escaped control character.
 
 >>> escape_csv_text("=1+1"), unescape_csv_text("'=1+1")
 ("'=1+1", '=1+1')
@@ -41,21 +44,13 @@ from an escaped control character.
 
 from __future__ import annotations
 
-import math
-import os
 import re
-import zipfile
-from datetime import date, datetime, time, timedelta
-from numbers import Number
-from typing import IO, Any, Callable
+from typing import Callable
 
 import pandas as pd
 
-from ..exceptions import VnflagError
-
 __all__ = ["FORMULA_SIGNS", "looks_like_formula", "escape_csv_text", "unescape_csv_text", "escape_xlsx_text",
-           "unescape_xlsx_text", "neutralise_csv_frame", "restore_csv_frame", "fill_sheet", "write_xlsx_frame",
-           "load_workbook_raw", "read_xlsx_frame"]
+           "unescape_xlsx_text", "neutralise_csv_frame", "restore_csv_frame"]
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -187,145 +182,3 @@ def restore_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     ['=1+1']
     """
     return _map_text_cells(frame, unescape_csv_text)
-
-
-def _xlsx_value(value: Any) -> Any:
-    """What a frame cell becomes in a sheet: text, a number, a boolean, a date, or empty."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, str):
-        return value
-    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict)) and callable(value.item):
-        try:
-            value = value.item()  # NumPy scalars
-        except (ValueError, TypeError):
-            pass
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, Number) and not isinstance(value, complex):
-        number = float(value) if not isinstance(value, int) else value
-        if isinstance(number, float) and not math.isfinite(number):
-            return None if math.isnan(number) else ("inf" if number > 0 else "-inf")
-        return number
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.isoformat()  # openpyxl cannot write time zones
-    if isinstance(value, (datetime, date, time, timedelta)):
-        return value
-    return str(value)
-
-
-def fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
-    """Write ``frame`` (header, then rows) into an openpyxl sheet safely: text cells are strings
-    (never formulas; quote prefix when formula-like; :func:`escape_xlsx_text`), numbers numbers.
-
-    >>> from openpyxl import Workbook                                   # doctest: +SKIP
-    >>> book = Workbook(); fill_sheet(book.active, frame); book.save("x.xlsx")   # doctest: +SKIP
-    """
-    rows = [list(frame.columns), *frame.itertuples(index=False, name=None)]
-    for row_number, row in enumerate(rows, start=1):
-        for column_number, raw in enumerate(row, start=1):
-            value = _xlsx_value(raw)
-            cell = sheet.cell(row=row_number, column=column_number)
-            if isinstance(value, str):
-                cell.value = escape_xlsx_text(value)
-                cell.data_type = "s"
-                if looks_like_formula(value):
-                    cell.quotePrefix = True
-            else:
-                cell.value = value
-
-
-def write_xlsx_frame(frame: pd.DataFrame, target: str | os.PathLike | IO[bytes], sheet_title: str = "Sheet1") -> None:
-    """Write ``frame`` as a one-sheet XLSX workbook through :func:`fill_sheet` (header in bold,
-    first row frozen). Not atomic by itself: write to :func:`~vnflag.io.files.atomic_path`.
-
-    >>> write_xlsx_frame(pd.DataFrame({"text": ["=HYPERLINK(1)"]}), "out/scored.xlsx")   # doctest: +SKIP
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = sheet_title
-    fill_sheet(sheet, frame)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    book.save(target)
-
-
-def load_workbook_raw(path: str | os.PathLike) -> Any:
-    """An openpyxl read-only workbook (``data_only=False``: formulas as their text) whose shared
-    strings are kept as written: openpyxl's own reader drops every ``x005F_``, so pass cell text
-    from this one to :func:`unescape_xlsx_text`. Close it when done.
-
-    >>> book = load_workbook_raw("review/today.xlsx")   # doctest: +SKIP
-    """
-    from openpyxl.cell.text import Text
-    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
-
-    class RawStringsReader(ExcelReader):
-        def read_strings(self) -> None:
-            part = self.package.find(SHARED_STRINGS)
-            if part is None:
-                return
-            strings, tag = [], "{%s}si" % SHEET_MAIN_NS
-            with self.archive.open(part.PartName[1:]) as source:
-                for _, node in iterparse(source):
-                    if node.tag == tag:
-                        strings.append(Text.from_tree(node).content)
-                        node.clear()
-            self.shared_strings = strings
-
-    reader = RawStringsReader(path, read_only=True, data_only=False)
-    reader.read()
-    return reader.wb
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as text, as ``pandas.read_excel(dtype=str)`` gives it, with escapes undone."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return unescape_xlsx_text(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_xlsx_frame(path: str | os.PathLike) -> pd.DataFrame:
-    """Read the first sheet of an XLSX file as text (header row = column names, empty cells
-    ``""``, trailing empty rows dropped), undoing :func:`escape_xlsx_text`; a formula a reviewer
-    typed is read as its text (``=1+1``), never evaluated.
-
-    >>> read_xlsx_frame("review/today.xlsx").columns[:2].tolist()   # doctest: +SKIP
-    ['rank', 'item_id']
-    """
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = load_workbook_raw(path)
-        try:
-            rows = [[_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    except (OSError, zipfile.BadZipFile, KeyError, IndexError, ValueError, TypeError, InvalidFileException) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise VnflagError(f"{path}: cannot read as xlsx: {detail}") from exc
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if not rows:
-        return pd.DataFrame()
-    width = max(len(r) for r in rows)
-    header, seen = [], {}
-    for number, name in enumerate(rows[0] + [""] * (width - len(rows[0]))):
-        name = name or f"Unnamed: {number}"
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        header.append(name if count == 0 else f"{name}.{count}")
-    body = [r + [""] * (width - len(r)) for r in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=object)

@@ -1,0 +1,149 @@
+"""CSV and TSV tables: a chunked reader and a streaming writer.
+
+Reading: every cell is the text it holds. A data row must have as many fields as the header;
+extra fields are accepted only when all of them are empty (trailing delimiters), any other
+mismatch is an error naming the data rows (1-based), their lines and field counts. A blank line
+is a row like any other: in a one-column table it is a row with an empty cell, in a wider table
+it is a row with too few fields (an error), never silently dropped. Blank lines before the
+header are skipped. Writing quotes every field that needs it (line breaks, bare ``\\r``,
+delimiters, quotes), so vnflag's own output always reads back unchanged.
+
+With ``spreadsheet_safe=True`` the cells go through the spreadsheet codec
+(:mod:`vnflag.io.cells`): text that a spreadsheet would run as a formula gets a leading ``'`` on
+writing, and reading removes it again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+from typing import IO, BinaryIO, Iterable, Iterator
+
+import pandas as pd
+
+from ..exceptions import VnflagError
+from .cells import neutralise_csv_frame, restore_csv_frame
+from .decoding import decode_lines
+from .frames import MAX_LISTED, check_unique, listed, text_frame
+
+__all__ = ["DELIMITERS", "read_chunks", "Writer"]
+
+DELIMITERS = {"csv": ",", "tsv": "\t"}
+
+
+def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | None, encoding: str,
+                spreadsheet_safe: bool = False) -> Iterator[pd.DataFrame]:
+    """The rows of a CSV/TSV file (``-``: standard input) in chunks of ``chunksize`` (all at once
+    when ``None``); a header without rows gives one empty chunk."""
+    chunks = _chunks_of_stdin if str(path) == "-" else _chunks_of_file
+    for chunk in chunks(path, name, DELIMITERS[fmt], chunksize, encoding):
+        yield restore_csv_frame(chunk) if spreadsheet_safe else chunk
+
+
+def _chunks_of_stdin(path, name, delimiter, chunksize, encoding) -> Iterator[pd.DataFrame]:
+    yield from _chunks(sys.stdin.buffer, name, delimiter, chunksize, encoding)
+
+
+def _chunks_of_file(path, name, delimiter, chunksize, encoding) -> Iterator[pd.DataFrame]:
+    with open(path, "rb") as stream:
+        yield from _chunks(stream, name, delimiter, chunksize, encoding)
+
+
+def _lines(blocks: Iterable[str]) -> Iterator[str]:
+    """Lines with their endings (``\\n``, ``\\r\\n`` or a bare ``\\r``), as ``csv`` expects them."""
+    for block in blocks:
+        yield from io.StringIO(block, newline="")
+
+
+def _chunks(stream: BinaryIO, name: str, delimiter: str, chunksize: int | None,
+            encoding: str) -> Iterator[pd.DataFrame]:
+    csv.field_size_limit(max(csv.field_size_limit(), 2 ** 31 - 1))  # posts can be long; no silent cap
+    reader = csv.reader(_lines(decode_lines(stream, encoding, name)), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    bad: list[str] = []
+    bad_total, data_row, emitted = 0, 0, 0
+    while True:
+        start_line = reader.line_num + 1
+        try:
+            fields = next(reader, None)
+        except csv.Error as exc:
+            where = "the header" if header is None else f"data row {data_row + 1}"
+            if "unexpected end of data" in str(exc):
+                raise VnflagError(f"{name}: {where} (from line {start_line}): a quoted field is never closed") from None
+            raise VnflagError(f"{name}: {where} (line {reader.line_num}): {exc}") from None
+        if fields is None:
+            break
+        if header is None:
+            if fields:  # blank lines before the header are no rows
+                header = fields
+                check_unique(header, name)
+            continue
+        data_row += 1
+        if not fields and len(header) == 1:
+            fields = [""]  # a blank line of a one-column table: an empty cell
+        if len(fields) > len(header) and not any(fields[len(header):]):
+            fields = fields[:len(header)]  # trailing delimiters: the extra fields are all empty
+        if len(fields) != len(header):
+            bad_total += 1
+            if len(bad) < MAX_LISTED:
+                bad.append(f"data row {data_row} (line {reader.line_num}) has {len(fields)}")
+        rows.append(fields)
+        if chunksize is not None and len(rows) == chunksize:
+            _check_field_counts(name, bad, bad_total, len(header))
+            yield text_frame(header, rows, emitted)
+            emitted += len(rows)
+            rows = []
+    if header is None:
+        raise VnflagError(f"{name}: the file is empty (no header row)")
+    _check_field_counts(name, bad, bad_total, len(header))
+    if rows or not emitted:
+        yield text_frame(header, rows, emitted)
+
+
+def _check_field_counts(name: str, bad: list[str], bad_total: int, expected: int) -> None:
+    if bad:
+        raise VnflagError(
+            f"{name}: the header has {expected} fields but {listed(bad, bad_total)}; "
+            "quote fields that contain the delimiter, quotes or line breaks (a blank line has 0)"
+        )
+
+
+def _quoting(frame: pd.DataFrame) -> int:
+    """Quote every field when a cell or column name holds a bare ``\\r``: the minimal style quotes
+    only ``\\n``, the delimiter and quotes, and a bare ``\\r`` would read back as a line break."""
+    cells = (v for column in frame.columns for v in frame[column].array if isinstance(v, str))
+    names = (str(c) for c in frame.columns)
+    return csv.QUOTE_ALL if any("\r" in v for v in names) or any("\r" in v for v in cells) else csv.QUOTE_MINIMAL
+
+
+class Writer:
+    """Stream chunks of rows to a CSV/TSV file (or a text stream such as standard output), the
+    header once; a one-column row with an empty cell is written ``""`` so it reads back as a row."""
+
+    def __init__(self, target: str | os.PathLike | IO[str], fmt: str, spreadsheet_safe: bool = False):
+        self._delimiter = DELIMITERS[fmt]
+        self._safe = spreadsheet_safe
+        self._own = isinstance(target, (str, os.PathLike))  # a file this writer opens and closes
+        self._stream: IO[str] = (open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in close)
+                                 if isinstance(target, (str, os.PathLike)) else target)
+        self._first = True
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self._safe:
+            frame = neutralise_csv_frame(frame)
+        buffer = io.StringIO()
+        frame.to_csv(buffer, sep=self._delimiter, index=False, header=self._first, quoting=_quoting(frame),
+                     lineterminator="\n")
+        self._first = False
+        self._stream.write(buffer.getvalue())
+        if not self._own:
+            self._stream.flush()  # standard output: each chunk as it comes
+
+    def close(self) -> None:
+        if self._own:
+            self._stream.close()
+
+    abort = close

@@ -1,0 +1,62 @@
+"""What every table format module shares: text frames, the duplicate-column check and how an
+error lists what it found, so that every format reports the same way."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import pandas as pd
+
+from ..exceptions import VnflagError
+
+__all__ = ["MAX_LISTED", "text_frame", "duplicates", "check_unique", "listed", "first_line"]
+
+#: Rows or cells named in one error message.
+MAX_LISTED = 5
+
+
+def text_frame(columns: list[str], rows: list[list[str]], start: int) -> pd.DataFrame:
+    """A frame of text cells, its index continuing from ``start`` (the rows of earlier chunks).
+
+    >>> text_frame(["id"], [["007"]], 10).to_dict("index")
+    {10: {'id': '007'}}
+    """
+    values = list(zip(*rows)) if rows else [()] * len(columns)
+    frame = pd.DataFrame({c: list(v) for c, v in zip(columns, values)}, dtype=str)
+    frame.index = pd.RangeIndex(start, start + len(rows))
+    return frame
+
+
+def duplicates(items: Iterable[Any]) -> list[Any]:
+    """The items that occur more than once, each once, in order of their second occurrence.
+
+    >>> duplicates(["id", "text", "id"])
+    ['id']
+    """
+    seen: set = set()
+    repeated: dict[Any, None] = {}
+    for item in items:
+        if item in seen:
+            repeated[item] = None
+        seen.add(item)
+    return list(repeated)
+
+
+def check_unique(columns: Iterable[Any], name: str) -> None:
+    """Refuse duplicate column names: a reader could not tell the columns apart."""
+    duplicated = duplicates(columns)
+    if duplicated:
+        names = ", ".join(repr(c) for c in duplicated)
+        raise VnflagError(f"{name}: duplicate column name(s) {names}; every column needs its own name")
+
+
+def listed(items: list[str], total: int) -> str:
+    """``items`` joined for a message, with how many more there are of ``total``."""
+    more = f" and {total - len(items)} more" if total > len(items) else ""
+    return "; ".join(items) + more
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's text (a library's message can run over many lines)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
