@@ -385,3 +385,5 @@ def _read_record(record_file: Path) -> dict[str, Any]:
         return read_json_document(record_file, "vnflag-queue", _WHAT)
     except RecursionError:
         raise VnflagError(f"{record_file}: invalid {_WHAT}: nested too deeply to read") from None
+    except ValueError as exc:  # e.g. a whole number longer than Python converts (4300 digits)
+        raise VnflagError(f"{record_file}: invalid {_WHAT}: {exc}") from None
