@@ -68,7 +68,7 @@ class StoreView:
     review_count: int
 
     @cached_property
-    def _opinions(self) -> pd.DataFrame:
+    def opinions(self) -> pd.DataFrame:
         """Reviews not made in a conflicts queue, i.e. not adjudications."""
         return self.reviews[~self.reviews["queue_id"].isin(self.adjudication_queues)]
 
@@ -84,20 +84,19 @@ class StoreView:
         adjudicating = reviews["queue_id"].isin(self.adjudication_queues)
         settling = reviews[adjudicating & reviews["decision"].isin(_FIRM)]
         settled = dict(zip(settling["post_id"], settling["decision"]))  # oldest first: the latest wins
-        latest = self._opinions.groupby(["post_id", "reviewer"], sort=False).tail(1)
-        last_ids = reviews.groupby("post_id")["review_id"].max()
+        last_ids = dict(zip(reviews["post_id"], reviews["review_id"]))  # oldest first: the largest id wins
+        latest = self.opinions.groupby(["post_id", "reviewer"], sort=False).tail(1)
+        opinions: dict[str, list[tuple]] = {}  # post → (item, fingerprint, reviewer, decision), oldest first
+        for post_id, *rest in zip(latest["post_id"], latest["item_id"], latest["fingerprint"], latest["reviewer"],
+                                  latest["decision"]):
+            opinions.setdefault(post_id, []).append(rest)
         rows = []
-        for post_id, group in latest.groupby("post_id", sort=False):
-            firm = set(group["decision"]) - {"unsure"}
+        for post_id, group in opinions.items():
+            firm = {decision for *_, decision in group} - {"unsure"}
             status = "conflict" if len(firm) > 1 else (firm.pop() if firm else "unsure")
-            rows.append({
-                "post_id": post_id, "item_id": group["item_id"].iloc[-1], "fingerprint": group["fingerprint"].iloc[-1],
-                "status": settled.get(post_id, status),
-                "decisions": "; ".join(f"{r}: {d}" for r, d in zip(group["reviewer"], group["decision"])),
-                "reviewers": "; ".join(group["reviewer"]),
-                "last_review_id": int(last_ids[post_id]),
-                "conflict": status == "conflict", "adjudication": settled.get(post_id, ""),
-            })
+            rows.append((post_id, group[-1][0], group[-1][1], settled.get(post_id, status),
+                         "; ".join(f"{r}: {d}" for _, _, r, d in group), "; ".join(r for _, _, r, _ in group),
+                         int(last_ids[post_id]), status == "conflict", settled.get(post_id, "")))
         return pd.DataFrame(rows, columns=POST_COLUMNS)
 
     def conflicts(self) -> pd.DataFrame:
@@ -109,7 +108,7 @@ class StoreView:
     def agreement_inputs(self) -> pd.DataFrame:
         """``item_id, reviewer, decision``: each reviewer's latest decision per item, where it is
         firm; adjudications left out."""
-        latest = self._opinions.groupby(["item_id", "reviewer"], sort=False).tail(1)
+        latest = self.opinions.groupby(["item_id", "reviewer"], sort=False).tail(1)
         return latest.loc[latest["decision"].isin(_FIRM), ["item_id", "reviewer", "decision"]]
 
     def agreement(self) -> dict[str, Any]:
@@ -152,28 +151,31 @@ class StoreView:
         columns of the queue record (``meta``; a key named like one of those columns is left
         out, it cannot change a label). ``unsure`` posts and conflicts are left out."""
         posts = self.posts[self.posts["status"].isin(_FIRM)]
-        latest = self.latest_members.set_index("post_id")
+        latest = self.latest_members
+        copies = dict(zip(latest["post_id"], zip(latest["text"], latest["meta"])))
         rows = []
-        for post in posts.itertuples(index=False):
-            known = post.post_id in latest.index
-            meta = latest.at[post.post_id, "meta"] if known else {}
-            rows.append({"id": post.post_id, "text": latest.at[post.post_id, "text"] if known else "",
-                         "label": int(post.status == "misleading"), "fingerprint": post.fingerprint,
-                         "item_id": post.item_id, "reviewers": post.reviewers,
+        for post_id, status, fingerprint, item_id, reviewers in zip(
+                posts["post_id"], posts["status"], posts["fingerprint"], posts["item_id"], posts["reviewers"]):
+            text, meta = copies.get(post_id, ("", {}))
+            rows.append({"id": post_id, "text": text, "label": int(status == "misleading"), "fingerprint": fingerprint,
+                         "item_id": item_id, "reviewers": reviewers,
                          **{k: v for k, v in meta.items() if k not in TRAINING_COLUMNS}})
         return pd.DataFrame(rows) if rows else pd.DataFrame(columns=TRAINING_COLUMNS)
 
     def item_labels(self) -> pd.DataFrame:
         """One row per item of every queue: ``queue_id, item_id, status, label`` (1 misleading,
         0 ok, ``NaN`` when unreviewed, unsure, in unresolved conflict, or its members disagree)."""
-        members = self.members_all[["queue_id", "item_id", "post_id"]].copy()
-        members["status"] = members["post_id"].map(self.posts.set_index("post_id")["status"]).fillna("unreviewed")
+        status = dict(zip(self.posts["post_id"], self.posts["status"]))
+        items: dict[tuple[str, str], set[str]] = {}
+        for queue_id, item_id, post_id in zip(self.members_all["queue_id"], self.members_all["item_id"],
+                                              self.members_all["post_id"]):
+            items.setdefault((queue_id, item_id), set()).add(status.get(post_id, "unreviewed"))
         rows = []
-        for (queue_id, item_id), group in members.groupby(["queue_id", "item_id"], sort=False):
-            firm = set(group["status"]) & set(_FIRM)
+        for (queue_id, item_id), statuses in items.items():
+            firm = statuses & set(_FIRM)
             label = (1.0 if firm == {"misleading"} else 0.0) if len(firm) == 1 else np.nan
             rows.append({"queue_id": queue_id, "item_id": item_id, "label": label,
-                         "status": firm.pop() if len(firm) == 1 else "; ".join(sorted(set(group["status"])))})
+                         "status": firm.pop() if len(firm) == 1 else "; ".join(sorted(statuses))})
         return pd.DataFrame(rows, columns=["queue_id", "item_id", "status", "label"])
 
     def snapshot(self, store: str) -> dict[str, Any]:
