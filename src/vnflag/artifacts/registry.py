@@ -13,6 +13,7 @@ version promoted before. Scoring with a registry uses the promoted version.
 
 from __future__ import annotations
 
+import builtins
 import os
 import shutil
 from contextlib import contextmanager
@@ -245,11 +246,11 @@ class Registry:
             raise VnflagError(f"{self.path}: no version is promoted yet; run vnflag models promote VERSION")
         return self.path_of(version)
 
-    def history(self) -> list[dict[str, Any]]:
+    def history(self) -> builtins.list[dict[str, Any]]:
         """Every add, promote and rollback, oldest first, as the index records them."""
         return list(self._read().get("events", []))
 
-    def events(self) -> list[dict[str, Any]]:
+    def events(self) -> builtins.list[dict[str, Any]]:
         """:meth:`history` with plain fields for an audit log, oldest first: ``at`` (text, or
         ``None`` if the index holds no text there), ``action``, ``version`` and ``from`` (text,
         "" if absent) and ``manifest``, the path of the version's manifest (``None`` if the

@@ -38,7 +38,7 @@ def _pragmas(path: Path) -> tuple[int, int]:
 
 def _objects(path: Path) -> set[str]:
     with contextlib.closing(sqlite3.connect(path)) as db:
-        return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE substr(name, 1, 7) != 'sqlite_'")}
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

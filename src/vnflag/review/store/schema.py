@@ -93,7 +93,7 @@ def store_version(db: sqlite3.Connection, path: str | os.PathLike) -> int | None
     application = db.execute("PRAGMA application_id").fetchone()[0]
     version = db.execute("PRAGMA user_version").fetchone()[0]
     objects = {name: kind for kind, name in db.execute(
-        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+        "SELECT type, name FROM sqlite_master WHERE substr(name, 1, 7) != 'sqlite_'")}  # SQLite's own objects
     if application == APPLICATION_ID:
         if version > VERSION:
             raise VnflagError(f"{path}: label store of schema version {version}, written by a newer vnflag "
@@ -115,7 +115,7 @@ def _is_version_0(db: sqlite3.Connection, objects: dict[str, str]) -> bool:
     """Whether a database without a mark is a store written before versions: only vnflag's
     tables, indexes and triggers, the core tables present, every table with vnflag's columns."""
     known = {**{t: "table" for t in TABLES}, **{i: "index" for i in _INDEXES}, **{t: "trigger" for t in _TRIGGERS}}
-    if any(known.get(name) != kind and not name.startswith("sqlite_autoindex_") for name, kind in objects.items()):
+    if any(known.get(name) != kind for name, kind in objects.items()):
         return False
     if any(objects.get(table) != "table" for table in _VERSION_0_CORE):
         return False

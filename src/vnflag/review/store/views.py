@@ -86,7 +86,7 @@ class StoreView:
         settled = dict(zip(settling["post_id"], settling["decision"]))  # oldest first: the latest wins
         last_ids = dict(zip(reviews["post_id"], reviews["review_id"]))  # oldest first: the largest id wins
         latest = self.opinions.groupby(["post_id", "reviewer"], sort=False).tail(1)
-        opinions: dict[str, list[tuple]] = {}  # post → (item, fingerprint, reviewer, decision), oldest first
+        opinions: dict[str, list[list]] = {}  # post → [item, fingerprint, reviewer, decision], oldest first
         for post_id, *rest in zip(latest["post_id"], latest["item_id"], latest["fingerprint"], latest["reviewer"],
                                   latest["decision"]):
             opinions.setdefault(post_id, []).append(rest)
