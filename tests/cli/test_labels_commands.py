@@ -90,3 +90,23 @@ def test_estimate_reports_every_figure(work):
     assert overall["prevalence"]["low"] <= overall["prevalence"]["estimate"] <= overall["prevalence"]["high"]
     assert "prevalence" in _run("labels", "estimate", "--store", store, "--bootstrap", 50)[1]
     assert _run("labels", "estimate", "--store", tmp / "nope.sqlite")[0] == 2
+
+
+def test_history_survives_registry_events_of_odd_shapes(work, text_model_dir):
+    """A registry index is untrusted input: an event whose time is not text, or whose action is
+    not a name, is listed (oldest) instead of crashing ``labels history``."""
+    tmp, store = work
+    registry = Registry(tmp / "registry")
+    version = registry.add(text_model_dir)
+    index = tmp / "registry" / "registry.json"
+    state = json.loads(index.read_text(encoding="utf-8"))
+    state["events"] += [{"at": 5, "action": ["promote"], "version": {"v": 1}}, {"action": "promote", "version": version}]
+    index.write_text(json.dumps(state), encoding="utf-8")
+    code, out, err = _run("labels", "history", "--store", store, "--registry", tmp / "registry", "--json")
+    assert code == 0, err
+    events = json.loads(out)
+    assert events[0]["event"] == "retrain" and events[0]["file"].endswith("manifest.json")
+    assert [e["at"] for e in events[-2:]] == [None, None] and events[-1]["details"] == "version "
+    assert events[-2]["event"] == "promotion" and events[-2]["sha256"]
+    code, out, _ = _run("labels", "history", "--store", store, "--registry", tmp / "registry")
+    assert code == 0 and out.splitlines()[-1].startswith("-  ")

@@ -62,3 +62,9 @@ def test_intervals_cover_the_truth_in_simulated_batches():
     print("coverage", shares)
     assert all(0.90 <= s <= 0.99 for s in shares.values()), shares
     assert abs(np.mean(errors)) < 0.004  # unbiased: the mean error is near 0
+
+
+def test_probabilities_outside_the_floor_and_unknown_group_sizes_give_a_note_not_a_figure():
+    for pi, size in ((1e-300, 1), (np.inf, 1), (np.nan, 1), (0.5, np.nan)):
+        r = ht_estimates([1, 0], [1, size], [1, pi], ["top", "random"], [True, False], [True, False], n_posts=10)
+        assert r["prevalence"]["estimate"] is None and r["prevalence"]["note"].startswith("stratum random"), (pi, size)

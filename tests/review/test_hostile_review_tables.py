@@ -279,6 +279,10 @@ def test_a_sheet_chosen_by_name_is_read(tmp_path):
     assert read_reviews(f"{path}#Notes", fmt="xlsx").empty
     with pytest.raises(VnflagError, match=r"no sheet named 'Nope'; sheets are: queue, Notes"):
         read_reviews(f"{path}#Nope")
+    store = tmp_path / "labels.sqlite"  # the command finds the file (and the record beside it) under the sheet name
+    status, _, err = _run("labels", "import", f"{path}#queue", "--store", store, "--strict")
+    assert status == 0, err
+    assert sorted(LabelStore(store).reviews()["post_id"]) == sorted(IDS)
 
 
 def test_blank_line_of_a_one_column_csv_is_a_row_not_dropped(tmp_path):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from vnflag import LabelStore, VnflagError, build_queue, export_queue, read_reviews, second_look
+
+#: A store written by vnflag at commit ec0cc15 (schema version 0), as SQL.
+OLD_DUMP = Path(__file__).parent / "store" / "data" / "store_ec0cc15.sql"
 
 
 @pytest.fixture()
@@ -216,12 +220,14 @@ def test_queue_design_is_stored_append_only_with_defaults_for_old_records(queue,
     assert random["inclusion_probability"].tolist() == [pytest.approx(1 / 3)]  # 1 of the 3 groups left
 
 
-def test_a_store_from_before_the_design_tables_is_read_and_upgraded(queue, tmp_path):
+def test_a_store_from_before_the_design_tables_is_migrated_and_upgraded(queue, tmp_path):
+    """A store of schema version 0 written before the design tables existed: read (and migrated
+    in place) with its reviews, then the design of newly registered queues is kept."""
     path = tmp_path / "old.sqlite"
-    store = LabelStore(path)
-    store.import_reviews(_filled(queue, ["ok"] * 9), queue=queue)
     with sqlite3.connect(path) as db:
+        db.executescript(OLD_DUMP.read_text(encoding="utf-8"))
         db.executescript("DROP TABLE queue_items; DROP TABLE queue_design;")
-    assert store.status()["posts"] == 10 and store.design()[0].empty
-    store.register_queue(queue)  # the next write creates the tables
+    store = LabelStore(path)
+    assert store.status()["posts"] == 8 and store.design()[0].empty
+    store.register_queue(queue)
     assert len(store.design()[1]) == 9

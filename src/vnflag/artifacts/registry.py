@@ -13,6 +13,7 @@ version promoted before. Scoring with a registry uses the promoted version.
 
 from __future__ import annotations
 
+import builtins
 import os
 import shutil
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 from ..io.files import atomic_directory, read_json_document, utc_now, write_json_atomic
-from .model_dir import load_model, read_manifest
+from .model_dir import MANIFEST, load_model, read_manifest
 from .schemas import REGISTRY_SCHEMA, validate_document
 
 if TYPE_CHECKING:
@@ -229,8 +230,11 @@ class Registry:
 
     def path_of(self, version: str) -> Path:
         """The model directory of a version (always inside the registry, links included)."""
-        entry = self._resolve(self._read(), version)
-        path = self.path / "versions" / entry["version"]
+        return self._version_dir(self._resolve(self._read(), version)["version"])
+
+    def _version_dir(self, version: str) -> Path:
+        """``versions/<version>``, refused if a link leads it outside the registry."""
+        path = self.path / "versions" / version
         if not path.resolve().is_relative_to((self.path / "versions").resolve()):
             raise VnflagError(f"{path}: leads outside the registry {self.path}; refusing to use it")
         return path
@@ -242,6 +246,30 @@ class Registry:
             raise VnflagError(f"{self.path}: no version is promoted yet; run vnflag models promote VERSION")
         return self.path_of(version)
 
-    def history(self) -> list[dict[str, Any]]:
-        """Every add, promote and rollback, oldest first."""
+    def history(self) -> builtins.list[dict[str, Any]]:
+        """Every add, promote and rollback, oldest first, as the index records them."""
         return list(self._read().get("events", []))
+
+    def events(self) -> builtins.list[dict[str, Any]]:
+        """:meth:`history` with plain fields for an audit log, oldest first: ``at`` (text, or
+        ``None`` if the index holds no text there), ``action``, ``version`` and ``from`` (text,
+        "" if absent) and ``manifest``, the path of the version's manifest (``None`` if the
+        version is not in the registry or has no manifest).
+
+        >>> Registry("models").events()[-1]["action"]   # doctest: +SKIP
+        'promote'
+        """
+        state = self._read()
+        known = {entry["version"] for entry in state["versions"]}
+
+        def text(value: Any) -> str:
+            return value if isinstance(value, str) else ""
+
+        events = []
+        for event in state["events"]:
+            version = text(event.get("version"))
+            manifest = self._version_dir(version) / MANIFEST if version in known else None
+            events.append({"at": event.get("at") if isinstance(event.get("at"), str) else None,
+                           "action": text(event.get("action")), "version": version, "from": text(event.get("from")),
+                           "manifest": manifest if manifest is not None and manifest.is_file() else None})
+        return events

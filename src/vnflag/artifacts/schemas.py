@@ -76,3 +76,100 @@ def validate_document(document: Any, schema: dict[str, Any], path: str | os.Path
         field = ".".join(str(p) for p in error.absolute_path) or "(the document)"
         message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
         raise VnflagError(f"{path}: invalid {what}: field {field!r}: {message}")
+
+
+# ------------------------------------------------------------------ queue record (label store)
+# The record ``<queue>.vnflag-queue.json`` that ``vnflag labels import`` trusts to know which posts a
+# queue holds and how they were drawn. Bounds: counts are whole numbers in [0, 2**53] (exact in
+# JSON and in SQLite); an inclusion probability is a number in [1e-9, 1] (1e-9: one group in a
+# billion, below which a Horvitz–Thompson weight is no longer a count of posts; the queue-record
+# reader also checks it against the batch's own number of groups); every number is finite
+# (:func:`check_document_limits`); ``meta`` is an object of plain values.
+__all__ += ["QUEUE_RECORD_SCHEMA", "MIN_INCLUSION_PROBABILITY", "check_document_limits"]
+
+#: The smallest inclusion probability a queue record may give (one group in a billion).
+MIN_INCLUSION_PROBABILITY = 1e-9
+_COUNT = {"type": "integer", "minimum": 0, "maximum": 2**53}
+_COUNT_OR_NULL = {"type": ["integer", "null"], "minimum": 0, "maximum": 2**53}
+_SHARE_OR_NULL = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_NAMES = {"type": "array", "items": {"type": "string"}}
+_KEY = {"type": "string", "minLength": 1, "maxLength": 200}
+
+QUEUE_RECORD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["format", "queue_id", "items"],
+    "properties": {
+        "format": {"const": "vnflag-queue"},
+        "queue_id": _KEY,
+        "purpose": {"enum": ["review", "adjudication", None]},
+        "created_at": _TEXT_OR_NULL,
+        "policy": _TEXT_OR_NULL,
+        "budget": _COUNT_OR_NULL,
+        "explore": _SHARE_OR_NULL,
+        "threshold": _NUMBER_OR_NULL,
+        "redacted": {"type": ["boolean", "null"]},
+        "similarity": _NUMBER_OR_NULL,
+        "model_versions": _NAMES,
+        "scored_rows": _COUNT_OR_NULL,
+        "groups": _COUNT_OR_NULL,
+        "scored_posts": _COUNT_OR_NULL,
+        "scored_groups": _COUNT_OR_NULL,
+        "eligible": _COUNT_OR_NULL,
+        "reviewers": _NAMES,
+        "overlap": _SHARE_OR_NULL,
+        "meta_cols": _NAMES,
+        "items": {"type": "array", "maxItems": 1_000_000, "items": {
+            "type": "object",
+            "required": ["item_id", "members"],
+            "properties": {
+                "item_id": _KEY,
+                "rank": _COUNT_OR_NULL,
+                "why": _TEXT_OR_NULL,
+                "score": _NUMBER_OR_NULL,
+                "inclusion_probability": {"type": ["number", "null"], "minimum": MIN_INCLUSION_PROBABILITY,
+                                          "maximum": 1},
+                "flagged": {"type": ["boolean", "null"]},
+                "group_size": {"type": "integer", "minimum": 1, "maximum": 2**53},
+                "assigned_to": _NAMES,
+                "members": {"type": "array", "minItems": 1, "maxItems": 10_000_000, "items": {
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {
+                        "id": {"type": "string", "minLength": 1},
+                        "fingerprint": _TEXT_OR_NULL,
+                        "score": _NUMBER_OR_NULL,
+                        "model_version": _TEXT_OR_NULL,
+                        "text": _TEXT_OR_NULL,
+                        "meta": {"type": "object", "maxProperties": 1000,
+                                 "additionalProperties": {"type": ["string", "number", "boolean", "null"]}},
+                    },
+                }},
+            },
+        }},
+    },
+}
+
+
+def check_document_limits(document: Any, path: str | os.PathLike, what: str, max_depth: int = 16) -> None:
+    """Raise a one-line :class:`~vnflag.VnflagError` if ``document`` nests deeper than
+    ``max_depth`` or holds a number that is not finite (JSON's ``NaN``/``Infinity``, which
+    Python's reader accepts and range checks let through). Walks without recursion, so run it
+    before :func:`validate_document` on anything read from disk.
+
+    >>> check_document_limits({"a": [1, float("nan")]}, "q.json", "queue record")  # doctest: +SKIP
+    VnflagError: q.json: invalid queue record: field 'a.1': not a finite number
+    """
+    import math
+
+    stack: list[tuple[Any, tuple, int]] = [(document, (), 1)]
+    while stack:
+        value, where, depth = stack.pop()
+        field = ".".join(str(p) for p in where) or "(the document)"
+        if isinstance(value, float) and not math.isfinite(value):
+            raise VnflagError(f"{path}: invalid {what}: field {field!r}: not a finite number ({value})")
+        if isinstance(value, (dict, list)):
+            if depth > max_depth:
+                raise VnflagError(f"{path}: invalid {what}: field {field!r}: nested deeper than {max_depth} levels")
+            children = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((child, (*where, key), depth + 1) for key, child in children)

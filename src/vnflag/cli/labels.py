@@ -129,9 +129,9 @@ def _status(args: argparse.Namespace) -> int:
 
     if not Path(args.store).is_file():
         raise VnflagError(f"{args.store}: no such label store")
-    store = LabelStore(args.store)
-    status = store.status()
-    conflicts = store.conflicts()
+    view = LabelStore(args.store).view()  # one read: the counts and the conflicts agree
+    status = view.status()
+    conflicts = view.conflicts()
     if args.json:
         status["conflicting_posts"] = conflicts.to_dict("records")
         print_json(status)
@@ -243,6 +243,6 @@ def _history(args: argparse.Namespace) -> int:
         print_json(events)
         return 0
     for e in events:
-        print(f"{e['at']}  {e['event']:<15} {e['who'] or '-'}  {e['file'] or '-'}  "
+        print(f"{e['at'] or '-'}  {e['event']:<15} {e['who'] or '-'}  {e['file'] or '-'}  "
               f"sha256 {e['sha256'][:16] or '-'}  {e['details']}")
     return 0

@@ -43,10 +43,10 @@ def conflicts_queue(store: LabelStore | str | os.PathLike) -> pd.DataFrame:
     ['p7', 'lan: misleading (note: ảnh cũ); minh: ok']
     """
     store = store if isinstance(store, LabelStore) else LabelStore(store)
-    conflicts = store.conflicts()
-    reviews = store.reviews()
-    reviews = reviews[~reviews["queue_id"].isin(store.adjudication_queues())]
-    members = store.members().set_index("post_id")
+    view = store.view()  # one read: the conflicts, the opinions and the members agree
+    conflicts = view.conflicts()
+    reviews = view.opinions
+    members = view.latest_members.set_index("post_id")
     rows, items = [], []
     for rank, (item_id, group) in enumerate(conflicts.groupby("item_id", sort=True), start=1):
         post_ids = [str(p) for p in group["post_id"]]

@@ -41,6 +41,11 @@ def _pairable(matrix: pd.DataFrame) -> pd.DataFrame:
     return matrix[matrix.notna().sum(axis=1) >= 2]
 
 
+def _decisions(units: pd.DataFrame) -> list[list[Any]]:
+    """Each unit's decisions (missing ones left out), as plain lists: a row loop without pandas per row."""
+    return [[v for v in row if not pd.isna(v)] for row in units.to_numpy(dtype=object)]
+
+
 def percent_agreement(matrix: pd.DataFrame) -> dict[str, Any]:
     """The share (in %) of units decided by two reviewers or more on which all of them agree.
 
@@ -50,7 +55,7 @@ def percent_agreement(matrix: pd.DataFrame) -> dict[str, Any]:
     units = _pairable(matrix)
     if units.empty:
         return {"percent": None, "n": 0}
-    same = [len(set(row.dropna())) == 1 for _, row in units.iterrows()]
+    same = [len(set(values)) == 1 for values in _decisions(units)]
     return {"percent": 100.0 * float(np.mean(same)), "n": int(len(units))}
 
 
@@ -87,8 +92,7 @@ def krippendorff_alpha(matrix: pd.DataFrame) -> dict[str, Any]:
     """
     units = _pairable(matrix)
     coincidence: Counter = Counter()
-    for _, row in units.iterrows():
-        values = list(row.dropna())
+    for values in _decisions(units):
         m = len(values)
         for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
             coincidence[(values[i], values[j])] += 1.0 / (m - 1)

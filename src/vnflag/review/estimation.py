@@ -30,6 +30,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ..artifacts.schemas import MIN_INCLUSION_PROBABILITY
 from ..exceptions import VnflagError
 from .queues import read_queue_record
 from .store import LabelStore
@@ -81,8 +82,10 @@ def ht_estimates(
     weight = np.zeros_like(y)
     for s in dict.fromkeys(strata):
         inside = strata == s
-        if np.any(inside & ~(pi > 0)):
-            note = f"stratum {s}: an inclusion probability is unknown or 0"
+        if np.any(inside & ~((pi >= MIN_INCLUSION_PROBABILITY) & (pi <= 1))):
+            note = f"stratum {s}: an inclusion probability is unknown or outside [{MIN_INCLUSION_PROBABILITY:g}, 1]"
+        elif np.any(inside & ~(g >= 1)):
+            note = f"stratum {s}: a group size is unknown"
         elif labelled[inside].sum() == 0:
             note = f"stratum {s}: no item has a label, so it cannot stand for its posts"
         else:
@@ -146,10 +149,13 @@ def estimate_store(store: str | os.PathLike, queues: Sequence[str | os.PathLike]
                           "pass the queue's .vnflag-queue.json record (--queue)")
     labels = label_store.item_labels()
     items = items.merge(labels[["queue_id", "item_id", "label"]], on=["queue_id", "item_id"], how="left")
+    # Stores written before queue records were checked may hold text in numeric columns: unknown then.
+    for column in ("inclusion_probability", "group_size"):
+        items[column] = pd.to_numeric(items[column], errors="coerce")
     posts = dict(zip(design["queue_id"], pd.to_numeric(design["scored_posts"], errors="coerce")))
 
     def one(frame: pd.DataFrame, n_posts: float) -> dict[str, Any]:
-        figures = ht_estimates(frame["label"], frame["group_size"], pd.to_numeric(frame["inclusion_probability"]),
+        figures = ht_estimates(frame["label"], frame["group_size"], frame["inclusion_probability"],
                                frame["queue_id"] + "/" + frame["why"].astype(str), frame["why"] == "top",
                                [None if pd.isna(v) else bool(v) for v in frame["flagged"]],
                                0 if np.isnan(n_posts) else n_posts, n_bootstrap, random_state)

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ..artifacts.schemas import QUEUE_RECORD_SCHEMA, check_document_limits, validate_document
 from ..constants import DECISIONS, DEFAULT_BUDGET, DEFAULT_ID_COL, DEFAULT_RANDOM_SHARE, DEFAULT_SIMILARITY, \
     DEFAULT_TEXT_COL, QUEUE_RECORD_SUFFIX
 from ..io.files import read_json_document, utc_now
@@ -38,13 +39,17 @@ from .ids import is_blank, short_hash, stable_ids, text_fingerprint
 from .policies import RandomPolicy, UncertainPolicy, main_policy
 from .redaction import redact_text
 
-__all__ = ["DECISIONS", "QUEUE_COLUMNS", "RECORD_SUFFIX", "assign_reviewers", "build_queue", "check_reviewers",
-           "own_record_path", "queue_record", "read_queue_record", "record_path", "reviewer_path"]
+__all__ = ["DECISIONS", "QUEUE_COLUMNS", "RECORD_SUFFIX", "MAX_RECORD_BYTES", "assign_reviewers", "build_queue",
+           "check_queue_record", "check_reviewers", "own_record_path", "queue_record", "read_queue_record",
+           "record_path", "reviewer_path"]
 
 #: Columns of a queue, in export order.
 QUEUE_COLUMNS = ("rank", "item_id", "id", "member_ids", "group_size", "why", "score", "reasons",
                  "model_version", "text", "decision", "reviewer", "note", "queue_id")
 RECORD_SUFFIX = QUEUE_RECORD_SUFFIX
+#: The largest queue record read (it holds every member's text; a queue of a few thousand items is a few MB).
+MAX_RECORD_BYTES = 256 * 2**20
+_WHAT = "vnflag queue record"
 
 
 def build_queue(
@@ -225,10 +230,10 @@ def record_path(path: str | os.PathLike) -> Path:
     shared = own.with_name(base + RECORD_SUFFIX)
     if dot and base and shared.is_file():
         try:
-            reviewers = read_json_document(shared, "vnflag-queue", "vnflag queue record").get("reviewers") or []
+            reviewers = _read_record(shared).get("reviewers")
         except VnflagError:
             reviewers = []
-        if reviewer in reviewers:
+        if isinstance(reviewers, list) and reviewer in reviewers:
             return shared
     return own
 
@@ -306,24 +311,79 @@ def queue_record(queue: pd.DataFrame) -> dict[str, Any]:
     check_columns(queue, ["item_id", "id", "member_ids", "score", "text", "queue_id"], "queue")
     items = []
     for row in queue.itertuples(index=False):
-        members = list(row.member_ids) if isinstance(row.member_ids, (list, tuple)) else [row.id]
+        shown = str(row.id)
+        members = [str(m) for m in row.member_ids] if isinstance(row.member_ids, (list, tuple)) else [shown]
         probability = getattr(row, "inclusion_probability", None)
-        items.append({"item_id": row.item_id, "rank": int(row.rank), "why": row.why, "score": float(row.score),
+        text = row.text if isinstance(row.text, str) else ""
+        version = row.model_version if isinstance(row.model_version, str) else (
+            None if is_blank(row.model_version) else str(row.model_version))
+        items.append({"item_id": str(row.item_id), "rank": int(row.rank), "why": row.why, "score": float(row.score),
                       "inclusion_probability": None if probability is None else float(probability),
                       "flagged": None, "group_size": len(members), "assigned_to": [],
-                      "members": [{"id": m, "fingerprint": text_fingerprint(row.text) if m == row.id else "",
-                                   "score": float(row.score) if m == row.id else None,
-                                   "model_version": row.model_version, "text": row.text if m == row.id else "",
+                      "members": [{"id": m, "fingerprint": text_fingerprint(text) if m == shown else "",
+                                   "score": float(row.score) if m == shown else None,
+                                   "model_version": version, "text": text if m == shown else "",
                                    "meta": {}} for m in members]})
-    return {"format": "vnflag-queue", "queue_id": queue["queue_id"].iloc[0] if len(queue) else "",
+    return {"format": "vnflag-queue", "queue_id": str(queue["queue_id"].iloc[0]) if len(queue) else "",
             "reviewers": [], "overlap": 0.0, "items": items}
 
 
+def check_queue_record(record: Any, where: str | os.PathLike = "queue record") -> dict[str, Any]:
+    """``record``, checked before anything uses it: the shape and ranges of
+    :data:`~vnflag.artifacts.schemas.QUEUE_RECORD_SCHEMA`, no deeper than 16 levels, finite
+    numbers, each item and post once, and no inclusion probability below 1 / the batch's scored
+    groups (a random part draws at least one of at most that many). A problem is a one-line
+    :class:`~vnflag.VnflagError` naming ``where`` and the field.
+
+    >>> check_queue_record({"format": "vnflag-queue", "queue_id": "q1", "items": []})["queue_id"]
+    'q1'
+    """
+    check_document_limits(record, where, _WHAT)
+    validate_document(record, QUEUE_RECORD_SCHEMA, where, _WHAT)
+    groups = record.get("scored_groups", record.get("groups"))
+    items: set[str] = set()
+    posts: set[str] = set()
+    for number, item in enumerate(record["items"]):
+        if item["item_id"] in items:
+            raise VnflagError(f"{where}: invalid {_WHAT}: field 'items.{number}.item_id': "
+                              f"item {item['item_id']!r} is listed twice")
+        items.add(item["item_id"])
+        probability = item.get("inclusion_probability")
+        if probability is not None and groups and probability * groups < 1 - 1e-9:
+            raise VnflagError(f"{where}: invalid {_WHAT}: field 'items.{number}.inclusion_probability': "
+                              f"{probability!r} is below 1/{groups}, impossible for a draw from {groups} scored groups")
+        for member in item["members"]:
+            if member["id"] in posts:
+                raise VnflagError(f"{where}: invalid {_WHAT}: field 'items.{number}.members': "
+                                  f"post {member['id']!r} is in two items")
+            posts.add(member["id"])
+    return record
+
+
 def read_queue_record(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a queue record, given the record itself or any export written beside it."""
+    """Read a queue record, given the record itself or any export written beside it, and check
+    it (:func:`check_queue_record`) before anything uses it.
+
+    >>> read_queue_record("review/today.xlsx")["queue_id"]   # doctest: +SKIP
+    'q3f09c1d2e4b5'
+    """
     path = Path(path)
     record_file = path if path.name.endswith(RECORD_SUFFIX) else record_path(path)
     if not record_file.is_file():
         raise VnflagError(f"{path}: no queue record {record_file.name} beside it; "
                           "it is written by vnflag queue next to the export")
-    return read_json_document(record_file, "vnflag-queue", "vnflag queue record")
+    return check_queue_record(_read_record(record_file), record_file)
+
+
+def _read_record(record_file: Path) -> dict[str, Any]:
+    """The JSON of a queue record file, within :data:`MAX_RECORD_BYTES` and Python's nesting limit."""
+    size = record_file.stat().st_size
+    if size > MAX_RECORD_BYTES:
+        raise VnflagError(f"{record_file}: invalid {_WHAT}: {size} bytes, more than the {MAX_RECORD_BYTES} "
+                          "a queue record may have")
+    try:
+        return read_json_document(record_file, "vnflag-queue", _WHAT)
+    except RecursionError:
+        raise VnflagError(f"{record_file}: invalid {_WHAT}: nested too deeply to read") from None
+    except ValueError as exc:  # e.g. a whole number longer than Python converts (4300 digits)
+        raise VnflagError(f"{record_file}: invalid {_WHAT}: {exc}") from None

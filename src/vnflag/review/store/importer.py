@@ -1,0 +1,334 @@
+"""Import into the label store: queue records and reviewed rows, checked and turned into typed
+rows (one ``NamedTuple`` per table, its fields named as the table's columns) before anything is
+written. Nothing here writes except :func:`store_queue` and :func:`store_import`, which the
+caller runs inside one transaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, NamedTuple, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ...exceptions import VnflagError
+from ...io.files import file_sha256, utc_now
+from ...io.tables import table_source
+from ..formats import read_reviewer_map, read_reviews
+from ..ids import is_blank, is_encodable
+from ..queues import (DECISIONS, QUEUE_COLUMNS, RECORD_SUFFIX, check_queue_record, queue_record, read_queue_record,
+                      record_path)
+
+__all__ = ["ImportReport", "QueueRow", "MemberRow", "DesignRow", "ItemRow", "ReviewRow", "ImportRow", "QueueRows",
+           "Member", "queue_rows", "design_rows", "store_queue", "reviewed_frame", "check_reviews", "store_import"]
+
+
+class QueueRow(NamedTuple):
+    """A row of ``queues``: a registered queue."""
+    queue_id: str
+    created_at: str | None
+    policy: str | None
+    budget: int | None
+    explore: float | None
+    redacted: int
+    registered_at: str
+    source: str
+
+
+class MemberRow(NamedTuple):
+    """A row of ``queue_members``: one post of a queue item, as the queue showed it."""
+    queue_id: str
+    item_id: str
+    post_id: str
+    fingerprint: str | None
+    text: str | None
+    score: float | None
+    model_version: str | None
+    meta: str  # a JSON object
+
+
+class DesignRow(NamedTuple):
+    """A row of ``queue_design``: how a queue was drawn from its batch."""
+    queue_id: str
+    purpose: str
+    scored_posts: int | None
+    scored_groups: int | None
+    reviewers: str  # a JSON list
+    overlap: float | None
+
+
+class ItemRow(NamedTuple):
+    """A row of ``queue_items``: one item of a queue and the probability it was drawn with."""
+    queue_id: str
+    item_id: str
+    why: str | None
+    inclusion_probability: float | None
+    flagged: int | None
+    group_size: int
+    assigned_to: str  # a JSON list
+
+
+class ReviewRow(NamedTuple):
+    """A row of ``reviews`` (without its ``review_id``): one decision on one post."""
+    queue_id: str
+    item_id: str
+    post_id: str
+    fingerprint: str | None
+    decision: str
+    reviewer: str
+    note: str
+    reviewed_at: str
+    imported_at: str
+    model_version: str | None
+    score: float | None
+    source_file: str
+    source_sha256: str
+    source_row: int
+
+
+class ImportRow(NamedTuple):
+    """A row of ``imports`` (without its ``import_id``): what one import did."""
+    source_file: str
+    source_sha256: str
+    imported_at: str
+    rows: int
+    stored: int
+    already: int
+    rejected: int
+
+
+class QueueRows(NamedTuple):
+    """Everything a queue record puts in the store."""
+    queue: QueueRow
+    members: list[MemberRow]
+    design: DesignRow
+    items: list[ItemRow]
+
+
+class Member(NamedTuple):
+    """What a review of a post needs from its queue: the post's item and how it was shown."""
+    item_id: str
+    post_id: str
+    fingerprint: str | None
+    score: float | None
+    model_version: str | None
+
+
+@dataclass
+class ImportReport:
+    """What one import did: rows read, reviews stored, rows rejected (by row number)."""
+
+    source: str
+    rows: int = 0
+    reviewed: int = 0
+    not_reviewed: int = 0
+    stored: int = 0
+    already: int = 0
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)
+    conflicts: int = 0
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        return (f"{self.source}: {self.rows} rows, {self.reviewed} reviewed, {self.not_reviewed} not yet reviewed; "
+                f"stored {self.stored} new reviews ({self.already} already stored), "
+                f"rejected {len(self.bad_rows)} rows; {self.conflicts} posts with conflicting decisions in the store")
+
+
+def _insert(db: sqlite3.Connection, table: str, rows: Sequence[NamedTuple]) -> int:
+    """``INSERT OR IGNORE`` typed rows by column name; returns how many were new."""
+    if not rows:
+        return 0
+    fields = type(rows[0])._fields
+    before = db.total_changes
+    db.executemany(f"INSERT OR IGNORE INTO {table} ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+                   rows)
+    return db.total_changes - before
+
+
+def design_rows(record: dict[str, Any]) -> tuple[DesignRow, list[ItemRow]]:
+    """The ``queue_design`` row and ``queue_items`` rows of a checked queue record.
+
+    Fields missing from older records get defaults: ``scored_rows``/``groups`` for the batch
+    size, inclusion probability 1 for the deterministic parts (``top``, ``uncertain``) and
+    n/N for the random part (N: the groups not chosen by the other parts), when known."""
+    queue_id = record["queue_id"]
+    items = record["items"]
+    groups = record.get("scored_groups", record.get("groups"))
+    n_random = sum(item.get("why") == "random" for item in items)
+    rest = None if groups is None else int(groups) - (len(items) - n_random)
+    default_random = n_random / rest if rest and rest >= n_random else None
+    design = DesignRow(queue_id, record.get("purpose") or "review", record.get("scored_posts", record.get("scored_rows")),
+                       groups, json.dumps(list(record.get("reviewers") or []), ensure_ascii=False),
+                       record.get("overlap"))
+    rows = []
+    for item in items:
+        why = item.get("why")
+        flagged = item.get("flagged")
+        rows.append(ItemRow(queue_id, item["item_id"], why,
+                            item.get("inclusion_probability", default_random if why == "random" else 1.0),
+                            None if flagged is None else int(bool(flagged)),
+                            int(item.get("group_size", len(item["members"]))),
+                            json.dumps(list(item.get("assigned_to") or []), ensure_ascii=False)))
+    return design, rows
+
+
+def queue_rows(queue: pd.DataFrame | dict | str | os.PathLike, source: str = "") -> QueueRows:
+    """The rows of a queue frame, record or export path, its record checked first
+    (:func:`~vnflag.review.queues.check_queue_record`)."""
+    if isinstance(queue, pd.DataFrame):
+        record = check_queue_record(queue_record(queue), "the queue's record")
+    elif isinstance(queue, dict):
+        record = check_queue_record(queue, "the queue record")
+    else:
+        record = read_queue_record(queue)
+        source = source or str(record_path(queue) if not str(queue).endswith(RECORD_SUFFIX) else queue)
+    queue_id = record["queue_id"]
+    queue_row = QueueRow(queue_id, record.get("created_at"), record.get("policy"), record.get("budget"),
+                         record.get("explore"), int(bool(record.get("redacted"))), utc_now(), source)
+    members = [MemberRow(queue_id, item["item_id"], m["id"], m.get("fingerprint"), m.get("text"), m.get("score"),
+                         m.get("model_version"), json.dumps(m.get("meta") or {}, ensure_ascii=False))
+               for item in record["items"] for m in item["members"]]
+    return QueueRows(queue_row, members, *design_rows(record))
+
+
+def store_queue(db: sqlite3.Connection, rows: QueueRows) -> None:
+    """Insert a queue's rows (those already stored are left as they are)."""
+    _insert(db, "queues", [rows.queue])
+    _insert(db, "queue_members", rows.members)
+    _insert(db, "queue_design", [rows.design])
+    _insert(db, "queue_items", rows.items)
+
+
+def _index_members(members: Sequence[Member]) -> dict[str, list[Member]]:
+    """Members → every member of each post's item, by post id."""
+    items: dict[str, list[Member]] = {}
+    for member in members:
+        items.setdefault(member.item_id, []).append(member)
+    return {member.post_id: items[member.item_id] for member in members}
+
+
+def _members(db: sqlite3.Connection, queue_id: str, given: QueueRows | None) -> dict[str, list[Member]] | None:
+    """The members of a stored queue, or of the ``given`` (not yet stored) one; ``None`` if unknown."""
+    if db.execute("SELECT 1 FROM queues WHERE queue_id = ?", (queue_id,)).fetchone() is not None:
+        rows = db.execute(f"SELECT {', '.join(Member._fields)} FROM queue_members WHERE queue_id = ?", (queue_id,))
+        return _index_members([Member._make(row) for row in rows])
+    if given is not None and given.queue.queue_id == queue_id:
+        return _index_members([Member(m.item_id, m.post_id, m.fingerprint, m.score, m.model_version)
+                               for m in given.members])
+    return None
+
+
+def _mapped_reviewer(who: object, names: dict[str, str]) -> object:
+    """A reviewer cell renamed by a reviewer map: by the whole name, or by the id in ``labelstudio:<id>``."""
+    if is_blank(who):
+        return who
+    text = str(who).strip()
+    return names.get(text) or names.get(text.partition(":")[2] if text.startswith(("labelstudio:", "argilla:"))
+                                        else "", text)
+
+
+class Reviewed(NamedTuple):
+    """A reviewed file read for import: its rows, name, SHA-256 and the queue to check it against."""
+    frame: pd.DataFrame
+    name: str
+    sha256: str
+    queue: pd.DataFrame | dict | str | os.PathLike | None
+
+
+def reviewed_frame(source: pd.DataFrame | str | os.PathLike, queue: Any, fmt: str | None, source_name: str | None,
+                   reviewer_map: Mapping[Any, str] | str | os.PathLike | None, encoding: str) -> Reviewed:
+    """Read reviewed rows (a file, or a frame like :func:`~vnflag.read_reviews` returns) with every
+    queue column present; the queue defaults to the record beside a file."""
+    names = read_reviewer_map(reviewer_map)
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        if "source_row" not in frame.columns:
+            frame["source_row"] = np.arange(1, len(frame) + 1)
+        for column in (*QUEUE_COLUMNS, "reviewed_at"):
+            if column not in frame.columns:
+                frame[column] = ""
+        if names:
+            frame["reviewer"] = [_mapped_reviewer(who, names) for who in frame["reviewer"]]
+        return Reviewed(frame, source_name or "<DataFrame>", "", queue)
+    path = Path(table_source(source))  # the file itself: ``book.xlsx#Sheet`` names a sheet of book.xlsx
+    frame = read_reviews(source, fmt, reviewer_map=names, encoding=encoding)
+    if queue is None and record_path(path).is_file():
+        queue = path
+    return Reviewed(frame, source_name or str(source), file_sha256(path), queue)
+
+
+def _text(value: object) -> str:
+    return "" if is_blank(value) else str(value).strip()
+
+
+def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows | None, reviewer: str | None,
+                  imported_at: str, store: str | os.PathLike) -> tuple[ImportReport, list[ReviewRow]]:
+    """Check every reviewed row against its queue's members (stored, or the ``given`` queue);
+    returns the report (bad rows by number) and the reviews to store, one per member of each
+    reviewed item. Reads only."""
+    frame, name = reviewed.frame, reviewed.name
+    default_queue = given.queue.queue_id if given is not None else None
+    report = ImportReport(source=name, rows=len(frame))
+    pending: list[ReviewRow] = []
+    members_of: dict[str, dict[str, list[Member]] | None] = {}
+    # A whole file from an unregistered queue is one mistake, not a bad row per line.
+    for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"]):
+        queue_id = _text(queue_id)
+        if not is_blank(decision) and queue_id and queue_id not in members_of:
+            members_of[queue_id] = _members(db, queue_id, given)
+            if members_of[queue_id] is None:
+                raise VnflagError(
+                    f"{name}: row {number}: queue {queue_id} is unknown to the store {store}; pass the "
+                    f"queue export or its .vnflag-queue.json record (--queue), written by vnflag queue")
+    for row in frame.itertuples(index=False):
+        number = int(row.source_row)
+        decision = _text(row.decision).lower()
+        post_id = "" if is_blank(row.id) else str(row.id)  # exactly as in the queue record
+        if not decision:
+            report.not_reviewed += 1
+            continue
+        if not post_id:
+            report.bad_rows.append((number, "missing id"))
+            continue
+        if decision not in DECISIONS:
+            report.bad_rows.append((number, f"unknown decision {row.decision!r} (use {', '.join(DECISIONS)})"))
+            continue
+        queue_id = _text(row.queue_id) or default_queue
+        if not queue_id:
+            report.bad_rows.append((number, "missing queue_id; pass the queue the file came from"))
+            continue
+        if queue_id not in members_of:
+            members_of[queue_id] = _members(db, queue_id, given)
+        members = members_of[queue_id]
+        if members is None:
+            report.bad_rows.append((number, f"queue {queue_id} is unknown to this store"))
+            continue
+        if post_id not in members:
+            report.bad_rows.append((number, f"id {post_id!r} is not in queue {queue_id}"))
+            continue
+        who = _text(row.reviewer) or reviewer or "unknown"
+        note = "" if is_blank(row.note) else str(row.note)
+        if not is_encodable(who) or not is_encodable(note):
+            report.bad_rows.append((number, "reviewer or note holds text that is not valid Unicode"))
+            continue
+        report.reviewed += 1
+        when = _text(row.reviewed_at) or imported_at
+        pending.extend(ReviewRow(queue_id, m.item_id, m.post_id, m.fingerprint, decision, who, note, when, imported_at,
+                                 m.model_version, m.score, name, reviewed.sha256, number) for m in members[post_id])
+    return report, pending
+
+
+def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[ReviewRow], sha256: str,
+                 imported_at: str, given: QueueRows | None) -> None:
+    """Store the given queue (if any), the checked reviews and the import's record (inside the
+    caller's transaction); duplicates are ignored and counted as ``already``."""
+    if given is not None:
+        store_queue(db, given)
+    report.stored = _insert(db, "reviews", pending)
+    report.already = len(pending) - report.stored
+    _insert(db, "imports", [ImportRow(report.source, sha256, imported_at, report.rows, report.stored, report.already,
+                                      len(report.bad_rows))])

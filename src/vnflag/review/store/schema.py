@@ -1,0 +1,204 @@
+"""The label store's tables, their version and the migrations between versions.
+
+A store is a SQLite file marked as vnflag's by ``PRAGMA application_id`` and versioned by
+``PRAGMA user_version`` (:data:`VERSION`). Opening one checks the mark before anything is
+written: another program's database is refused untouched, a store written by a newer vnflag is
+refused, and one written by an older vnflag is migrated in place, in one transaction. Every table
+is append-only: triggers refuse ``UPDATE`` and ``DELETE``.
+
+Versions:
+
+* 0 — the store as vnflag wrote it before versions (no mark; the two design tables appeared
+  later, so they may be missing).
+* 1 — the same tables, all present, with the application id and the version set.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing, contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ...exceptions import VnflagError
+
+__all__ = ["VERSION", "APPLICATION_ID", "TABLES", "ADJUDICATION", "open_store", "transaction", "store_version"]
+
+#: The schema version this code writes and reads.
+VERSION = 1
+#: ``PRAGMA application_id`` of a vnflag label store: "vnfl" in ASCII.
+APPLICATION_ID = 0x766E666C
+#: The ``purpose`` of a conflicts queue: decisions imported into it are adjudications.
+ADJUDICATION = "adjudication"
+
+#: Every table and its columns, in order (the typed rows of :mod:`.importer` use these names).
+TABLES: dict[str, str] = {
+    "queues": "queue_id TEXT PRIMARY KEY, created_at TEXT, policy TEXT, budget INTEGER, explore REAL, "
+              "redacted INTEGER, registered_at TEXT NOT NULL, source TEXT",
+    "queue_members": "queue_id TEXT NOT NULL, item_id TEXT NOT NULL, post_id TEXT NOT NULL, fingerprint TEXT, "
+                     "text TEXT, score REAL, model_version TEXT, meta TEXT, PRIMARY KEY (queue_id, post_id)",
+    "reviews": "review_id INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "queue_id TEXT NOT NULL, item_id TEXT NOT NULL, post_id TEXT NOT NULL, fingerprint TEXT, "
+               "decision TEXT NOT NULL CHECK (decision IN ('misleading', 'ok', 'unsure')), "
+               "reviewer TEXT NOT NULL, note TEXT NOT NULL, reviewed_at TEXT NOT NULL, imported_at TEXT NOT NULL, "
+               "model_version TEXT, score REAL, source_file TEXT, source_sha256 TEXT, source_row INTEGER, "
+               "UNIQUE (queue_id, post_id, reviewer, decision, note)",
+    "imports": "import_id INTEGER PRIMARY KEY AUTOINCREMENT, source_file TEXT, source_sha256 TEXT, "
+               "imported_at TEXT NOT NULL, rows INTEGER, stored INTEGER, already INTEGER, rejected INTEGER",
+    "queue_design": "queue_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, scored_posts INTEGER, scored_groups INTEGER, "
+                    "reviewers TEXT, overlap REAL",
+    "queue_items": "queue_id TEXT NOT NULL, item_id TEXT NOT NULL, why TEXT, inclusion_probability REAL, "
+                   "flagged INTEGER, group_size INTEGER, assigned_to TEXT, PRIMARY KEY (queue_id, item_id)",
+}
+_INDEXES = {"reviews_post": "CREATE INDEX IF NOT EXISTS reviews_post ON reviews (post_id)"}
+_TRIGGERS = {
+    f"{table}_no_{action.lower()}": f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
+                                    f"ON {table} BEGIN SELECT RAISE(ABORT, 'the label store is append-only'); END"
+    for table in TABLES for action in ("UPDATE", "DELETE")
+}
+#: The tables a version-0 store always has (the design tables came later).
+_VERSION_0_CORE = ("queues", "queue_members", "reviews", "imports")
+
+
+@lru_cache(maxsize=1)
+def _expected_columns() -> dict[str, list[str]]:
+    """Each table's column names, as :data:`TABLES` declares them (read back from SQLite itself)."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        _create_all(db)
+        return {table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")] for table in TABLES}
+
+
+def _create_all(db: sqlite3.Connection) -> None:
+    """Every table, index and trigger that is missing (the whole schema of a new store)."""
+    for table, columns in TABLES.items():
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+    for statement in (*_INDEXES.values(), *_TRIGGERS.values()):
+        db.execute(statement)
+
+
+#: ``MIGRATIONS[v]`` brings a store of version ``v`` to version ``v + 1``, inside the caller's transaction.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: _create_all,  # the design tables, if the store predates them; the version and mark are set after
+}
+
+
+def store_version(db: sqlite3.Connection, path: str | os.PathLike) -> int | None:
+    """The schema version of the store open in ``db``; ``None`` for a database with nothing in it.
+
+    Reads only. Raises a one-line :class:`~vnflag.VnflagError` for a database that is not a
+    vnflag label store (another mark, another version scheme, or tables vnflag did not make) and
+    for a store of a newer version than :data:`VERSION`."""
+    application = db.execute("PRAGMA application_id").fetchone()[0]
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    objects = {name: kind for kind, name in db.execute(
+        "SELECT type, name FROM sqlite_master WHERE substr(name, 1, 7) != 'sqlite_'")}  # SQLite's own objects
+    if application == APPLICATION_ID:
+        if version > VERSION:
+            raise VnflagError(f"{path}: label store of schema version {version}, written by a newer vnflag "
+                              f"(this one reads versions up to {VERSION}); upgrade vnflag to use it")
+        if version < 1:
+            raise VnflagError(f"{path}: not a usable vnflag label store (marked as one, but schema version {version})")
+        return version
+    if application == 0 and version == 0 and not objects:
+        return None
+    if application == 0 and version == 0 and _is_version_0(db, objects):
+        return 0
+    tables = ", ".join(sorted(n for n, k in objects.items() if k == "table")) or "none"
+    raise VnflagError(f"{path}: not a vnflag label store (a SQLite database of another program; "
+                      f"application id {application}, user version {version}, tables: {tables}); "
+                      "refusing to touch it: choose another --store file")
+
+
+def _is_version_0(db: sqlite3.Connection, objects: dict[str, str]) -> bool:
+    """Whether a database without a mark is a store written before versions: only vnflag's
+    tables, indexes and triggers, the core tables present, every table with vnflag's columns."""
+    known = {**{t: "table" for t in TABLES}, **{i: "index" for i in _INDEXES}, **{t: "trigger" for t in _TRIGGERS}}
+    if any(known.get(name) != kind for name, kind in objects.items()):
+        return False
+    if any(objects.get(table) != "table" for table in _VERSION_0_CORE):
+        return False
+    expected = _expected_columns()
+    return all([row[1] for row in db.execute(f"PRAGMA table_info({table})")] == expected[table]
+               for table, kind in objects.items() if kind == "table")
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on a connection in autocommit mode; rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _bring_up_to_date(db: sqlite3.Connection, path: str | os.PathLike) -> None:
+    """Create the schema of an empty database, or migrate an older store, in one transaction;
+    the version is read again inside it (another process may have done it meanwhile)."""
+    with transaction(db):
+        version = store_version(db, path)
+        if version == VERSION:
+            return
+        if version is None:
+            _create_all(db)
+        else:
+            for step in range(version, VERSION):
+                MIGRATIONS[step](db)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {VERSION}")
+
+
+def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit: :func:`transaction`)."""
+    return sqlite3.connect(target, uri=uri, timeout=60, isolation_level=None)
+
+
+@contextmanager
+def open_store(path: str | os.PathLike, write: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection to the store at ``path`` (autocommit mode: writers use :func:`transaction`),
+    always closed.
+
+    Writing creates the file and its schema if needed. Reading never creates anything: a
+    missing (or empty) store is read as an empty one, in memory. Either way an existing file is
+    first checked read-only (:func:`store_version`): a foreign or newer one is refused before
+    anything is written to it, an older one is migrated in place."""
+    path = Path(path)
+    read_only = path.resolve().as_uri() + "?mode=ro"
+    exists = path.is_file() and path.stat().st_size > 0
+    db = None
+    try:
+        version = None
+        if exists:
+            with closing(_connect(read_only, uri=True)) as probe:
+                version = store_version(probe, path)
+        if write or (version is not None and version < VERSION):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = _connect(str(path))
+            if version != VERSION:
+                _bring_up_to_date(db, path)
+            if not write:
+                db.close()
+                db = None
+        if db is None and version is not None:
+            db = _connect(read_only, uri=True)
+        elif db is None:
+            db = _connect(":memory:")
+            _create_all(db)
+    except BaseException as exc:
+        if db is not None:
+            db.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise VnflagError(f"{path}: cannot open the label store: {exc}") from exc
+        if isinstance(exc, OSError):
+            raise VnflagError(f"{path}: cannot open the label store: {exc.strerror or exc}") from exc
+        raise
+    try:
+        yield db
+    except sqlite3.DatabaseError as exc:
+        raise VnflagError(f"{path}: not a usable vnflag label store: {exc}") from exc
+    finally:
+        db.close()
