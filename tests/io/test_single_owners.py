@@ -23,7 +23,7 @@ def test_only_io_xlsx_imports_openpyxl():
 # JSON that vnflag parses without io.jsonl, each of its own making, never a file from elsewhere.
 OWN_JSON = {
     "io/files.py": "vnflag's own documents (manifests, queue records, registry index)",
-    "review/store.py": "the store's own metadata column",
+    "review/store/views.py": "the store's own metadata column",
     "review/adjudication.py": "pandas' JSON text of a frame vnflag holds",
     "pipelines/checkpoint.py": "a deep copy of the checkpoint's own totals",
 }
