@@ -4,7 +4,8 @@ no submodule, and ``vnflag.Flagger`` imports only the modules that define it, wh
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["attach"]
 

@@ -70,7 +70,7 @@ class NoProgress:
     def close(self) -> None:
         """Ignored: tqdm's ``close``."""
 
-    def __enter__(self) -> "NoProgress":
+    def __enter__(self) -> NoProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import builtins
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -143,7 +144,8 @@ class Registry:
         """Copy a model directory into the registry as a new version; returns its version.
         Adding the same version again changes nothing.
 
-        >>> Registry("models").add("out/challenger", parent="2026...", labels_snapshot=store.snapshot())  # doctest: +SKIP
+        >>> snapshot = store.snapshot()                                                      # doctest: +SKIP
+        >>> Registry("models").add("out/challenger", parent="2026...", labels_snapshot=snapshot)  # doctest: +SKIP
         """
         manifest = read_manifest(model_dir)
         version = manifest["model_version"]
@@ -207,7 +209,8 @@ class Registry:
             if previous != entry["version"]:
                 state["promoted"] = entry["version"]
                 state["stack"].append(entry["version"])
-            state["events"].append({"at": utc_now(), "action": "promote", "version": entry["version"], "from": previous})
+            state["events"].append({"at": utc_now(), "action": "promote", "version": entry["version"],
+                                    "from": previous})
         return entry["version"]
 
     def rollback(self) -> str:
@@ -218,10 +221,12 @@ class Registry:
         with self._locked() as state:
             if len(state["stack"]) < 2:
                 raise VnflagError(f"{self.path}: nothing to roll back to; "
-                                  f"{'no version has been promoted' if not state['stack'] else 'only one version was ever promoted'}")
+                                  + ("no version has been promoted" if not state["stack"]
+                                     else "only one version was ever promoted"))
             current = state["stack"].pop()
             state["promoted"] = state["stack"][-1]
-            state["events"].append({"at": utc_now(), "action": "rollback", "version": state["promoted"], "from": current})
+            state["events"].append({"at": utc_now(), "action": "rollback", "version": state["promoted"],
+                                    "from": current})
         return state["promoted"]
 
     def promoted(self) -> str | None:

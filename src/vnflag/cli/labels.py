@@ -19,7 +19,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="import reviewed queue files",
                               description="Import reviewed rows. Rows with an unknown decision, no id, or an id not "
-                              "in the queue are reported by row number and not stored; re-importing stores nothing new. "
+                              "in the queue are reported by row number and not stored; re-importing stores nothing "
+                              "new. "
                               "Several files (e.g. each reviewer's file of one queue) are imported one after another, "
                               "each all or nothing: a refused file stores nothing and is reported, the others are "
                               "still imported, and the exit status is then 2.")
@@ -48,7 +49,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                               "decision and note; import the filled file with vnflag labels import: those decisions "
                               "are stored as adjudications and settle the labels (nothing is overwritten).")
     adj.add_argument("--store", required=True, help="label store file")
-    adj.add_argument("-o", "--output", required=True, help="queue file: .csv .xlsx .jsonl .labelstudio.json .argilla.json")
+    adj.add_argument("-o", "--output", required=True,
+                     help="queue file: .csv .xlsx .jsonl .labelstudio.json .argilla.json")
     adj.add_argument("--format", choices=REVIEW_FORMATS, default=None, help="file format (default: from the name)")
     adj.set_defaults(run=_adjudicate)
 
@@ -192,8 +194,8 @@ def agreement_line(agreement: dict[str, Any]) -> str:
 def _adjudicate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..io.files import check_output_path
     from ..exceptions import VnflagError
+    from ..io.files import check_output_path
     from ..review.adjudication import adjudicate
 
     if not Path(args.store).is_file():

@@ -8,20 +8,20 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import emoji
 import numpy as np
 import pandas as pd
 
+from ..artifacts.registry import model_manifest, resolve_model
 from ..exceptions import VnflagError
-from ..model.inputs import check_columns, parse_labels
+from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..model.metrics import binary_metrics, budget_table
 from ..progress import progress_bar, wanted
-from ..artifacts.registry import model_manifest, resolve_model
 from ..scoring.score import SCORE_COLUMNS, score_frame
-from ..model.inputs import data_fingerprint
 from ..text.normalization import teencode_pattern
 
 __all__ = ["EvaluationResult", "evaluate", "slice_masks", "LENGTH_BOUNDS", "MAX_SLICE_VALUES", "PROGRESS_CHUNKSIZE"]

@@ -214,10 +214,12 @@ well the ranking finds posts that reviewers labelled as needing verification in 
 {notes}
 <h2>Data</h2>
 <table class="t"><tr><th>source</th><td>{esc(str(data.get('source')))}</td></tr>
-<tr><th>rows (scored / not scored)</th><td>{data.get('rows')} ({data.get('scored')} / {data.get('not_scored')})</td></tr>
+<tr><th>rows (scored / not scored)</th>
+<td>{data.get('rows')} ({data.get('scored')} / {data.get('not_scored')})</td></tr>
 <tr><th>needing verification</th><td>{data.get('positive')}</td></tr>
 <tr><th>text / label column</th><td>{esc(str(data.get('text_col')))} / {esc(str(data.get('label_col')))}</td></tr>
-<tr><th>data fingerprint (SHA-256 of texts and labels)</th><td><code>{esc(str(data.get('fingerprint')))}</code></td></tr>
+<tr><th>data fingerprint (SHA-256 of texts and labels)</th>
+<td><code>{esc(str(data.get('fingerprint')))}</code></td></tr>
 </table>
 <p>{esc(_agreement(result))}</p>
 <h2>Headline metrics</h2>

@@ -45,7 +45,7 @@ literal ``_x001D_`` indistinguishable from an escaped control character.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from ..exceptions import VnflagError
 

@@ -19,7 +19,8 @@ import csv
 import io
 import os
 import sys
-from typing import IO, BinaryIO, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import IO, BinaryIO
 
 import pandas as pd
 

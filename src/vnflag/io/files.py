@@ -13,10 +13,11 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from ..exceptions import VnflagError
 
@@ -118,10 +119,10 @@ def atomic_path(path: str | os.PathLike, suffix: str = "", *, managed_ok: bool =
     """Yield a temporary path beside ``path``; on success it is renamed over ``path``.
 
     The file is synced to the disk before the rename and the directory after it, so that even a
-    power cut leaves either the old file or the whole new one. The temporary file follows the umask (outputs are for colleagues to read), and is removed
-    if the block fails, so a failed write leaves ``path`` as it was. Temporaries left by a
-    killed earlier run are removed first (:func:`remove_stale_temporaries`). A file inside a
-    model or registry directory is refused unless ``managed_ok`` (the code that owns it).
+    power cut leaves either the old file or the whole new one. The temporary file follows the
+    umask (outputs are for colleagues to read), and is removed if the block fails, so a failed
+    write leaves ``path`` as it was. Temporaries left by a killed earlier run are removed first
+    (:func:`remove_stale_temporaries`). A file inside a model or registry directory is refused unless ``managed_ok`` (the code that owns it).
 
     >>> with atomic_path("out.csv") as tmp:      # doctest: +SKIP
     ...     frame.to_csv(tmp)

@@ -3,7 +3,8 @@ error lists what it found, so that every format reports the same way."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -21,8 +22,8 @@ def text_frame(columns: list[str], rows: list[list[str]], start: int) -> pd.Data
     >>> text_frame(["id"], [["007"]], 10).to_dict("index")
     {10: {'id': '007'}}
     """
-    values = list(zip(*rows)) if rows else [()] * len(columns)
-    frame = pd.DataFrame({c: list(v) for c, v in zip(columns, values)}, dtype=str)
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    frame = pd.DataFrame({c: list(v) for c, v in zip(columns, values, strict=True)}, dtype=str)
     frame.index = pd.RangeIndex(start, start + len(rows))
     return frame
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -89,7 +90,8 @@ def check_text(value: Any, where: str) -> None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                raise VnflagError(f"{where} holds a lone surrogate escape (such as \\ud800), which is not text") from None
+                raise VnflagError(f"{where} holds a lone surrogate escape (such as \\ud800), "
+                                  "which is not text") from None
     elif isinstance(value, dict):
         for key, item in value.items():
             check_text(key, where)
@@ -178,8 +180,8 @@ def _cell(value: Any) -> str:
 
 def _rows(records: list[tuple[int, dict]], columns: list[str], name: str, unit: str) -> list[list[str]]:
     rows = [[_cell(record.get(c)) for c in columns] for _, record in records]
-    for (number, _), row in zip(records, rows):
-        for column, cell in zip(columns, row):
+    for (number, _), row in zip(records, rows, strict=True):
+        for column, cell in zip(columns, row, strict=True):
             check_text(cell, f"{name}: {unit} {number}: key {column!r}")
     return rows
 
@@ -247,7 +249,7 @@ def _json_value(value: Any) -> Any:
 def _records(frame: pd.DataFrame) -> list[str]:
     """One JSON object per row, written with :mod:`json` (pandas' writer cuts text at NUL characters)."""
     names = [str(c) for c in frame.columns]
-    return [json.dumps(dict(zip(names, map(_json_value, row))), ensure_ascii=False, default=str)
+    return [json.dumps(dict(zip(names, map(_json_value, row), strict=True)), ensure_ascii=False, default=str)
             for row in frame.itertuples(index=False, name=None)]
 
 

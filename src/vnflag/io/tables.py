@@ -21,9 +21,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -171,7 +172,7 @@ class TableWriter:
             self._context.__exit__(*sys.exc_info())
             raise
 
-    def __enter__(self) -> "TableWriter":
+    def __enter__(self) -> TableWriter:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:

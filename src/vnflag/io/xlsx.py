@@ -20,9 +20,10 @@ import datetime as dt
 import math
 import os
 import zipfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Number
-from typing import IO, Any, Iterator, Mapping, Sequence
+from typing import IO, Any
 
 import pandas as pd
 
@@ -71,7 +72,7 @@ def load_workbook_raw(path: str | os.PathLike) -> Any:
             part = self.package.find(SHARED_STRINGS)
             if part is None:
                 return
-            strings, tag = [], "{%s}si" % SHEET_MAIN_NS
+            strings, tag = [], f"{{{SHEET_MAIN_NS}}}si"
             with self.archive.open(part.PartName[1:]) as source:
                 for _, node in iterparse(source):
                     if node.tag == tag:
@@ -96,7 +97,8 @@ def _cell(value: Any, where: str) -> str:
         if abs(value) >= _EXACT_FLOAT_LIMIT:
             raise VnflagError(
                 f"{where}: the number {value!r} has more digits than a spreadsheet number keeps exactly, so its "
-                "last digits are already lost (ids stored as numbers do this); store the column as text and export again")
+                "last digits are already lost (ids stored as numbers do this); store the column as text and "
+                "export again")
         return str(int(value))
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()

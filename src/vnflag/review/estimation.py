@@ -24,8 +24,9 @@ label at all cannot be estimated: the figures are then ``None`` and ``note`` say
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,7 @@ def ht_estimates(
     strata = np.asarray([str(s) for s in strata], dtype=object)
     is_top = np.asarray(top, dtype=bool)
     known_flags = np.array([f is not None and not (isinstance(f, float) and np.isnan(f)) for f in flagged], dtype=bool)
-    f = np.array([bool(v) if k else False for v, k in zip(flagged, known_flags)], dtype=float)
+    f = np.array([bool(v) if k else False for v, k in zip(flagged, known_flags, strict=True)], dtype=float)
     labelled = ~np.isnan(y)
     note = ""
     weight = np.zeros_like(y)
@@ -89,7 +90,8 @@ def ht_estimates(
         elif labelled[inside].sum() == 0:
             note = f"stratum {s}: no item has a label, so it cannot stand for its posts"
         else:
-            weight[inside & labelled] = g[inside & labelled] / pi[inside & labelled] * inside.sum() / labelled[inside].sum()
+            known = inside & labelled
+            weight[known] = g[known] / pi[known] * inside.sum() / labelled[inside].sum()
     yz = np.where(labelled, y, 0.0)
     parts = np.stack([weight * yz, weight * yz * f, weight * f, weight * yz * is_top], axis=-1)
     counts = {"prevalence": int(labelled.sum()), "precision_flagged": int((labelled & (f > 0)).sum()),
@@ -152,7 +154,7 @@ def estimate_store(store: str | os.PathLike, queues: Sequence[str | os.PathLike]
     # Stores written before queue records were checked may hold text in numeric columns: unknown then.
     for column in ("inclusion_probability", "group_size"):
         items[column] = pd.to_numeric(items[column], errors="coerce")
-    posts = dict(zip(design["queue_id"], pd.to_numeric(design["scored_posts"], errors="coerce")))
+    posts = dict(zip(design["queue_id"], pd.to_numeric(design["scored_posts"], errors="coerce"), strict=True))
 
     def one(frame: pd.DataFrame, n_posts: float) -> dict[str, Any]:
         figures = ht_estimates(frame["label"], frame["group_size"], frame["inclusion_probability"],

@@ -16,7 +16,8 @@ cannot hold are escaped as ``_xHHHH_``, and :func:`read_reviews` undoes both, so
 notes come back exactly. Numbers (``rank``, ``group_size``, ``score``) stay numbers.
 
 Reviewer identity: a Label Studio reviewer is ``labelstudio:<user id>`` (see
-:mod:`.labelstudio`), an Argilla reviewer its ``user_id``. A ``reviewer_map`` (``{1: "anh"}``, or a CSV/JSON file of ``id,name``) names them.
+:mod:`.labelstudio`), an Argilla reviewer its ``user_id``. A ``reviewer_map`` (``{1: "anh"}``, or a
+CSV/JSON file of ``id,name``) names them.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -135,7 +137,7 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
     if not names:
         _write_export(frame, path, fmt)
     else:
-        assigned = dict(zip(frame["item_id"], assign_reviewers(len(frame), names, overlap, random_state)))
+        assigned = dict(zip(frame["item_id"], assign_reviewers(len(frame), names, overlap, random_state), strict=True))
         record = {**record, "reviewers": names, "overlap": float(overlap),
                   "items": [{**item, "assigned_to": assigned.get(item["item_id"], [])} for item in record["items"]]}
         for name in names:
@@ -192,7 +194,7 @@ def read_reviewer_map(source: ReviewerMap) -> dict[str, str]:
         else:
             table = read_table(path)
             check_columns(table, ["id", "name"], str(source))
-            pairs = list(zip(table["id"], table["name"]))
+            pairs = list(zip(table["id"], table["name"], strict=True))
     mapping: dict[str, str] = {}
     for key, name in pairs:
         if (isinstance(key, (dict, list)) or is_blank(key) or not isinstance(name, str) or isinstance(name, JsonNumber)
@@ -296,7 +298,7 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
     columns: dict[str, list] = {}
     for column in _TEXT_COLUMNS:
         columns[column] = [_text(row.get(column)) for row in rows]
-        for row, value in zip(rows, columns[column]):
+        for row, value in zip(rows, columns[column], strict=True):
             if not is_encodable(value):
                 raise VnflagError(f"{path}: row {row['source_row']}: '{column}' holds text that is not valid Unicode "
                                   "(an unpaired surrogate)")

@@ -6,7 +6,7 @@ and its decision applies to every copy on import.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -70,7 +70,7 @@ def stable_ids(frame: pd.DataFrame, id_col: str = "id", text_col: str = "text") 
     texts = frame[text_col].tolist() if text_col in frame.columns else [""] * len(frame)
     seen: dict[str, int] = {}
     out = []
-    for value, text in zip(ids, texts):
+    for value, text in zip(ids, texts, strict=True):
         if is_blank(value):
             base = "t" + short_hash(text if isinstance(text, str) else "")
             seen[base] = seen.get(base, 0) + 1

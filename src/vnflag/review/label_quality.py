@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pandas as pd
 
-from ..io.tables import read_table
 from ..exceptions import VnflagError
+from ..io.tables import read_table
 from ..model.inputs import check_columns, parse_labels
 from ..text.normalization import normalize_texts
 from .ids import text_fingerprint
@@ -83,8 +83,8 @@ def second_look(
         check_columns(extra, [text_col, label_col], str(data) if not isinstance(data, pd.DataFrame) else "data")
         known = set(reviewed["fingerprint"])
         keep = [text_fingerprint(t) not in known for t in extra[text_col]]
-        texts += [t for t, k in zip(extra[text_col], keep) if k]
-        labels += parse_labels([v for v, k in zip(extra[label_col], keep) if k], label_col).tolist()
+        texts += [t for t, k in zip(extra[text_col], keep, strict=True) if k]
+        labels += parse_labels([v for v, k in zip(extra[label_col], keep, strict=True) if k], label_col).tolist()
     y = np.asarray(labels)
     n_minority = int(min(y.sum(), len(y) - y.sum()))
     if n_minority < 2:
@@ -104,4 +104,5 @@ def second_look(
         p_misleading=np.round(proba[:n, 1], 4),
     )
     out = out[suspect].sort_values("p_given_label", kind="stable")
-    return out[["id", "item_id", "decision", "reviewers", "p_given_label", "p_misleading", "text"]].reset_index(drop=True)
+    columns = ["id", "item_id", "decision", "reviewers", "p_given_label", "p_misleading", "text"]
+    return out[columns].reset_index(drop=True)

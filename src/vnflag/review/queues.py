@@ -21,17 +21,25 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..artifacts.schemas import QUEUE_RECORD_SCHEMA, check_document_limits, validate_document
-from ..constants import DECISIONS, DEFAULT_BUDGET, DEFAULT_ID_COL, DEFAULT_RANDOM_SHARE, DEFAULT_SIMILARITY, \
-    DEFAULT_TEXT_COL, QUEUE_RECORD_SUFFIX
-from ..io.files import read_json_document, utc_now
+from ..constants import (
+    DECISIONS,
+    DEFAULT_BUDGET,
+    DEFAULT_ID_COL,
+    DEFAULT_RANDOM_SHARE,
+    DEFAULT_SIMILARITY,
+    DEFAULT_TEXT_COL,
+    QUEUE_RECORD_SUFFIX,
+)
 from ..exceptions import VnflagError
+from ..io.files import read_json_document, utc_now
 from ..model.inputs import check_columns, parse_labels
 from ..progress import progress_bar, wanted
 from .grouping import group_near_duplicates

@@ -91,14 +91,14 @@ def score_columns(flagger: Flagger, frame: pd.DataFrame, text_col: str, top_k: i
     truncated = np.zeros(len(frame), dtype=bool)
     segmented: list[str] = []
     if scorable.any():
-        subset = pd.DataFrame({flagger.text_col: [t for t, ok in zip(texts, scorable) if ok]})
+        subset = pd.DataFrame({flagger.text_col: [t for t, ok in zip(texts, scorable, strict=True) if ok]})
         for column in flagger.input_columns()[1:]:
             subset[column] = frame[column].to_numpy()[scorable]
         result = flagger.score_posts(subset, top_k=top_k)
         proba, terms, segmented = result.proba, result.reasons, result.segmented
         scores[scorable] = proba[:, 1]
         truncated[scorable] = result.truncated
-        for position, words in zip(np.flatnonzero(scorable), terms):
+        for position, words in zip(np.flatnonzero(scorable), terms, strict=True):
             reasons[position] = "; ".join(words)
     columns = {
         "score": np.round(scores, 6),

@@ -13,14 +13,15 @@ import html
 import importlib.util
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 import emoji
 
-__all__ = ["normalize_text", "normalize_texts", "canonical_form", "bounded_text", "MAX_POST_CHARS", "teencode_table", "teencode_pattern", "PLACEHOLDER_LABELS",
+__all__ = ["normalize_text", "normalize_texts", "canonical_form", "bounded_text", "MAX_POST_CHARS", "teencode_table",
+           "teencode_pattern", "PLACEHOLDER_LABELS",
            "EMAIL_PATTERN", "PHONE_PATTERN"]
 
 #: Placeholder tokens (lower-case ASCII words the segmenter keeps whole) and how each reads in
@@ -266,8 +267,8 @@ def bounded_text(text: object, max_chars: int = MAX_POST_CHARS) -> tuple[str, bo
 def normalize_text(text: str) -> str:
     """Return the canonical form of one post.
 
-    Steps, in order: Unicode NFC (:func:`canonical_form`); HTML entities and tags removed; links, e-mail addresses, phone
-    numbers, @mentions and numbers replaced by ``xxurl``, ``xxemail``, ``xxphone``,
+    Steps, in order: Unicode NFC (:func:`canonical_form`); HTML entities and tags removed; links,
+    e-mail addresses, phone numbers, @mentions and numbers replaced by ``xxurl``, ``xxemail``, ``xxphone``,
     ``xxmention``, ``xxnum``; ``#hashtag`` kept as its words; repeated letters and punctuation
     collapsed; emoji spaced out as tokens; one tone-mark placement (underthesea's); teencode
     expanded; whitespace collapsed. Anything that is not a ``str`` becomes ``""``.

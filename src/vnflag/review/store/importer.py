@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,15 @@ from ...io.files import file_sha256, utc_now
 from ...io.tables import table_source
 from ..formats import read_reviewer_map, read_reviews
 from ..ids import is_blank, is_encodable
-from ..queues import (DECISIONS, QUEUE_COLUMNS, RECORD_SUFFIX, check_queue_record, queue_record, read_queue_record,
-                      record_path)
+from ..queues import (
+    DECISIONS,
+    QUEUE_COLUMNS,
+    RECORD_SUFFIX,
+    check_queue_record,
+    queue_record,
+    read_queue_record,
+    record_path,
+)
 
 __all__ = ["ImportReport", "QueueRow", "MemberRow", "DesignRow", "ItemRow", "ReviewRow", "ImportRow", "QueueRows",
            "Member", "queue_rows", "design_rows", "store_queue", "reviewed_frame", "check_reviews", "store_import"]
@@ -161,7 +169,8 @@ def design_rows(record: dict[str, Any]) -> tuple[DesignRow, list[ItemRow]]:
     n_random = sum(item.get("why") == "random" for item in items)
     rest = None if groups is None else int(groups) - (len(items) - n_random)
     default_random = n_random / rest if rest and rest >= n_random else None
-    design = DesignRow(queue_id, record.get("purpose") or "review", record.get("scored_posts", record.get("scored_rows")),
+    design = DesignRow(queue_id, record.get("purpose") or "review",
+                       record.get("scored_posts", record.get("scored_rows")),
                        groups, json.dumps(list(record.get("reviewers") or []), ensure_ascii=False),
                        record.get("overlap"))
     rows = []
@@ -276,7 +285,7 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
     pending: list[ReviewRow] = []
     members_of: dict[str, dict[str, list[Member]] | None] = {}
     # A whole file from an unregistered queue is one mistake, not a bad row per line.
-    for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"]):
+    for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"], strict=True):
         queue_id = _text(queue_id)
         if not is_blank(decision) and queue_id and queue_id not in members_of:
             members_of[queue_id] = _members(db, queue_id, given)

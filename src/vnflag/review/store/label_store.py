@@ -5,15 +5,16 @@ store says, from one read)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from ...exceptions import VnflagError
 from ...io.files import utc_now
-from . import importer, views
 from ..queues import check_queue_record
+from . import importer, views
 from .importer import DesignRow, ImportReport, ItemRow
 from .schema import ADJUDICATION, open_store, transaction
 

@@ -13,10 +13,11 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,12 +84,12 @@ class StoreView:
             return pd.DataFrame(columns=POST_COLUMNS)
         adjudicating = reviews["queue_id"].isin(self.adjudication_queues)
         settling = reviews[adjudicating & reviews["decision"].isin(_FIRM)]
-        settled = dict(zip(settling["post_id"], settling["decision"]))  # oldest first: the latest wins
-        last_ids = dict(zip(reviews["post_id"], reviews["review_id"]))  # oldest first: the largest id wins
+        settled = dict(zip(settling["post_id"], settling["decision"], strict=True))  # oldest first: the latest wins
+        last_ids = dict(zip(reviews["post_id"], reviews["review_id"], strict=True))  # oldest first: the largest id wins
         latest = self.opinions.groupby(["post_id", "reviewer"], sort=False).tail(1)
         opinions: dict[str, list[list]] = {}  # post → [item, fingerprint, reviewer, decision], oldest first
         for post_id, *rest in zip(latest["post_id"], latest["item_id"], latest["fingerprint"], latest["reviewer"],
-                                  latest["decision"]):
+                                  latest["decision"], strict=True):
             opinions.setdefault(post_id, []).append(rest)
         rows = []
         for post_id, group in opinions.items():
@@ -130,7 +131,8 @@ class StoreView:
             "conflicts": unresolved,
             "conflicts_resolved": int(posts["conflict"].astype(bool).sum()) - unresolved,
             "conflicts_unresolved": unresolved,
-            "reviewers": {str(k): int(v) for k, v in reviews["reviewer"].value_counts().items()} if len(reviews) else {},
+            "reviewers": ({str(k): int(v) for k, v in reviews["reviewer"].value_counts().items()}
+                          if len(reviews) else {}),
             "queues": self.queues,
             "imports": self.imports,
             "last_import": self.last_import,
@@ -152,10 +154,11 @@ class StoreView:
         out, it cannot change a label). ``unsure`` posts and conflicts are left out."""
         posts = self.posts[self.posts["status"].isin(_FIRM)]
         latest = self.latest_members
-        copies = dict(zip(latest["post_id"], zip(latest["text"], latest["meta"])))
+        copies = dict(zip(latest["post_id"], zip(latest["text"], latest["meta"], strict=True), strict=True))
         rows = []
         for post_id, status, fingerprint, item_id, reviewers in zip(
-                posts["post_id"], posts["status"], posts["fingerprint"], posts["item_id"], posts["reviewers"]):
+                posts["post_id"], posts["status"], posts["fingerprint"], posts["item_id"], posts["reviewers"],
+                strict=True):
             text, meta = copies.get(post_id, ("", {}))
             rows.append({"id": post_id, "text": text, "label": int(status == "misleading"), "fingerprint": fingerprint,
                          "item_id": item_id, "reviewers": reviewers,
@@ -165,10 +168,10 @@ class StoreView:
     def item_labels(self) -> pd.DataFrame:
         """One row per item of every queue: ``queue_id, item_id, status, label`` (1 misleading,
         0 ok, ``NaN`` when unreviewed, unsure, in unresolved conflict, or its members disagree)."""
-        status = dict(zip(self.posts["post_id"], self.posts["status"]))
+        status = dict(zip(self.posts["post_id"], self.posts["status"], strict=True))
         items: dict[tuple[str, str], set[str]] = {}
         for queue_id, item_id, post_id in zip(self.members_all["queue_id"], self.members_all["item_id"],
-                                              self.members_all["post_id"]):
+                                              self.members_all["post_id"], strict=True):
             items.setdefault((queue_id, item_id), set()).add(status.get(post_id, "unreviewed"))
         rows = []
         for (queue_id, item_id), statuses in items.items():
@@ -183,8 +186,8 @@ class StoreView:
         rebuilds it: the store is append-only) and a hash of the labels."""
         frame = self.training_frame()
         digest = hashlib.sha256()
-        for post_id, fingerprint, label in sorted(zip(frame["id"], frame["fingerprint"], frame["label"])):
-            digest.update(f"{post_id}\x1f{fingerprint}\x1f{label}\x1e".encode("utf-8"))
+        for post_id, fingerprint, label in sorted(zip(frame["id"], frame["fingerprint"], frame["label"], strict=True)):
+            digest.update(f"{post_id}\x1f{fingerprint}\x1f{label}\x1e".encode())
         return {"store": store, "review_id": self.last_review_id, "reviews": self.review_count,
                 "labels": int(len(frame)), "positive": int(frame["label"].sum()) if len(frame) else 0,
                 "sha256": digest.hexdigest()}
