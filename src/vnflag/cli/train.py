@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import add_encoding, add_quiet, column_list, jobs, progress_wanted
+from .common import add_encoding, add_quiet, column_list, progress_wanted
 
 
 #: ``Flagger``'s tokenisers, spelled out so that ``--help`` imports no NLP library
@@ -38,7 +38,6 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--tokenizer", choices=TOKENIZERS, default=None,
                    help="word tokens: underthesea word segmentation, or syllables (no segmentation, "
                         "much faster; default: syllables, chosen on ReINTEL)")
-    p.add_argument("--jobs", type=jobs, default=1, help="processes for word segmentation (-1: all cores)")
     p.add_argument("-o", "--output", required=True, help="model directory to create")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model directory")
     add_encoding(p, "the labelled posts")
@@ -50,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``vnflag train`` with parsed arguments; returns the exit status."""
     from ..pipelines.training import train_file
 
-    params = {"n_jobs": args.jobs}
+    params: dict[str, Any] = {}
     if args.threshold is not None:
         params["threshold"] = args.threshold
     if args.tokenizer is not None:
