@@ -169,7 +169,19 @@ def test_pickle_state_is_compact_and_round_trips(flagger, labelled):
         assert (getattr(restored, name).get_feature_names_out() == getattr(flagger, name).get_feature_names_out()).all()
     np.testing.assert_array_equal(restored.predict_proba(texts), flagger.predict_proba(texts))
     assert restored.reason_terms_ == flagger.reason_terms_
-    assert isinstance(state["reason_terms_"], np.ndarray), "one array for skops, not a node per term"
+    packed = state["reason_terms_"]
+    assert isinstance(packed, np.ndarray) and packed.dtype == np.uint8, "one byte array for skops, not a node per term"
+    assert packed.nbytes < np.asarray(flagger.reason_terms_, dtype=str).nbytes / 4, "far smaller than fixed-width text"
+
+
+def test_reason_terms_of_any_text_survive_the_round_trip(flagger):
+    import copy
+    import pickle
+
+    odd = copy.copy(flagger)
+    odd.reason_terms_ = ["", "tin giả", "", "lone \udc80 surrogate", "nul\x00", "[đường link]", ""]
+    assert pickle.loads(pickle.dumps(odd)).reason_terms_ == odd.reason_terms_
+    assert flagger.reason_terms_ is not odd.reason_terms_
 
 
 def test_second_stage_auto_boosts_only_with_context_columns_and_enough_posts(labelled, monkeypatch, tmp_path):

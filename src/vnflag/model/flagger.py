@@ -313,18 +313,20 @@ class Flagger(ClassifierMixin, BaseEstimator):
     # ----------------------------------------------------------------- persistence
     def __getstate__(self):
         """State for pickle, ``copy`` and skops: what predicting needs. The reasons vocabulary is
-        stored as one NumPy array of strings, which skops writes as one array, instead of a list
-        it would write as one JSON node per term (hundreds of thousands of them: a larger file,
-        much slower to load); :meth:`__setstate__` turns it back into a list. The out-of-fold
-        predictions (``oof_*``) are left out: only the training pipeline reads them, after ``fit``."""
+        stored as the UTF-8 bytes of its terms joined by newlines (a term is words joined by spaces:
+        it holds no newline), one small array, instead of a list that skops would write as one
+        JSON node per term (a hundred thousand and more: a file several times larger, slow to
+        load); :meth:`__setstate__` splits it again. The out-of-fold predictions (``oof_*``) are
+        left out: only the training pipeline reads them, after ``fit``."""
         state = {k: v for k, v in super().__getstate__().items() if not k.startswith("oof_")}
         if isinstance(state.get("reason_terms_"), list):
-            state["reason_terms_"] = np.asarray(state["reason_terms_"], dtype=str)
+            packed = "\n".join(state["reason_terms_"]).encode("utf-8", "surrogatepass")
+            state["reason_terms_"] = np.frombuffer(packed, dtype=np.uint8).copy()
         return state
 
     def __setstate__(self, state):
         if isinstance(state.get("reason_terms_"), np.ndarray):
-            state["reason_terms_"] = state["reason_terms_"].tolist()
+            state["reason_terms_"] = state["reason_terms_"].tobytes().decode("utf-8", "surrogatepass").split("\n")
         super().__setstate__(state)
 
     # ----------------------------------------------------------------- fitting
