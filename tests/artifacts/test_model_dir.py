@@ -151,7 +151,8 @@ def test_metrics_and_drift_baselines_live_in_the_manifest_not_the_model_file(mod
     manifest = read_manifest(model_dir)
     assert manifest["metrics"]["cv_roc_auc"] > 0.85 and manifest["metrics"]["cv_folds"] == 5
     assert set(manifest["drift"]) == {"score_edges", "score_shares", "flag_rate", "unseen_token_share"}
-    stored = sio.load(model_dir / "model.skops", trusted=sorted(sio.get_untrusted_types(file=model_dir / "model.skops")))
+    path = model_dir / "model.skops"
+    stored = sio.load(path, trusted=sorted(sio.get_untrusted_types(file=path)))
     saved = set(vars(stored))
     assert not {"drift_baseline_", "oof_proba_", "oof_decision_", "oof_fold_"} & saved
     assert not [name for name in saved if name.startswith("training_")]

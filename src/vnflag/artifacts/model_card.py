@@ -93,7 +93,8 @@ def _drift_baseline(drift: dict[str, Any] | None) -> str:
     if not drift or not isinstance(drift.get("unseen_token_share"), float):
         return ""
     return (f"\n  What it compares with: {drift['unseen_token_share']:.0%} of training words unseen (each post left "
-            f"out of\n  the vocabulary in turn), {drift.get('flag_rate') or 0:.0%} of posts flagged on the training folds.")
+            f"out of\n  the vocabulary in turn), {drift.get('flag_rate') or 0:.0%} of posts flagged on the "
+            "training folds.")
 
 
 def model_card(manifest: dict[str, Any]) -> str:
@@ -108,6 +109,7 @@ def model_card(manifest: dict[str, Any]) -> str:
     threshold = float(manifest.get("threshold", 0.5))
     meta = ", ".join(columns.get("meta") or []) or "none"
     rows = training.get("rows", "?")
+    meaning, baseline = _threshold_meaning(metrics), _drift_baseline(manifest.get("drift"))
     return f"""# Model card: vnflag model {manifest.get('model_version')}
 
 A score from this model is **a request for a human to look, never a verdict**.
@@ -138,7 +140,7 @@ claims with no source) so that reviewers see those first. People make every deci
 
 {_reference_section()}
 ## The threshold
-Posts scoring **{threshold:.3f}** or more are marked `flagged`.{_threshold_meaning(metrics)} The score is a calibrated probability on data like the
+Posts scoring **{threshold:.3f}** or more are marked `flagged`.{meaning} The score is a calibrated probability on data like the
 training data; a reviewer budget (top-N by score) is often a better way to use it than the flag.
 
 ## Known limitations
@@ -148,7 +150,7 @@ training data; a reviewer budget (top-N by score) is often a better way to use i
   posts and retraining on those labels (`vnflag retrain`) is how it is recovered.
 - Domain and period: it knows the topics and wording of its training posts; new events, slang
   and platforms shift what it sees. `vnflag score` writes drift figures beside its output (share
-  of words never seen in training, score PSI) and warns when a batch looks unlike the training data.{_drift_baseline(manifest.get("drift"))}
+  of words never seen in training, score PSI) and warns when a batch looks unlike the training data.{baseline}
 - Label noise: labels are human judgements of "needs verification", not fact-check verdicts.
 - Short posts, posts that are only a link or an image caption, and sarcasm carry little signal.
 - Reasons list the words that raised the score most; they explain the model, not the truth.

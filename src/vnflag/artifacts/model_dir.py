@@ -1,8 +1,8 @@
 """Model directories: a readable manifest beside the fitted model, saved without pickle.
 
 A model directory holds ``manifest.json`` (versions, training-data fingerprint, columns,
-threshold, cross-validated metrics, drift baselines), ``model.skops`` (the fitted :class:`~vnflag.Flagger`, in skops' format,
-which stores data, not code) and ``MODEL_CARD.md``. Loading checks the file's checksum
+threshold, cross-validated metrics, drift baselines), ``model.skops`` (the fitted
+:class:`~vnflag.Flagger`, in skops' format, which stores data, not code) and ``MODEL_CARD.md``. Loading checks the file's checksum
 against the manifest, refuses any type outside an explicit allow-list, and refuses a model
 made by an incompatible version, so that opening someone else's model cannot run code.
 """

@@ -129,7 +129,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
     oof_decision_ : ndarray of shape (n_samples,)
         Out-of-fold margins of the final stage, before calibration.
     oof_fold_ : ndarray of shape (n_samples,)
-        The fold (0 to ``cv - 1``) in which each training post was held out.
+        The fold in which each training post was held out, from 0 (``cv`` folds, fewer when a
+        class has fewer than ``cv`` posts).
     n_features_in_ : int
         Columns read from a DataFrame: the text column, the engagement columns and the time column.
     model_version_ : str
@@ -335,7 +336,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
 
         Two linear stages: a logistic regression over word and character n-grams, whose
         out-of-fold margin is combined with style and engagement features by a second, small
-        logistic regression; the second stage's out-of-fold margin is then calibrated.
+        logistic regression; the second stage's out-of-fold margin is then calibrated. The
+        out-of-fold predictions stay in ``oof_proba_``, ``oof_decision_`` and ``oof_fold_``, for
+        the training pipeline to measure the model with.
         """
         self._check_params()
         texts, meta = self._split_input(X)

@@ -248,8 +248,9 @@ def cross_validation_metrics(y_true, scores, threshold: float, margins, folds) -
     ``cv_<name>``, and ``cv_roc_auc_fold_sd``, the spread over the folds of the ROC-AUC of the
     uncalibrated ``margins``. Labels are 0/1; ``folds`` gives the fold of each post.
 
-    >>> cross_validation_metrics([0, 1, 0, 1], [0.2, 0.9, 0.4, 0.6], 0.5, [-1, 2, 0, 1], [0, 0, 1, 1])["cv_roc_auc"]
-    1.0
+    >>> figures = cross_validation_metrics([0, 1, 0, 1], [0.2, 0.9, 0.4, 0.6], 0.5, [-1, 2, 0, 1], [0, 0, 1, 1])
+    >>> figures["cv_roc_auc"], figures["cv_folds"]
+    (1.0, 2)
     """
     return {
         "cv_folds": int(len(np.unique(folds))),
