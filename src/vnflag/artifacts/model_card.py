@@ -84,7 +84,7 @@ def _threshold_meaning(metrics: dict[str, Any]) -> str:
     precision, recall = metrics.get("cv_precision_at_threshold"), metrics.get("cv_recall_at_threshold")
     if not (isinstance(precision, float) and isinstance(recall, float)):
         return ""
-    return (f" In plain words: on the training\nfolds, about {precision * 100:.0f} in 100 flagged posts had been "
+    return (f" In plain words: on the training\nfolds, about {precision * 100:.0f} in 100 flagged posts had been\n"
             f"labelled as needing verification, and about {recall * 100:.0f} in 100\nof the posts labelled so "
             "were flagged.")
 
