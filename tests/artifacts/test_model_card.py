@@ -52,3 +52,10 @@ def test_card_labels_reference_figures_and_published_anchors_as_another_test_set
     for name, auc in PUBLISHED_ANCHORS:
         assert f"| {name} | {auc} | VLSP 2020 private test (a different test set) |" in section
     assert "0.9575" in section  # the best published result stays in view
+
+
+def test_card_states_the_drift_baseline_of_the_manifest(model_dir):
+    manifest = read_manifest(model_dir)
+    card = model_card(manifest)
+    assert f"{manifest['drift']['unseen_token_share']:.0%} of training words unseen" in card
+    assert f"{manifest['drift']['flag_rate']:.0%} of posts flagged on the training folds" in card

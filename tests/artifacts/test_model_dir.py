@@ -14,8 +14,10 @@ from vnflag.artifacts.model_dir import TRUSTED_TYPES
 
 def test_manifest_is_complete(model_dir):
     manifest = read_manifest(model_dir)
-    for key in ("model_version", "created_at", "versions", "training_data", "threshold", "metrics", "columns"):
+    for key in ("model_version", "created_at", "versions", "training_data", "threshold", "metrics", "drift",
+                "columns"):
         assert key in manifest
+    assert manifest["format_version"] == 3
     assert set(manifest["versions"]) >= {"vnflag", "scikit-learn", "underthesea"}
     assert len(manifest["training_data"]["fingerprint"]) == 64
     assert manifest["training_data"]["rows"] == 480
@@ -142,4 +144,52 @@ def test_manifest_fields_are_validated_before_use(model_dir, tmp_path, field, va
     manifest[field] = value
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(VnflagError, match=message):
+        load_model(copy)
+
+
+def test_metrics_and_drift_baselines_live_in_the_manifest_not_the_model_file(model_dir, flagger):
+    manifest = read_manifest(model_dir)
+    assert manifest["metrics"]["cv_roc_auc"] > 0.85 and manifest["metrics"]["cv_folds"] == 5
+    assert set(manifest["drift"]) == {"score_edges", "score_shares", "flag_rate", "unseen_token_share"}
+    path = model_dir / "model.skops"
+    stored = sio.load(path, trusted=sorted(sio.get_untrusted_types(file=path)))
+    saved = set(vars(stored))
+    assert not {"drift_baseline_", "oof_proba_", "oof_decision_", "oof_fold_"} & saved
+    assert not [name for name in saved if name.startswith("training_")]
+    assert flagger.drift_baseline_ == manifest["drift"]  # handed over by load_model
+
+
+def test_save_without_the_training_pipeline_has_no_figures(flagger, tmp_path):
+    manifest = save_model(flagger, tmp_path / "bare")
+    assert manifest["metrics"] == {} and manifest["drift"] is None
+    assert not hasattr(load_model(tmp_path / "bare"), "drift_baseline_")
+    card = (tmp_path / "bare" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "No cross-validated figures" in card and "in 100 flagged posts" not in card
+    with pytest.raises(VnflagError, match="unknown part.*'rows'"):
+        save_model(flagger, tmp_path / "flat", training={"rows": 480})
+
+
+def test_a_model_of_an_older_format_is_refused_with_a_request_to_retrain(model_dir, tmp_path):
+    copy = tmp_path / "format2"
+    shutil.copytree(model_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["format_version"] = 2
+    del manifest["drift"]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(VnflagError, match="model format 2 is not supported.*retrain") as error:
+        load_model(copy)
+    assert "\n" not in str(error.value)
+
+
+def test_a_drift_baseline_of_the_wrong_shape_is_refused(model_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["drift"]["score_shares"] = manifest["drift"]["score_shares"][:-1]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(VnflagError, match="score_shares"):
+        load_model(copy)
+    manifest["drift"] = {"score_edges": "high"}
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(VnflagError, match="drift"):
         load_model(copy)

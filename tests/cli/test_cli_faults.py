@@ -33,7 +33,7 @@ def _one_line_error(capsys, code: int, expected: str, status: int = 2) -> None:
     (["score", UNLABELLED, "--model", "M", "-o", "x.csv", "--jobs", "0"], "--jobs"),
     (["score", UNLABELLED, "--model", "M", "-o", "x.csv", "--chunksize", "0"], "--chunksize"),
     (["score", UNLABELLED, "--model", "M", "-o", "x.csv", "--reasons", "-2"], "--reasons"),
-    (["train", UNLABELLED, "-o", "M2", "--jobs", "zero"], "--jobs"),
+    (["train", UNLABELLED, "-o", "M2", "--tokenizer", "words"], "--tokenizer"),
     (["queue", "S.csv", "-o", "q.csv", "--seed", "-1"], "--seed"),
     (["queue", "S.csv", "-o", "q.csv", "--budget", "0"], "--budget"),
     (["retrain", "--model", "M", "--labels", "L", "-o", "C", "--seed", "-1"], "--seed"),

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from vnflag import drift_report, score_file
-from vnflag.model.drift import PSI_WARN, leave_one_out_unseen_share, psi, score_bins
+from vnflag.model.drift import PSI_WARN, drift_baseline, leave_one_out_unseen_share, psi, score_bins
 
 ENGLISH = [f"The quarterly report number {i} shows revenue growth across every region this year" for i in range(40)]
 
@@ -43,10 +43,39 @@ def test_leave_one_out_unseen_share_by_hand():
     assert leave_one_out_unseen_share(["xxurl ! a 😂", "a xxnum"], min_df=1) == 0.0
 
 
-def test_flagger_keeps_training_reference(flagger):
-    assert 0.02 < flagger.training_unseen_share_ < 0.5
-    assert flagger.training_score_shares_.sum() == pytest.approx(1.0)
-    assert len(flagger.training_score_edges_) + 1 == len(flagger.training_score_shares_)
+def test_the_training_baseline_comes_from_the_manifest(model_dir, flagger):
+    from vnflag import read_manifest
+
+    manifest = read_manifest(model_dir)
+    drift = manifest["drift"]
+    assert 0.02 < drift["unseen_token_share"] < 0.5
+    assert sum(drift["score_shares"]) == pytest.approx(1.0)
+    assert len(drift["score_edges"]) + 1 == len(drift["score_shares"])
+    assert drift["flag_rate"] == manifest["metrics"]["cv_flag_rate"]
+    assert flagger.drift_baseline_ == drift, "load_model hands the manifest's baseline to the drift check"
+
+
+def test_drift_baseline_by_hand():
+    baseline = drift_baseline(np.linspace(0, 1, 101), 0.5, ["a b", "a c", "a b"], min_df=2)
+    edges, shares = score_bins(np.linspace(0, 1, 101))
+    assert baseline["score_edges"] == edges.tolist() and baseline["score_shares"] == shares.tolist()
+    assert baseline["flag_rate"] == pytest.approx(51 / 101)
+    assert baseline["unseen_token_share"] == pytest.approx(3 / 6)
+
+
+def test_a_model_without_baseline_reports_figures_but_compares_nothing(flagger):
+    from copy import copy
+
+    from vnflag.model.drift import DriftMonitor
+
+    unsaved = copy(flagger)
+    del unsaved.drift_baseline_
+    monitor = DriftMonitor(unsaved)
+    monitor.update([" ".join(ENGLISH)] * 300, np.full(300, 0.999))
+    result = monitor.result()
+    assert result["unseen_token_share"] > 0.8 and result["rows_scored"] == 300
+    assert result["psi"] is None and result["training_unseen_token_share"] is None and result["warnings"] == []
+    assert "no training figures" in result["note"]
 
 
 def _with_counts(texts):

@@ -172,7 +172,7 @@ def test_prediction_leaves_the_model_unchanged(posts, fitted):
     before = joblib.hash(vars(fitted))
     fitted.predict_proba(posts[0])
     fitted.explain(posts[0])
-    fitted.with_jobs(2)
+    fitted.tokenize(posts[0])
     assert joblib.hash(vars(fitted)) == before
 
 
@@ -202,7 +202,7 @@ def test_two_d_labels_are_refused(posts):
 
 @pytest.mark.parametrize("name, value", [
     ("C", 0), ("C", "big"), ("cv", 1), ("min_df", 0), ("calibration", "platt"), ("threshold", 1.5),
-    ("threshold", "best"), ("n_jobs", 0), ("meta_cols", "num_like"), ("meta_cols", [1]),
+    ("threshold", "best"), ("meta_cols", "num_like"), ("meta_cols", [1]),
     ("word_ngram_range", (2, 1)), ("char_ngram_range", (0, 3)), ("max_char_features", 0),
     ("class_weight", "even"), ("text_col", 3), ("random_state", "seed"), ("second_stage", "forest"),
     ("time_col", 3), ("time_features", ("minute",)),
@@ -213,14 +213,67 @@ def test_invalid_parameters_fail_at_fit_naming_the_parameter(posts, name, value)
         flagger.fit(*posts)
 
 
-@pytest.mark.parametrize("name, value", [("n_jobs", 0), ("n_jobs", 1.5), ("min_parallel", 0)])
-def test_segmenter_parameters_are_checked_at_fit(name, value):
-    segmenter = Segmenter(**{name: value})
-    with pytest.raises((ValueError, TypeError), match=name):
-        segmenter.fit(["a"])
+def test_estimators_have_no_process_parameters():
+    """Estimators never start processes: parallelism is the scoring pipeline's."""
+    for estimator in (Flagger(), Segmenter()):
+        assert not {"n_jobs", "min_parallel"} & set(estimator.get_params())
+    assert not hasattr(Flagger, "with_jobs")
 
 
 def test_parameters_are_keyword_only():
     for estimator in (Flagger, Segmenter, CountFeatures):
         with pytest.raises(TypeError):
             estimator("positional")
+
+
+# --------------------------------------------------------------------------- errors, as scikit-learn raises them
+def _not_vnflag(error) -> bool:
+    from vnflag import VnflagError
+
+    return not isinstance(error.value, VnflagError)
+
+
+@pytest.mark.parametrize("call", [
+    lambda f, X: f.score_posts(X, top_k=-1),
+    lambda f, X: f.explain(X, top_k=1.5),
+    lambda f, X: f.predict_proba(X.drop(columns=["num_share"])),
+    lambda f, X: f.score_posts(X[["text"]]),
+    lambda f, X: f.decision_function(X.rename(columns={"text": "body"})),
+], ids=["top_k negative", "top_k float", "count column missing", "count column missing too", "text column missing"])
+def test_bad_input_to_a_fitted_model_is_a_plain_value_error(posts, fitted, call):
+    with pytest.raises(ValueError) as error:
+        call(fitted, posts[0])
+    assert _not_vnflag(error), "the pipelines decide what is a user's mistake, not the estimator"
+
+
+@pytest.mark.parametrize("call, kind", [
+    (lambda X, y: Flagger(cv=3, meta_cols=("num_like",)).fit(X["text"].tolist(), y), TypeError),
+    (lambda X, y: Flagger(cv=3).fit("one post", y[:1]), TypeError),
+    (lambda X, y: Flagger(cv=3).fit(X["text"], y[:5]), ValueError),
+    (lambda X, y: Flagger(cv=3).fit(X["text"], np.full(len(y), "fake")), ValueError),
+    (lambda X, y: Flagger(cv=3, meta_cols=("likes",)).fit(X, y), ValueError),
+    (lambda X, y: Flagger(cv=3, time_col="num_like", timezone="Mars/Olympus").fit(X, y), ValueError),
+], ids=["context columns need a DataFrame", "single string", "y length", "one class", "column missing",
+        "bad time zone"])
+def test_bad_training_input_is_a_plain_value_or_type_error(posts, call, kind):
+    with pytest.raises(kind) as error:
+        call(*posts)
+    assert _not_vnflag(error)
+
+
+def test_fit_exposes_its_out_of_fold_predictions_and_does_not_save_them(posts, fitted):
+    X, y = posts
+    n = len(y)
+    assert fitted.oof_proba_.shape == (n, 2) and fitted.oof_decision_.shape == (n,)
+    np.testing.assert_allclose(fitted.oof_proba_.sum(axis=1), 1.0)
+    assert sorted(set(fitted.oof_fold_.tolist())) == [0, 1, 2]
+    # out-of-fold: not the in-sample scores of the final model
+    assert not np.allclose(fitted.oof_proba_, fitted.predict_proba(X))
+    # higher margin, higher calibrated score (sigmoid calibration is increasing)
+    order = np.argsort(fitted.oof_decision_)
+    assert (np.diff(fitted.oof_proba_[order, 1]) >= 0).all()
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert not [name for name in vars(restored) if name.startswith("oof_")]
+    assert hasattr(fitted, "oof_proba_"), "the fitted model itself keeps them"
+    for name in ("training_metrics_", "training_score_edges_", "training_score_shares_", "training_unseen_share_"):
+        assert not hasattr(fitted, name), f"{name}: measured by the training pipeline, not by fit"

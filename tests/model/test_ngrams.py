@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from vnflag.model import ngrams
-from vnflag.model.ngrams import CharNgrams, WordNgrams, unigram_vocabulary
+from vnflag.model.ngrams import CharNgrams, WordNgrams
 from vnflag.text.normalization import normalize_texts
 from vnflag.text.segmentation import tokenize_texts
 
@@ -108,12 +108,12 @@ def test_pickled_vectorisers_carry_no_cache_and_transform_the_same(posts):
         np.testing.assert_array_equal(restored.transform(texts[1]).toarray(), expected)
 
 
-def test_unigram_vocabulary_is_the_single_word_columns():
+def test_word_vocabulary_is_the_single_word_columns():
     vectorizer = WordNgrams(ngram_range=(1, 2)).fit(["tin giả", "tin thật"])
-    assert unigram_vocabulary(vectorizer) == {"tin", "giả", "thật"}
+    assert vectorizer.word_vocabulary() == {"tin", "giả", "thật"}
     reference = _reference("word", (1, 2), 1).fit(["tin giả", "tin thật"])
-    assert unigram_vocabulary(reference) == {"tin", "giả", "thật"}
-    assert unigram_vocabulary(WordNgrams(ngram_range=(2, 2)).fit(["tin giả", "tin giả"])) == frozenset()
+    assert vectorizer.word_vocabulary() == {t for t in reference.vocabulary_ if " " not in t}
+    assert WordNgrams(ngram_range=(2, 2)).fit(["tin giả", "tin giả"]).word_vocabulary() == frozenset()
 
 
 def test_parameters_are_checked_at_fit_and_codes_must_fit_64_bits():

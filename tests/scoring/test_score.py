@@ -103,3 +103,17 @@ def test_long_posts_are_cut_and_marked_truncated(flagger):
     assert scored["truncated"].tolist() == [True, False]
     cut = frame.assign(text=[frame["text"].iloc[0][:flagger.max_chars], "ngắn"])
     assert score_frame(flagger, cut)["score"].tolist() == scored["score"].tolist()
+
+
+@pytest.mark.parametrize("top_k", [-1, 1.5, True])
+def test_a_bad_top_k_is_a_user_error_and_a_model_bug_is_not(flagger, unlabelled, monkeypatch, top_k):
+    with pytest.raises(VnflagError, match="top_k must be a whole number"):
+        score_frame(flagger, unlabelled, top_k=top_k)
+
+    def broken(*args, **kwargs):
+        raise ValueError("shapes (3,) and (4,) not aligned")
+
+    monkeypatch.setattr(type(flagger), "score_posts", broken)
+    with pytest.raises(ValueError, match="not aligned") as error:
+        score_frame(flagger, unlabelled)
+    assert not isinstance(error.value, VnflagError)

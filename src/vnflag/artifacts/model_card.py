@@ -2,6 +2,7 @@
 
 It says in plain words what the model is for (triage for human review), what it must not be
 used for, what it was trained on, how well it did on held-out folds, and what its threshold means.
+Every figure comes from the manifest, where the training pipeline put it.
 """
 
 from __future__ import annotations
@@ -63,6 +64,39 @@ def _metric_rows(metrics: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _metrics_section(metrics: dict[str, Any], training: dict[str, Any]) -> str:
+    if not isinstance(metrics.get("cv_roc_auc"), float):
+        return ("No cross-validated figures: the model was saved without the training pipeline's measurements "
+                "(`vnflag train` and `train_frame` make them). To measure it on labelled posts:\n"
+                "`vnflag evaluate POSTS --model MODEL_DIR --report report.html`.")
+    return f"""Measured on out-of-fold predictions ({metrics.get('cv_folds', '?')}-fold cross-validation) over the
+training data above (fingerprint `{str(training.get('fingerprint', 'unknown'))[:16]}…`), not on new posts;
+expect lower figures on posts from another period or platform. To measure the model on labelled posts
+it has not seen, with confidence intervals, reviewer budgets and slices:
+`vnflag evaluate POSTS --model MODEL_DIR --report report.html`.
+
+| metric | value |
+|---|---|
+{_metric_rows(metrics)}"""
+
+
+def _threshold_meaning(metrics: dict[str, Any]) -> str:
+    precision, recall = metrics.get("cv_precision_at_threshold"), metrics.get("cv_recall_at_threshold")
+    if not (isinstance(precision, float) and isinstance(recall, float)):
+        return ""
+    return (f" In plain words: on the training\nfolds, about {precision * 100:.0f} in 100 flagged posts had been\n"
+            f"labelled as needing verification, and about {recall * 100:.0f} in 100\nof the posts labelled so "
+            "were flagged.")
+
+
+def _drift_baseline(drift: dict[str, Any] | None) -> str:
+    if not drift or not isinstance(drift.get("unseen_token_share"), float):
+        return ""
+    return (f"\n  What it compares with: {drift['unseen_token_share']:.0%} of training words unseen (each post left "
+            f"out of\n  the vocabulary in turn), {drift.get('flag_rate') or 0:.0%} of posts flagged on the "
+            "training folds.")
+
+
 def model_card(manifest: dict[str, Any]) -> str:
     """Render the model card for a manifest as Markdown.
 
@@ -75,6 +109,7 @@ def model_card(manifest: dict[str, Any]) -> str:
     threshold = float(manifest.get("threshold", 0.5))
     meta = ", ".join(columns.get("meta") or []) or "none"
     rows = training.get("rows", "?")
+    meaning, baseline = _threshold_meaning(metrics), _drift_baseline(manifest.get("drift"))
     return f"""# Model card: vnflag model {manifest.get('model_version')}
 
 A score from this model is **a request for a human to look, never a verdict**.
@@ -101,22 +136,11 @@ claims with no source) so that reviewers see those first. People make every deci
   underthesea {manifest.get('versions', {}).get('underthesea')}.
 
 ## Metrics
-Measured on out-of-fold predictions ({metrics.get('cv_folds', '?')}-fold cross-validation) over the
-training data above (fingerprint `{str(training.get('fingerprint', 'unknown'))[:16]}…`), not on new posts;
-expect lower figures on posts from another period or platform. To measure the model on labelled posts
-it has not seen, with confidence intervals, reviewer budgets and slices:
-`vnflag evaluate POSTS --model MODEL_DIR --report report.html`.
-
-| metric | value |
-|---|---|
-{_metric_rows(metrics)}
+{_metrics_section(metrics, training)}
 
 {_reference_section()}
 ## The threshold
-Posts scoring **{threshold:.3f}** or more are marked `flagged`. In plain words: on the training
-folds, about {metrics.get('cv_precision_at_threshold', 0) * 100:.0f} in 100 flagged posts had been
-labelled as needing verification, and about {metrics.get('cv_recall_at_threshold', 0) * 100:.0f} in 100
-of the posts labelled so were flagged. The score is a calibrated probability on data like the
+Posts scoring **{threshold:.3f}** or more are marked `flagged`.{meaning} The score is a calibrated probability on data like the
 training data; a reviewer budget (top-N by score) is often a better way to use it than the flag.
 
 ## Known limitations
@@ -126,7 +150,7 @@ training data; a reviewer budget (top-N by score) is often a better way to use i
   posts and retraining on those labels (`vnflag retrain`) is how it is recovered.
 - Domain and period: it knows the topics and wording of its training posts; new events, slang
   and platforms shift what it sees. `vnflag score` writes drift figures beside its output (share
-  of words never seen in training, score PSI) and warns when a batch looks unlike the training data.
+  of words never seen in training, score PSI) and warns when a batch looks unlike the training data.{baseline}
 - Label noise: labels are human judgements of "needs verification", not fact-check verdicts.
 - Short posts, posts that are only a link or an image caption, and sarcasm carry little signal.
 - Reasons list the words that raised the score most; they explain the model, not the truth.

@@ -1,8 +1,8 @@
 """Model directories: a readable manifest beside the fitted model, saved without pickle.
 
 A model directory holds ``manifest.json`` (versions, training-data fingerprint, columns,
-threshold, metrics), ``model.skops`` (the fitted :class:`~vnflag.Flagger`, in skops' format,
-which stores data, not code) and ``MODEL_CARD.md``. Loading checks the file's checksum
+threshold, cross-validated metrics, drift baselines), ``model.skops`` (the fitted
+:class:`~vnflag.Flagger`, in skops' format, which stores data, not code) and ``MODEL_CARD.md``. Loading checks the file's checksum
 against the manifest, refuses any type outside an explicit allow-list, and refuses a model
 made by an incompatible version, so that opening someone else's model cannot run code.
 """
@@ -28,23 +28,22 @@ from .schemas import MANIFEST_SCHEMA, validate_document
 
 __all__ = ["save_model", "load_model", "read_manifest", "FORMAT_VERSION", "TRUSTED_TYPES"]
 
-#: 2: the layered package (type paths vnflag.model.flagger.Flagger, vnflag.model.features.CountFeatures).
-FORMAT_VERSION = 2
+#: 3: metrics and drift baselines in the manifest only, no ``n_jobs`` (2: the layered package's type
+#: paths). A model of another format is refused with a request to retrain it.
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 MODEL_FILE = "model.skops"
 
 #: Types a vnflag model file may contain beyond NumPy, SciPy and builtins, which skops trusts by
 #: default. A file holding any other type is refused before it is loaded.
 TRUSTED_TYPES = frozenset({
-    # scikit-learn's parts of a Flagger (and of models saved before vnflag had its own vectorisers)
+    # scikit-learn's parts of a Flagger (the boosted second stage keeps its classes in a LabelEncoder)
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.isotonic.IsotonicRegression",
     "sklearn.preprocessing._data.StandardScaler",
     "sklearn.preprocessing._label.LabelEncoder",
     "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
     "vnflag.model.flagger.Flagger",
     "vnflag.model.features.CountFeatures",
     "vnflag.model.features.TimeFeatures",
@@ -117,22 +116,33 @@ def save_model(
 ) -> dict[str, Any]:
     """Write a fitted model to ``directory`` atomically and return its manifest.
 
-    ``training`` describes the training data (fingerprint, source, row counts); ``columns``
-    names the text, label and metadata columns it was trained on.
+    ``training`` is what the training pipeline measured (the second result of
+    :func:`~vnflag.train_frame`): ``data`` describes the training data (fingerprint, source, row
+    counts), ``metrics`` holds the cross-validated figures and ``drift`` the drift baselines, each
+    written to the manifest (``training_data``, ``metrics``, ``drift``). A model saved without
+    them has no figures in its card and its drift checks have nothing to compare with.
+    ``columns`` names the text, label and metadata columns it was trained on.
 
-    >>> manifest = save_model(flagger, "models/v1", training={"rows": 480})   # doctest: +SKIP
+    >>> flagger, training = train_frame(posts, "text", "label")             # doctest: +SKIP
+    >>> manifest = save_model(flagger, "models/v1", training=training)   # doctest: +SKIP
     """
     if not hasattr(flagger, "classifier_"):
         raise VnflagError("the model is not fitted; call fit() before saving")
+    training = training or {}
+    unknown = sorted(set(training) - {"data", "metrics", "drift"})
+    if unknown:
+        raise VnflagError(f"training: unknown part(s) {', '.join(map(repr, unknown))}; it holds 'data', 'metrics' "
+                          "and 'drift', as train_frame returns it")
     target = Path(directory)
     check_replaceable(target, overwrite)
     created = datetime.now(timezone.utc).replace(microsecond=0)
-    fingerprint = (training or {}).get("fingerprint", "")
+    fingerprint = training.get("data", {}).get("fingerprint", "")
     # time, training data, and a random part: two models saved in the same second from the same
     # data (other parameters, a retrain) are still two versions
     version = f"{created:%Y%m%d-%H%M%S}-{(fingerprint or os.urandom(4).hex())[:8]}-{os.urandom(2).hex()}"
     stored = copy.copy(flagger)  # the caller's model is left as it was
     stored.model_version_ = version
+    vars(stored).pop("drift_baseline_", None)  # the manifest holds it
     sio = _skops_io()
 
     with atomic_directory(target) as staging:
@@ -155,8 +165,9 @@ def save_model(
                                    "time": flagger.time_col},
             "classes": [c.item() if hasattr(c, "item") else c for c in flagger.classes_],
             "threshold": flagger.threshold_,
-            "metrics": flagger.training_metrics_,
-            "training_data": training or {},
+            "metrics": training.get("metrics", {}),
+            "drift": training.get("drift"),
+            "training_data": training.get("data", {}),
             "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in flagger.get_params().items()},
         }
         (staging / MANIFEST).write_text(json_text(manifest), encoding="utf-8")
@@ -195,7 +206,8 @@ def _check_compatible(manifest: dict[str, Any], directory: str | os.PathLike) ->
 
 
 def load_model(directory: str | os.PathLike) -> Flagger:
-    """Load a model directory safely: checksum, allow-listed types, compatible versions.
+    """Load a model directory safely: checksum, allow-listed types, compatible versions. The
+    manifest's drift baselines come with the model, as ``drift_baseline_`` (for the drift check).
 
     >>> flagger = load_model("out/model")   # doctest: +SKIP
     >>> flagger.model_version_               # doctest: +SKIP
@@ -221,4 +233,10 @@ def load_model(directory: str | os.PathLike) -> Flagger:
     flagger = sio.load(path, trusted=sorted(untrusted))
     if not isinstance(flagger, Flagger):
         raise VnflagError(f"{path}: does not hold a vnflag Flagger")
+    drift = manifest.get("drift")
+    if drift is not None:
+        if len(drift["score_shares"]) != len(drift["score_edges"]) + 1:
+            raise VnflagError(f"{Path(directory) / MANIFEST}: drift: score_shares needs one share more than "
+                              "score_edges has edges")
+        flagger.drift_baseline_ = drift
     return flagger

@@ -71,7 +71,7 @@ def model_manifest(model, flagger: Flagger) -> dict[str, Any]:
     return {
         "model_version": getattr(flagger, "model_version_", "unsaved"),
         "threshold": flagger.threshold_,
-        "metrics": getattr(flagger, "training_metrics_", {}),
+        "metrics": {},  # measured by the training pipeline, kept only in a saved model's manifest
         "columns": {"text": flagger.text_col, "meta": list(flagger.meta_cols or ()), "time": flagger.time_col},
     }
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..constants import DEFAULT_LABEL_COL, DEFAULT_TEXT_COL, TOKENIZERS
 from ..exceptions import ExitStatus
-from .common import add_encoding, add_quiet, column_list, jobs, progress_wanted
+from .common import add_encoding, add_quiet, column_list, progress_wanted
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -36,7 +36,6 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--tokenizer", choices=TOKENIZERS, default=None,
                    help="word tokens: underthesea word segmentation, or syllables (no segmentation, "
                         "much faster; default: syllables, chosen on ReINTEL)")
-    p.add_argument("--jobs", type=jobs, default=1, help="processes for word segmentation (-1: all cores)")
     p.add_argument("-o", "--output", required=True, help="model directory to create")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model directory")
     add_encoding(p, "the labelled posts")
@@ -48,7 +47,7 @@ def run(args: argparse.Namespace) -> ExitStatus:
     """Run ``vnflag train`` with parsed arguments; returns the exit status."""
     from ..pipelines.training import train_file
 
-    params = {"n_jobs": args.jobs}
+    params: dict[str, Any] = {}
     if args.threshold is not None:
         params["threshold"] = args.threshold
     if args.tokenizer is not None:

@@ -15,6 +15,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "data_fingerprint": ".inputs",
     "binary_metrics": ".metrics",
     "headline_metrics": ".metrics",
+    "cross_validation_metrics": ".metrics",
     "bootstrap_ci": ".metrics",
     "budget_table": ".metrics",
     "expected_calibration_error": ".metrics",
@@ -23,4 +24,5 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "DriftMonitor": ".drift",
     "psi": ".drift",
     "score_bins": ".drift",
+    "drift_baseline": ".drift",
 })

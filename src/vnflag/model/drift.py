@@ -10,6 +10,10 @@ Two figures, compared with the same figures on the training data:
   scores, over the training score bins: about 0 for the same distribution, above 0.1 a
   moderate and above 0.25 a large shift.
 
+The training figures (:func:`drift_baseline`) are measured by the training pipeline and kept in
+the model directory's manifest (``drift``); :func:`~vnflag.load_model` hands them to the model as
+``drift_baseline_``, where :class:`DriftMonitor` reads them.
+
 A warning is a reason to check the batch and, if it is a new kind of data, to evaluate or
 retrain the model on labelled posts like it; it changes no score.
 """
@@ -23,9 +27,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..text.normalization import PLACEHOLDER_LABELS
-from .ngrams import unigram_vocabulary
 
-__all__ = ["psi", "score_bins", "word_tokens", "leave_one_out_unseen_share", "DriftMonitor",
+__all__ = ["psi", "score_bins", "word_tokens", "leave_one_out_unseen_share", "drift_baseline", "DriftMonitor",
            "PSI_WARN", "UNSEEN_WARN_MARGIN", "MIN_ROWS", "PSI_MIN_ROWS"]
 
 #: PSI at or above this is reported as a large shift of the score distribution.
@@ -95,8 +98,27 @@ def leave_one_out_unseen_share(segmented: Sequence[str], min_df: int) -> float:
     return unseen / total if total else float("nan")
 
 
+def drift_baseline(scores, threshold: float, segmented: Sequence[str], min_df: int) -> dict[str, Any]:
+    """The training figures a batch is compared with (a manifest's ``drift``), from the
+    out-of-fold scores of the training posts and the posts as the model tokenised them:
+    ``score_edges`` and ``score_shares`` (:func:`score_bins`), ``flag_rate`` (share of scores at
+    or above ``threshold``) and ``unseen_token_share`` (:func:`leave_one_out_unseen_share`).
+
+    >>> drift_baseline([0.1, 0.9], 0.5, ["a b", "a c"], min_df=1)["unseen_token_share"]
+    0.5
+    """
+    scores = np.asarray(scores, dtype=float)
+    edges, shares = score_bins(scores)
+    return {"score_edges": edges.tolist(), "score_shares": shares.tolist(),
+            "flag_rate": float((scores >= threshold).mean()),
+            "unseen_token_share": leave_one_out_unseen_share(segmented, min_df)}
+
+
 class DriftMonitor:
-    """Accumulate drift figures over one batch, chunk by chunk, against a fitted Flagger.
+    """Accumulate drift figures over one batch, chunk by chunk, against a fitted Flagger and its
+    training figures (``flagger.drift_baseline_``, from the manifest: see :func:`drift_baseline`).
+    A model without them (fitted in this session, never saved) gets the batch's own figures,
+    its scores in one bin, and no comparison.
 
     >>> monitor = DriftMonitor(flagger)                  # doctest: +SKIP
     >>> monitor.update(segmented_texts, scores); monitor.result()  # doctest: +SKIP
@@ -104,10 +126,11 @@ class DriftMonitor:
 
     def __init__(self, flagger):
         self.flagger = flagger
-        self.vocabulary = unigram_vocabulary(flagger.word_vectorizer_)
+        self.vocabulary = flagger.word_vectorizer_.word_vocabulary()
         self.known_words = frozenset(filter(_is_word, self.vocabulary))
-        self.edges = np.asarray(flagger.training_score_edges_, dtype=float)
-        self.expected = np.asarray(flagger.training_score_shares_, dtype=float)
+        self.baseline = getattr(flagger, "drift_baseline_", None) or {}
+        self.edges = np.asarray(self.baseline.get("score_edges", []), dtype=float)
+        self.expected = np.asarray(self.baseline.get("score_shares", []), dtype=float)
         self.counts = np.zeros(len(self.edges) + 1, dtype=np.int64)
         self.tokens = 0
         self.unseen = 0
@@ -157,10 +180,10 @@ class DriftMonitor:
         """The drift figures and the warnings they raise, as plain Python for JSON."""
         n = int(self.counts.sum())
         share = self.unseen / self.tokens if self.tokens else float("nan")
-        training_share = getattr(self.flagger, "training_unseen_share_", None)
-        value = psi(self.expected, self.counts / n) if n else float("nan")
+        training_share = self.baseline.get("unseen_token_share")
+        value = psi(self.expected, self.counts / n) if n and self.baseline else float("nan")
         flag_rate = self.flagged / n if n else float("nan")
-        training_flag_rate = getattr(self.flagger, "training_metrics_", {}).get("cv_flag_rate")
+        training_flag_rate = self.baseline.get("flag_rate")
         warnings = []
         if n >= MIN_ROWS:
             if value >= PSI_WARN and n >= PSI_MIN_ROWS:
@@ -169,11 +192,10 @@ class DriftMonitor:
                     f"{flag_rate:.0%} of posts flagged"
                     + (f" vs {training_flag_rate:.0%} on the training folds" if training_flag_rate is not None else "")
                 )
-            reference = training_share if training_share is not None else 0.0
-            if share >= reference + UNSEEN_WARN_MARGIN:
+            if training_share is not None and share >= training_share + UNSEEN_WARN_MARGIN:
                 warnings.append(
                     f"{share:.0%} of word tokens were never seen in training (training posts: "
-                    f"{reference:.0%}); the batch may be another language, topic or period than the model knows"
+                    f"{training_share:.0%}); the batch may be another language, topic or period than the model knows"
                 )
         return {
             "rows_scored": n,
@@ -190,7 +212,9 @@ class DriftMonitor:
             "warnings": warnings,
             "note": "PSI >= 0.1 moderate, >= 0.25 large shift; warnings need at least "
                     f"{MIN_ROWS} scored posts ({PSI_MIN_ROWS} for a score-shift warning). "
-                    "A warning asks for a check; it changes no score.",
+                    "A warning asks for a check; it changes no score."
+                    + ("" if self.baseline else " The model has no training figures (it was never saved): "
+                                                "nothing to compare with."),
         }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from numbers import Integral
 from typing import Sequence
 
 import numpy as np
@@ -17,7 +18,7 @@ from scipy import sparse
 
 from ..text.normalization import PLACEHOLDER_LABELS
 
-__all__ = ["readable_term", "reason_terms", "top_terms", "MAX_REASON_DOC_SHARE"]
+__all__ = ["readable_term", "reason_terms", "top_terms", "check_top_k", "MAX_REASON_DOC_SHARE"]
 
 #: A word in more than this share of training posts says nothing about a post.
 MAX_REASON_DOC_SHARE = 0.2
@@ -53,6 +54,17 @@ def reason_terms(features: Sequence[str], doc_freq: np.ndarray, n_docs: int) -> 
                        and not all(w in stopwords for w in words))
         terms.append(readable_term(feature) if informative and feature != "xxnum" else "")
     return terms
+
+
+def check_top_k(top_k: object) -> None:
+    """Raise a ``ValueError`` unless ``top_k`` (reasons per post) is a whole number >= 0.
+
+    >>> check_top_k(-1)
+    Traceback (most recent call last):
+    ValueError: top_k must be a whole number >= 0, got -1
+    """
+    if isinstance(top_k, bool) or not isinstance(top_k, Integral) or top_k < 0:
+        raise ValueError(f"top_k must be a whole number >= 0, got {top_k!r}")
 
 
 def top_terms(words: sparse.csr_matrix, coef: np.ndarray, terms: Sequence[str], top_k: int) -> list[list[str]]:

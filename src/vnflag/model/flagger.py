@@ -5,11 +5,16 @@ optional engagement counts → class-balanced logistic regression → probabilit
 out-of-fold scores → threshold) behind the scikit-learn estimator API, so ``clone``,
 ``get_params``, pipelines and grid search work. Its score is the calibrated probability that a
 post needs verification: a request for a human to look, never a verdict.
+
+Like scikit-learn's estimators it runs in the calling process and raises ``ValueError`` or
+``TypeError`` for bad parameters or data; the pipelines (:mod:`vnflag.pipelines`) turn those of a
+user's input into :class:`~vnflag.VnflagError`. The figures measured on its out-of-fold
+predictions (cross-validated metrics, drift baselines) are the training pipeline's, kept in the
+model directory's manifest.
 """
 
 from __future__ import annotations
 
-import copy
 from numbers import Integral, Real
 from typing import NamedTuple, Sequence
 
@@ -19,21 +24,16 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..exceptions import VnflagError
-from ..parallel import parallel_map, worker_count
 from ..text.normalization import MAX_POST_CHARS, bounded_text, normalize_texts
-from ..text.segmentation import MIN_PARALLEL, TOKENIZERS, tokenize_texts
-from .drift import leave_one_out_unseen_share, score_bins
-from .explanations import reason_terms, top_terms
+from ..text.segmentation import TOKENIZERS, tokenize_texts
+from .explanations import check_top_k, reason_terms, top_terms
 from .features import TIME_PARTS, CountFeatures, TimeFeatures, char_vectorizer, style_features, word_vectorizer
 from .inputs import check_columns
-from .metrics import headline_metrics
 from .thresholds import choose_threshold
 
 __all__ = ["Flagger", "PostScores"]
@@ -52,35 +52,9 @@ class PostScores(NamedTuple):
     truncated: np.ndarray
 
 
-def _vectorize_texts(word_vec, char_vec, tokenizer: str, texts: list):
-    """Normalise, tokenise and vectorise posts in one process (a unit of parallel work)."""
-    normalized = normalize_texts(texts)
-    segmented = tokenize_texts(normalized, tokenizer)
-    return word_vec.transform(segmented), char_vec.transform(normalized), segmented
-
-
-_worker_vectorizers: tuple = ()
-
-
-def _install_vectorizers(word_vec, char_vec, tokenizer: str) -> None:
-    """Worker initializer: keep the model's vectorisers and tokeniser, sent once per worker process."""
-    global _worker_vectorizers
-    _worker_vectorizers = (word_vec, char_vec, tokenizer)
-
-
-def _vectorize_in_worker(texts: list):
-    return _vectorize_texts(*_worker_vectorizers, texts)
-
-
 #: Fewest training posts for which ``second_stage="auto"`` boosts: on fewer, trees with leaves of
 #: 40 posts learn little and a logistic regression is the safer combiner.
 MIN_BOOSTING_ROWS = 1_000
-
-
-def _fold_spread(y: np.ndarray, margins: np.ndarray, splits) -> float | None:
-    """Standard deviation over the folds of the out-of-fold ROC-AUC (None if a fold has one class)."""
-    aucs = [roc_auc_score(y[test], margins[test]) for _, test in splits if 0 < y[test].sum() < len(test)]
-    return float(np.std(aucs)) if len(aucs) == len(splits) else None
 
 
 def _ngram_range(value) -> bool:
@@ -135,8 +109,6 @@ class Flagger(ClassifierMixin, BaseEstimator):
     threshold : "f1" or float, default="f1"
         Flag threshold on the calibrated score: a number, or "f1" for the F1-best cut on
         out-of-fold scores.
-    n_jobs : int, default=1
-        Processes for the text path (normalise, tokenise, vectorise) of large batches.
     random_state : int, default=0
         Seed of the cross-validation split.
     max_chars : int, default=20_000
@@ -149,17 +121,26 @@ class Flagger(ClassifierMixin, BaseEstimator):
         Labels; ``predict_proba(X)[:, 1]`` is the probability of ``classes_[1]``.
     threshold_ : float
         Flag threshold on the calibrated score.
-    training_metrics_ : dict
-        Out-of-fold ROC-AUC, average precision, Brier score, precision and recall at threshold;
-        ``cv_roc_auc_fold_sd`` is the standard deviation of ROC-AUC over the folds.
-    training_score_edges_, training_score_shares_ : ndarray
-        Quantile bins of the out-of-fold training scores and their shares, for the drift PSI.
-    training_unseen_share_ : float
-        Leave-one-out share of training words missing from the word vocabulary, for the drift check.
+    oof_proba_ : ndarray of shape (n_samples, 2)
+        Out-of-fold calibrated probabilities of the training posts, columns in the order of
+        ``classes_`` (the calibrator itself was fitted on these folds' margins); what the training
+        pipeline measures the model with (:func:`~vnflag.model.metrics.cross_validation_metrics`,
+        :func:`~vnflag.model.drift.drift_baseline`).
+    oof_decision_ : ndarray of shape (n_samples,)
+        Out-of-fold margins of the final stage, before calibration.
+    oof_fold_ : ndarray of shape (n_samples,)
+        The fold in which each training post was held out, from 0 (``cv`` folds, fewer when a
+        class has fewer than ``cv`` posts).
     n_features_in_ : int
         Columns read from a DataFrame: the text column, the engagement columns and the time column.
     model_version_ : str
         Set on a model read by :func:`~vnflag.load_model` (absent on a model fitted in this session).
+    drift_baseline_ : dict
+        The training figures of the drift check (the manifest's ``drift``), set by
+        :func:`~vnflag.load_model`; without it a batch's drift figures have nothing to compare to.
+
+    The ``oof_*`` attributes are not saved with the model (pickle, skops): predicting does not
+    need them, and they grow with the training data.
 
     All parameters are keyword-only and checked at ``fit``, never in ``__init__``, so ``clone``,
     ``set_params``, pipelines and grid search work as with any scikit-learn estimator.
@@ -187,7 +168,6 @@ class Flagger(ClassifierMixin, BaseEstimator):
         "second_stage": [StrOptions({"auto", "logistic", "boosting"})],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "threshold": [StrOptions({"f1"}), Interval(Real, 0, 1, closed="neither")],
-        "n_jobs": [Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "max_chars": [Interval(Integral, 1, None, closed="left")],
     }
@@ -211,7 +191,6 @@ class Flagger(ClassifierMixin, BaseEstimator):
         second_stage: str = "auto",
         cv: int = 5,
         threshold="f1",
-        n_jobs: int = 1,
         random_state: int = 0,
         max_chars: int = MAX_POST_CHARS,
     ):
@@ -231,7 +210,6 @@ class Flagger(ClassifierMixin, BaseEstimator):
         self.second_stage = second_stage
         self.cv = cv
         self.threshold = threshold
-        self.n_jobs = n_jobs
         self.random_state = random_state
         self.max_chars = max_chars
 
@@ -265,7 +243,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         """The texts and the context columns (engagement counts, time) of ``X``."""
         context_cols = self.input_columns()[1:]
         if isinstance(X, pd.DataFrame):
-            check_columns(X, self.input_columns(), "X")
+            check_columns(X, self.input_columns(), "X", error=ValueError)
             return X[self.text_col].tolist(), (X[context_cols] if context_cols else None)
         if context_cols:
             raise TypeError(f"meta_cols / time_col {context_cols} need X as a DataFrame with those columns")
@@ -284,12 +262,10 @@ class Flagger(ClassifierMixin, BaseEstimator):
     def _fit_features(self, texts: list, meta: pd.DataFrame | None):
         """Fit the vectorisers, count features and context scaler; return the n-gram matrix and
         the scaled context (style + counts) of the training posts."""
-        normalized = normalize_texts(texts)
-        segmented = tokenize_texts(normalized, self.tokenizer, self.n_jobs)
+        normalized, segmented = self._normalize_and_tokenize(texts)
         self.word_vectorizer_ = word_vectorizer(tuple(self.word_ngram_range), self.min_df)
         self.char_vectorizer_ = char_vectorizer(tuple(self.char_ngram_range), self.min_df, self.max_char_features)
         words = self.word_vectorizer_.fit_transform(segmented)
-        self.training_unseen_share_ = leave_one_out_unseen_share(segmented, self.min_df)
         chars = self.char_vectorizer_.fit_transform(normalized)
         meta_cols = list(self.meta_cols or ())
         self.count_features_ = CountFeatures().fit(meta[meta_cols]) if meta_cols else None
@@ -317,53 +293,41 @@ class Flagger(ClassifierMixin, BaseEstimator):
         return ngrams, words, context, segmented
 
     def _text_features(self, texts: list):
-        """Word and character n-gram blocks and tokenised texts of new posts. Large batches are
-        split across ``n_jobs`` processes, each doing normalise → tokenise → vectorise, so the
-        whole text path (not only segmentation) runs in parallel."""
-        workers = worker_count(self.n_jobs)
-        if workers <= 1 or len(texts) < MIN_PARALLEL:
-            return _vectorize_texts(self.word_vectorizer_, self.char_vectorizer_, self.tokenizer, texts)
-        bounds = np.linspace(0, len(texts), workers + 1).astype(int)
-        vectorizers = (self.word_vectorizer_, self.char_vectorizer_, self.tokenizer)
-        parts = parallel_map(_vectorize_in_worker, [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])], workers,
-                             initializer=_install_vectorizers, initargs=vectorizers,
-                             key=("vectorizers", *vectorizers))  # identity, kept alive
-        words = sparse.vstack([p[0] for p in parts], format="csr")
-        chars = sparse.vstack([p[1] for p in parts], format="csr")
-        return words, chars, [text for part in parts for text in part[2]]
+        """Word and character n-gram blocks and tokenised texts of new posts."""
+        normalized, segmented = self._normalize_and_tokenize(texts)
+        return self.word_vectorizer_.transform(segmented), self.char_vectorizer_.transform(normalized), segmented
+
+    def _normalize_and_tokenize(self, texts: list) -> tuple[list[str], list[str]]:
+        """The posts normalised (what the character n-grams read) and tokenised (the word n-grams)."""
+        normalized = normalize_texts(texts)
+        return normalized, tokenize_texts(normalized, self.tokenizer)
+
+    def tokenize(self, X) -> list[str]:
+        """Each post as the word n-grams read it: its first ``max_chars`` characters, normalised
+        and tokenised with ``tokenizer`` (tokens separated by spaces). Needs no fitting.
+
+        >>> Flagger().tokenize(["Bộ Y tế: uống nước"])
+        ['Bộ Y tế : uống nước']
+        """
+        return self._normalize_and_tokenize(self._split_input(X)[0])[1]
 
     # ----------------------------------------------------------------- persistence
     def __getstate__(self):
-        """State for pickle, ``copy`` and skops, with each vocabulary stored as one array of terms
-        in column order instead of a dict of hundreds of thousands of entries: a model file
-        several times smaller that loads in seconds. :meth:`__setstate__` rebuilds the dicts."""
-        state = dict(super().__getstate__())
-        for name in ("word_vectorizer_", "char_vectorizer_"):
-            vectorizer = state.get(name)
-            vocabulary = getattr(vectorizer, "vocabulary_", None)
-            if isinstance(vocabulary, dict):
-                terms = [""] * len(vocabulary)
-                for term, column in vocabulary.items():
-                    terms[column] = term
-                if not any(t.endswith("\x00") for t in terms):  # NumPy strings drop trailing NULs
-                    vectorizer = copy.copy(vectorizer)
-                    vectorizer.vocabulary_ = np.asarray(terms, dtype=str)
-                    state[name] = vectorizer
+        """State for pickle, ``copy`` and skops: what predicting needs. The reasons vocabulary is
+        stored as the UTF-8 bytes of its terms joined by newlines (a term is words joined by spaces:
+        it holds no newline), one small array, instead of a list that skops would write as one
+        JSON node per term (a hundred thousand and more: a file several times larger, slow to
+        load); :meth:`__setstate__` splits it again. The out-of-fold predictions (``oof_*``) are
+        left out: only the training pipeline reads them, after ``fit``."""
+        state = {k: v for k, v in super().__getstate__().items() if not k.startswith("oof_")}
         if isinstance(state.get("reason_terms_"), list):
-            state["reason_terms_"] = np.asarray(state["reason_terms_"], dtype=str)
+            packed = "\n".join(state["reason_terms_"]).encode("utf-8", "surrogatepass")
+            state["reason_terms_"] = np.frombuffer(packed, dtype=np.uint8).copy()
         return state
 
     def __setstate__(self, state):
-        state.setdefault("tokenizer", "underthesea")  # models saved before the parameter existed
-        for name, default in (("time_col", None), ("timezone", "Asia/Ho_Chi_Minh"), ("time_features", ("hour",)),
-                              ("time_features_", None), ("second_stage", "logistic")):
-            state.setdefault(name, default)
-        for name in ("word_vectorizer_", "char_vectorizer_"):
-            vectorizer = state.get(name)
-            if isinstance(getattr(vectorizer, "vocabulary_", None), np.ndarray):
-                vectorizer.vocabulary_ = {str(term): column for column, term in enumerate(vectorizer.vocabulary_)}
         if isinstance(state.get("reason_terms_"), np.ndarray):
-            state["reason_terms_"] = [str(term) for term in state["reason_terms_"]]
+            state["reason_terms_"] = state["reason_terms_"].tobytes().decode("utf-8", "surrogatepass").split("\n")
         super().__setstate__(state)
 
     # ----------------------------------------------------------------- fitting
@@ -372,7 +336,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
 
         Two linear stages: a logistic regression over word and character n-grams, whose
         out-of-fold margin is combined with style and engagement features by a second, small
-        logistic regression; the second stage's out-of-fold margin is then calibrated.
+        logistic regression; the second stage's out-of-fold margin is then calibrated. The
+        out-of-fold predictions stay in ``oof_proba_``, ``oof_decision_`` and ``oof_fold_``, for
+        the training pipeline to measure the model with.
         """
         self._check_params()
         texts, meta = self._split_input(X)
@@ -416,13 +382,11 @@ class Flagger(ClassifierMixin, BaseEstimator):
                            else float(self.threshold))
         doc_freq = (1 + len(texts)) / np.exp(self.word_vectorizer_.idf_ - 1) - 1
         self.reason_terms_ = reason_terms(self.word_vectorizer_.get_feature_names_out(), doc_freq, len(texts))
-        self.training_metrics_ = {
-            "cv_folds": folds.n_splits,
-            **{f"cv_{name}": value for name, value in headline_metrics(y_bin, oof_scores, self.threshold_).items()},
-            "cv_roc_auc_fold_sd": _fold_spread(y_bin, out_of_fold, splits),
-        }
-        # Kept for drift checks: where out-of-fold training scores fell.
-        self.training_score_edges_, self.training_score_shares_ = score_bins(oof_scores)
+        self.oof_proba_ = np.column_stack([1.0 - oof_scores, oof_scores])
+        self.oof_decision_ = out_of_fold
+        self.oof_fold_ = np.empty(len(y_bin), dtype=np.int64)
+        for fold, (_, test) in enumerate(splits):
+            self.oof_fold_[test] = fold
         return self
 
     def _second_stage(self, class_weight):
@@ -488,8 +452,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         >>> result.proba[:, 1], result.reasons                            # doctest: +SKIP
         """
         check_is_fitted(self, "classifier_")
-        if isinstance(top_k, bool) or not isinstance(top_k, Integral) or top_k < 0:
-            raise VnflagError(f"top_k must be a whole number >= 0, got {top_k!r}")
+        check_top_k(top_k)
         raw, meta = self._raw_input(X)
         bounded = [bounded_text(t, self.max_chars) for t in raw]
         texts = [text for text, _ in bounded]
@@ -499,17 +462,6 @@ class Flagger(ClassifierMixin, BaseEstimator):
         reasons = (top_terms(words, self.text_classifier_.coef_[0], self.reason_terms_, top_k) if top_k > 0
                    else [[] for _ in texts])
         return PostScores(proba, reasons, segmented, np.array([cut for _, cut in bounded], dtype=bool))
-
-    def with_jobs(self, n_jobs: int) -> "Flagger":
-        """A shallow copy of this fitted model that uses ``n_jobs`` processes; ``self`` is unchanged.
-
-        >>> fast = flagger.with_jobs(-1)   # doctest: +SKIP
-        """
-        if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs == 0:
-            raise VnflagError(f"n_jobs must be a non-zero whole number (-1: all cores), got {n_jobs!r}")
-        other = copy.copy(self)
-        other.n_jobs = n_jobs
-        return other
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,15 +16,17 @@ POSITIVE_LABELS = frozenset({"1", "1.0", "true", "yes", "y", "t"})
 NEGATIVE_LABELS = frozenset({"0", "0.0", "false", "no", "n", "f"})
 
 
-def check_columns(frame, columns: Sequence[str], source: str = "input") -> None:
-    """Raise a one-line error naming the missing columns and listing the ones that exist.
+def check_columns(frame, columns: Sequence[str], source: str = "input",
+                  error: type[ValueError] = VnflagError) -> None:
+    """Raise a one-line ``error`` naming the missing columns and listing the ones that exist: a
+    :class:`~vnflag.VnflagError` for a user's table, a ``ValueError`` inside an estimator.
 
     >>> check_columns(pd.DataFrame({"text": []}), ["body"])   # doctest: +SKIP
     VnflagError: input: column 'body' not found; columns are: text
     """
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise VnflagError(
+        raise error(
             f"{source}: column {', '.join(repr(c) for c in missing)} not found; "
             f"columns are: {', '.join(str(c) for c in frame.columns)}"
         )

@@ -27,6 +27,8 @@ __all__ = [
     "binary_metrics",
     "headline_metrics",
     "HEADLINE_METRICS",
+    "cross_validation_metrics",
+    "fold_spread",
     "bootstrap_ci",
     "budget_table",
     "expected_calibration_error",
@@ -221,3 +223,37 @@ def headline_metrics(y_true, scores, threshold: float) -> dict[str, float]:
     """
     metrics = binary_metrics(y_true, scores, threshold, n_bootstrap=0)
     return {name: float(metrics[key]) for name, key in HEADLINE_METRICS.items()}
+
+
+def fold_spread(y_true, scores, folds) -> float | None:
+    """Standard deviation over the folds of the per-fold ROC-AUC; ``None`` when a fold has one
+    class only. ``folds`` gives the fold of each post.
+
+    >>> fold_spread([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.7], [0, 0, 1, 1])
+    0.5
+    """
+    y_true, scores, folds = np.asarray(y_true), np.asarray(scores, dtype=float), np.asarray(folds)
+    aucs = []
+    for fold in np.unique(folds):
+        inside = folds == fold
+        if not 0 < y_true[inside].sum() < inside.sum():
+            return None
+        aucs.append(roc_auc_score(y_true[inside], scores[inside]))
+    return float(np.std(aucs))
+
+
+def cross_validation_metrics(y_true, scores, threshold: float, margins, folds) -> dict[str, Any]:
+    """A model's figures on its own training posts from out-of-fold predictions (a manifest's
+    ``metrics``): ``cv_folds``, the :data:`HEADLINE_METRICS` of the calibrated ``scores`` as
+    ``cv_<name>``, and ``cv_roc_auc_fold_sd``, the spread over the folds of the ROC-AUC of the
+    uncalibrated ``margins``. Labels are 0/1; ``folds`` gives the fold of each post.
+
+    >>> figures = cross_validation_metrics([0, 1, 0, 1], [0.2, 0.9, 0.4, 0.6], 0.5, [-1, 2, 0, 1], [0, 0, 1, 1])
+    >>> figures["cv_roc_auc"], figures["cv_folds"]
+    (1.0, 2)
+    """
+    return {
+        "cv_folds": int(len(np.unique(folds))),
+        **{f"cv_{name}": value for name, value in headline_metrics(y_true, scores, threshold).items()},
+        "cv_roc_auc_fold_sd": fold_spread(y_true, margins, folds),
+    }

@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["CharNgrams", "WordNgrams", "unigram_vocabulary"]
+__all__ = ["CharNgrams", "WordNgrams"]
 
 #: Characters handled per batch: bounds the memory of the code arrays (8 bytes per n-gram size).
 _BATCH_UNITS = 250_000
@@ -366,11 +366,4 @@ class WordNgrams(_Ngrams):
         check_is_fitted(self, "codes_")
         names = self._unit_names()
         return frozenset(names[int(code) - 1] for code in self.codes_[self.codes_ < self.base_])
-
-
-def unigram_vocabulary(vectorizer) -> frozenset[str]:
-    """The single-word terms of a fitted word vectoriser, :class:`WordNgrams` or scikit-learn's."""
-    if isinstance(vectorizer, WordNgrams):
-        return vectorizer.word_vocabulary()
-    return frozenset(t for t in vectorizer.vocabulary_ if " " not in t)
 

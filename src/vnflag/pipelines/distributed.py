@@ -97,7 +97,7 @@ def score_dask(model: Flagger | str | os.PathLike, ddf, text_col: str | None = N
     model directory or a registry) is scattered once to every worker of ``client`` (default:
     the current ``distributed`` client) and each task refers to it by key; without a
     distributed client it is one node of the task graph, shared by all partitions. Workers score
-    with one process each (``n_jobs=1``).
+    with one process each.
 
     Parameters
     ----------
@@ -126,7 +126,7 @@ def score_dask(model: Flagger | str | os.PathLike, ddf, text_col: str | None = N
     >>> scored.to_parquet("scored/")
     """
     dask, _, distributed = _dask_modules()
-    flagger = resolve_model(model).with_jobs(1)  # worker processes score in their own process
+    flagger = resolve_model(model)
     meta = _meta(flagger, ddf._meta, text_col, top_k)
     if client is None:
         try:
@@ -317,7 +317,7 @@ def score_file_dask(
     drift_path = None if stdout else f"{target}.drift.json"
     if drift_path is not None:
         check_output_path(drift_path, inputs=files, what="drift figures")
-    flagger = resolve_model(model).with_jobs(1)
+    flagger = resolve_model(model)
     version = getattr(flagger, "model_version_", "unsaved")
     summary: dict[str, Any] = {"rows": 0, "flagged": 0, "not_scored": 0, "truncated": 0, "model_version": version}
     drift = DriftMonitor(flagger)

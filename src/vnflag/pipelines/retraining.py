@@ -242,7 +242,7 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     result = compare_models(champion, challenger, heldout, label_col, margin)
     bar.update(1)
     bar.set_postfix_str("save")
-    training.update({
+    training["data"].update({
         "source": f"{base_name} + reviewed labels",
         "base_source": (manifest.get("training_data") or {}).get("base_source") or base_name,
         "base_path": str(Path(base_name).resolve()) if Path(base_name).is_file() else None,
@@ -258,7 +258,7 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     result.update({
         "heldout": {"rows": int(heldout_mask.sum()), "positive": int(heldout[label_col].sum()),
                     "ids": heldout["id"].tolist(), "test_size": test_size, "random_state": random_state},
-        "training": {k: training[k] for k in ("rows", "base_rows", "reviewed_rows", "replaced_rows")},
+        "training": {k: training["data"][k] for k in ("rows", "base_rows", "reviewed_rows", "replaced_rows")},
         "labels_snapshot": snapshot, "warnings": warnings, "output": str(output),
     })
     write_json_atomic(result, Path(output) / "comparison.json", managed_ok=True)

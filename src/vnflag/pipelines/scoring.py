@@ -99,7 +99,7 @@ def score_file(
     (``drift``) with ``warnings`` when it looks unlike the training data. The drift figures are
     written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
-    ``n_jobs`` overrides the model's number of processes for this call. With several, chunks are
+    ``n_jobs`` is the number of processes (default ``None``: one). With several, chunks are
     cut into pieces of :data:`PIECE_ROWS` rows scored by this process and ``n_jobs - 1`` worker
     processes that each receive the model once. ``-1`` means all cores for inputs of at least :data:`PARALLEL_MIN_BYTES` and this
     process alone for smaller ones and for standard input, where starting workers costs more than
@@ -116,8 +116,7 @@ def score_file(
     if str(output) != "-":
         check_output_path(f"{output}.drift.json", inputs=[path], what="drift figures")
     flagger = resolve_model(model)
-    workers = _scoring_workers(path, flagger.n_jobs if n_jobs is None else n_jobs)
-    flagger = flagger.with_jobs(1)  # parallel across pieces of chunks, not inside the model
+    workers = _scoring_workers(path, 1 if n_jobs is None else n_jobs)
     drift = DriftMonitor(flagger)
     version = getattr(flagger, "model_version_", "unsaved")
     summary = {"rows": 0, "flagged": 0, "not_scored": 0, "truncated": 0, "model_version": version}

@@ -1,4 +1,8 @@
-"""Training from a table: labels checked, the data fingerprinted, fit and saved in one call."""
+"""Training from a table: labels checked, the data fingerprinted, fit, measured and saved in one call.
+
+The model's figures on its own training posts (cross-validated metrics, drift baselines) are
+measured here from its out-of-fold predictions and go to the manifest with the model.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ import pandas as pd
 from ..artifacts.model_dir import check_replaceable, save_model
 from ..io.tables import iter_table, read_table
 from ..exceptions import VnflagError
+from ..model.drift import drift_baseline
 from ..model.flagger import Flagger
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
+from ..model.metrics import cross_validation_metrics
 from ..progress import progress_bar, wanted
 
-__all__ = ["train_frame", "train_file"]
+__all__ = ["train_frame", "train_file", "training_figures"]
 
 #: Rows per chunk when a training table is read with a progress bar.
 READ_CHUNKSIZE = 50_000
@@ -30,8 +36,12 @@ def train_frame(
     progress: bool | None = False,
     **params: Any,
 ) -> tuple[Flagger, dict[str, Any]]:
-    """Fit a :class:`Flagger` on a DataFrame; returns it and a description of the training data.
-    ``params`` are further :class:`Flagger` parameters, e.g. ``tokenizer="syllables"``.
+    """Fit a :class:`Flagger` on a DataFrame; returns it and what was measured in training, for
+    :func:`~vnflag.save_model`: ``data`` (fingerprint, rows, positives...), ``metrics``
+    (cross-validated, :func:`~vnflag.model.metrics.cross_validation_metrics`) and ``drift``
+    (baselines, :func:`~vnflag.model.drift.drift_baseline`).
+    ``params`` are further :class:`Flagger` parameters, e.g. ``tokenizer="syllables"``; a bad
+    parameter or unusable training data is a :class:`~vnflag.VnflagError`.
     ``progress=True`` shows a bar on standard error (``None``: only if stderr is a terminal); the
     fit is one stage, named beside the bar with its number of posts, and the bar shows its time.
 
@@ -51,19 +61,34 @@ def _fit(frame: pd.DataFrame, text_col: str, label_col: str, meta_cols: Sequence
         raise VnflagError(f"column {label_col!r}: training needs both labels, found only {labels[0] if len(labels) else 'none'}")
     flagger = Flagger(text_col=text_col, meta_cols=tuple(meta_cols), **params)
     bar.set_postfix_str(f"fit on {len(frame)} posts")
-    try:
+    try:  # fit validates the parameters and the training data: its ValueErrors are the user's
         flagger.fit(frame, labels)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise VnflagError(str(exc)) from exc
+    except ValueError as exc:
+        raise VnflagError(f"cannot train: {exc}") from exc
     bar.update(1)
-    training = {
+    data = {
         "fingerprint": data_fingerprint(frame[text_col].tolist(), labels.tolist()),
         "rows": int(len(frame)),
         "positive": int(labels.sum()),
         "negative": int(len(labels) - labels.sum()),
         "empty_texts": int(sum(not (isinstance(t, str) and t.strip()) for t in frame[text_col])),
     }
-    return flagger, training
+    return flagger, {"data": data, **training_figures(flagger, frame, labels)}
+
+
+def training_figures(flagger: Flagger, X: Any, y: Any) -> dict[str, dict[str, Any]]:
+    """The ``metrics`` and ``drift`` baselines of a model just fitted on ``X`` and ``y``, from its
+    out-of-fold predictions (``oof_*``) and its tokens of the training posts.
+
+    >>> training_figures(Flagger().fit(posts, labels), posts, labels)["metrics"]["cv_roc_auc"]   # doctest: +SKIP
+    """
+    y_bin = (np.asarray(y) == flagger.classes_[1]).astype(int)
+    scores = flagger.oof_proba_[:, 1]
+    return {
+        "metrics": cross_validation_metrics(y_bin, scores, flagger.threshold_, flagger.oof_decision_,
+                                            flagger.oof_fold_),
+        "drift": drift_baseline(scores, flagger.threshold_, flagger.tokenize(X), flagger.min_df),
+    }
 
 
 def train_file(
@@ -99,7 +124,7 @@ def train_file(
         frame = read_table(path, encoding=encoding)
     with progress_bar(2, desc="train", unit="stages", enabled=wanted(progress)) as bar:
         flagger, training = _fit(frame, text_col, label_col, meta_cols, bar, params)
-        training["source"] = os.path.basename(str(path))
+        training["data"]["source"] = os.path.basename(str(path))
         columns = {"text": text_col, "label": label_col, "meta": list(meta_cols), "time": params.get("time_col")}
         bar.set_postfix_str("save")
         manifest = save_model(flagger, output_dir, training=training, columns=columns, overwrite=overwrite)

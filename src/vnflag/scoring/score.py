@@ -18,6 +18,7 @@ import pandas as pd
 from ..artifacts.registry import resolve_model
 from ..exceptions import VnflagError
 from ..model.drift import DriftMonitor
+from ..model.explanations import check_top_k
 from ..model.flagger import Flagger
 from ..model.inputs import check_columns
 from ..progress import progress_bar, wanted
@@ -84,6 +85,10 @@ def scoring_column(flagger: Flagger, frame: pd.DataFrame, text_col: str | None) 
 def score_columns(flagger: Flagger, frame: pd.DataFrame, text_col: str, top_k: int,
                    ) -> tuple[dict[str, Any], list[str]]:
     """The values of :data:`SCORE_COLUMNS` for each row of ``frame``, and the segmented texts."""
+    try:  # the argument the model checks; the rows it reads were checked by scoring_column()
+        check_top_k(top_k)
+    except ValueError as exc:
+        raise VnflagError(str(exc)) from None
     texts = frame[text_col].tolist()
     scorable = np.array([isinstance(t, str) and bool(t.strip()) for t in texts], dtype=bool)
     scores = np.full(len(frame), np.nan)

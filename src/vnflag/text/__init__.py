@@ -12,5 +12,4 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "PHONE_PATTERN": ".normalization",
     "Segmenter": ".segmentation",
     "segment_text": ".segmentation",
-    "MIN_PARALLEL": ".segmentation",
 })

@@ -4,8 +4,9 @@ Two tokenisers (:data:`TOKENIZERS`, chosen by ``Flagger(tokenizer=...)``):
 
 - ``"underthesea"``: :class:`Segmenter` joins the syllables of compound words with ``_``
   (``Bộ Y_tế khuyến_cáo``) so that the word vectoriser sees words, not syllables. It holds
-  configuration only; the underthesea model is loaded lazily by each process, so a segmenter
-  pickles and clones as a handful of numbers.
+  no configuration; the underthesea model is loaded lazily, on first use, so a segmenter
+  pickles and clones as nothing at all. It runs in the calling process: parallelism belongs to
+  the scoring pipeline (:mod:`vnflag.pipelines`), never to an estimator.
 - ``"syllables"``: :func:`split_syllables`, the normalised text split on whitespace with
   punctuation split off (``Bộ Y tế khuyến cáo``); no model, many times faster. Word bigrams
   still see two-syllable compounds.
@@ -17,24 +18,18 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from numbers import Integral
 from typing import Iterable, Sequence
 
 import emoji
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval
 
-from ..parallel import parallel_map, worker_count
+from ..constants import TOKENIZERS  # the values of ``Flagger(tokenizer=...)``
 from .normalization import PLACEHOLDER_LABELS
 
 __all__ = ["Segmenter", "segment_text", "split_syllables", "tokenize_texts", "text_pieces", "MAX_PIECE_CHARS",
            "TOKENIZERS"]
 
 _PROTECTED = frozenset(PLACEHOLDER_LABELS)
-#: Smallest batch worth sending to worker processes: below it, start-up costs more than it saves.
-MIN_PARALLEL = 400
-#: The values of ``Flagger(tokenizer=...)``.
-TOKENIZERS = ("underthesea", "syllables")
 #: A run of letters and digits, or a run of other non-space characters (punctuation, emoji).
 _SYLLABLE = re.compile(r"\w+|[^\w\s]+")
 
@@ -78,9 +73,9 @@ def split_syllables(text: str) -> str:
     return " ".join(_SYLLABLE.findall(text)) if isinstance(text, str) else ""
 
 
-def tokenize_texts(texts: Sequence[str], tokenizer: str = "underthesea", n_jobs: int = 1) -> list[str]:
+def tokenize_texts(texts: Sequence[str], tokenizer: str = "underthesea") -> list[str]:
     """Normalised posts as space-separated word tokens, with the tokeniser named ``tokenizer``
-    (one of :data:`TOKENIZERS`); ``n_jobs`` processes for large batches with underthesea.
+    (one of :data:`TOKENIZERS`).
 
     >>> tokenize_texts(["người dân"], "underthesea"), tokenize_texts(["người dân"], "syllables")
     (['người_dân'], ['người dân'])
@@ -88,7 +83,7 @@ def tokenize_texts(texts: Sequence[str], tokenizer: str = "underthesea", n_jobs:
     if tokenizer == "syllables":
         return [split_syllables(t) for t in texts]
     if tokenizer == "underthesea":
-        return Segmenter(n_jobs=n_jobs).transform(texts)
+        return Segmenter().transform(texts)
     raise ValueError(f"tokenizer must be one of {TOKENIZERS}, got {tokenizer!r}")
 
 
@@ -121,20 +116,8 @@ def text_pieces(text: str, size: int = MAX_PIECE_CHARS) -> list[str]:
 _segment_cached = lru_cache(maxsize=65_536)(segment_text)
 
 
-def _segment_batch(texts: Sequence[str]) -> list[str]:
-    return [_segment_cached(t) for t in texts]
-
-
 class Segmenter(TransformerMixin, BaseEstimator):
-    """Batch word segmentation; each distinct text is segmented once.
-
-    Parameters
-    ----------
-    n_jobs : int, default=1
-        Worker processes for large batches (``-1``: one per core). Batches smaller than
-        ``min_parallel`` are done in this process, where start-up would cost more than it saves.
-    min_parallel : int, default=400
-        Smallest number of distinct texts worth sending to worker processes.
+    """Batch word segmentation with underthesea, in this process; each distinct text is segmented once.
 
     Examples
     --------
@@ -142,42 +125,15 @@ class Segmenter(TransformerMixin, BaseEstimator):
     ['người_dân', 'người_dân']
     """
 
-    _parameter_constraints = {
-        "n_jobs": [Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left")],
-        "min_parallel": [Interval(Integral, 1, None, closed="left")],
-    }
-
-    def __init__(self, *, n_jobs: int = 1, min_parallel: int = MIN_PARALLEL):
-        self.n_jobs = n_jobs
-        self.min_parallel = min_parallel
-
     def fit(self, X=None, y=None) -> "Segmenter":
-        """Nothing to learn; validates the parameters and returns ``self``."""
-        self._validate_params()
+        """Nothing to learn; returns ``self``."""
         return self
 
     def transform(self, X: Iterable[str]) -> list[str]:
         """Segment normalised texts, returning one string per input, in order."""
         texts = ["" if not isinstance(t, str) else t for t in X]
-        distinct = list(dict.fromkeys(texts))
-        segmented = dict(zip(distinct, self._segment_distinct(distinct)))
+        segmented = {text: _segment_cached(text) for text in dict.fromkeys(texts)}
         return [segmented[t] for t in texts]
-
-    def _segment_distinct(self, distinct: list[str]) -> list[str]:
-        n_jobs = self.n_jobs
-        if n_jobs == 1 or len(distinct) < self.min_parallel:
-            return _segment_batch(distinct)
-        workers = worker_count(n_jobs)
-        if workers <= 1:
-            return _segment_batch(distinct)
-        # Long and short posts mixed evenly: chunk by stride, then restore order.
-        n_chunks = workers * 4
-        chunks = [distinct[i::n_chunks] for i in range(n_chunks)]
-        results = parallel_map(_segment_batch, chunks, workers, key="segment")
-        out = [""] * len(distinct)
-        for i, chunk_result in enumerate(results):
-            out[i::n_chunks] = chunk_result
-        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
