@@ -44,6 +44,11 @@ TRUSTED_TYPES = frozenset({
     "sklearn.preprocessing._label.LabelEncoder",
     "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    # the boosted stage's loss, link and binning: skops 0.16 trusts them by default, 0.11 does not
+    "sklearn._loss.link.Interval",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.loss.HalfBinomialLoss",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     "vnflag.model.flagger.Flagger",
     "vnflag.model.features.CountFeatures",
     "vnflag.model.features.TimeFeatures",
