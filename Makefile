@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := out
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test test-fast install install-test bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: install
 test: install-test
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# The fast unit set (under a minute): no test marked slow or integration (see tests/conftest.py).
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow and not integration"
 
 bench: install-test
 	$(BIN)/python benchmarks/quality.py
