@@ -18,8 +18,9 @@ segmentation. LinearSVC gives margins, not probabilities: its ECE is of min-max-
 By default every model is measured on both splits, CV mean ± sd and the time-ordered split side by
 side. One time-ordered split of 1,080 posts is noisy: ``--split cuts`` trains on the older 60, 70 and 80 %
 by ``timestamp_post`` and tests on every later post, one figure per cut and their mean (with ``--seed``,
-the CV folds can be redrawn the same way). The choices these runs informed are in ``docs/decisions/``. Besides vnflag's parts, two n-gram ranges of the default and an NB-SVM-style baseline
-(log-count-ratio scaled binary n-grams, Wang & Manning 2012) are rows of their own.
+the CV folds can be redrawn the same way). The choices these runs informed are in ``docs/decisions/``.
+Besides vnflag's parts, two n-gram ranges of the default and an NB-SVM-style baseline (log-count-ratio
+scaled binary n-grams, Wang & Manning 2012) are rows of their own.
 
 A column gives ROC-AUC over the test posts of at least 1,000 characters, a stand-in for long news
 articles (no out-of-domain set is in ``../shared``).
@@ -189,7 +190,8 @@ def measure(estimator, frame: pd.DataFrame, y: np.ndarray, splits) -> dict[str, 
             long_aucs.append(roc_auc_score(y[test][long_test], p[long_test]))
         aps.append(average_precision_score(y[test], p))
         eces.append(calibration_error(model, y[test], p))
-    return {"ROC-AUC": spread(aucs), f"ROC-AUC, posts ≥ {LONG_POST_CHARS:,} chars": spread(long_aucs) if long_aucs else "",
+    return {"ROC-AUC": spread(aucs),
+            f"ROC-AUC, posts ≥ {LONG_POST_CHARS:,} chars": spread(long_aucs) if long_aucs else "",
             "average precision": spread(aps),
             "ECE": f"{np.mean(eces):.4f}" + ("" if hasattr(estimator, "predict_proba") else " (min-max)"),
             "train s/fold": f"{np.mean(seconds):.1f}",

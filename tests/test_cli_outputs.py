@@ -158,7 +158,7 @@ def differences(approved: dict, now: dict) -> list[str]:
     found = []
     if [c["args"] for c in approved["commands"]] != [c["args"] for c in now["commands"]]:
         found.append("the list of commands changed")
-    for old, new in zip(approved["commands"], now["commands"]):
+    for old, new in zip(approved["commands"], now["commands"], strict=False):  # a changed list is reported above
         for key in ("exit", "stdout", "stderr"):
             if old[key] != new[key]:
                 found.append(f"{key} of `vnflag {new['args']}`:\n" + _diff(str(old[key]), str(new[key])))
