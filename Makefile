@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := out
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test test-fast install install-test bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ demo: install
 test: install-test
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# The fast unit set (under a minute): no test marked slow or integration (see tests/conftest.py). One BLAS/OpenMP
+# thread: the tests' data are small, and idle threads spinning on a shared machine doubled the wall time.
+test-fast: install-test
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -m "not slow and not integration"
 
 bench: install-test
 	$(BIN)/python benchmarks/quality.py

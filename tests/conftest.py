@@ -1,7 +1,9 @@
-"""Shared fixtures: the bundled data, one model trained on it per test session."""
+"""Shared fixtures: the bundled data, one model trained on it per test session; and the `slow` and
+`integration` marks, given here by module, test and what a test calls (see "Marks" below)."""
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -77,3 +79,114 @@ def text_flagger(text_model_dir):
     from vnflag import load_model
 
     return load_model(text_model_dir)
+
+
+# Marks. `make test-fast` (`python -m pytest -m "not slow and not integration"`) runs the fast unit set, in
+# under a minute; `make test` runs everything. Both marks are given here, in one place, not in each test file,
+# so that a test's mark never conflicts with edits to the test itself. Paths are relative to tests/.
+#
+# integration: the test runs another program or service.
+#   - Every test whose code, or a helper function of the tests it calls, uses `subprocess` or `pty`: `vnflag`
+#     run end to end as a child process (the CLI tests, kill -9 during scoring, progress bars in a
+#     pseudo-terminal), `lint-imports`, and `python -c` probes of what an import loads. Found from the code
+#     itself (`_starts_a_program`), so a new test of that kind is marked without being listed.
+#   - The modules in INTEGRATION_MODULES, whose fixtures start services.
+# slow: the rest that take more than about a second (measured with `--durations=30` on the 2-core machine),
+#   in SLOW_MODULES (every test of the module, or its module fixture, is slow) and SLOW_TESTS.
+# Every run lists, at its end, the unmarked tests whose call took longer than REPORTED_SECONDS (twice the rule,
+# so that load on the shared machine does not list half the suite): mark them here.
+# tests/test_architecture.py checks that every path and test named here exists.
+INTEGRATION_MODULES = {
+    "test_notebook.py": "executes the walkthrough notebook in a Jupyter kernel (trains two models)",
+    "pipelines/test_distributed.py": "a Dask LocalCluster of two worker processes, and `dask scheduler` / "
+                                     "`dask worker` processes",
+}
+SLOW_MODULES = {
+    "test_cli_outputs.py": "every vnflag command on the bundled data, each in its own process (about 40 s)",
+    "text/test_linear_time.py": "times normalisation and segmentation of long inputs, repeated to beat noise",
+    "review/test_hostile_reviews.py": "hypothesis round trips of hostile cells through every review format",
+    "cli/test_review_commands.py": "its module fixture runs the whole review loop through the CLI (about 2 s)",
+}
+SLOW_TESTS = {
+    "text/test_segmentation.py::test_parallel_batch_matches_serial": "starts a process pool",
+    "model/test_flagger.py::test_parallel_scoring_matches_serial": "starts a process pool",
+    "model/test_tokenizers.py::test_syllables_mode_scores_the_same_in_worker_processes": "starts a process pool",
+    "model/test_flagger.py::test_second_stage_auto_boosts_only_with_context_columns_and_enough_posts":
+        "fits four models, two of them on 1,000+ posts",
+    "review/test_formats.py::test_arbitrary_json_reads_or_raises_a_vnflag_error": "hypothesis, many examples",
+    "io/test_hostile_tables.py::test_own_output_reads_back_identically": "hypothesis round trips, six formats",
+    "cli/test_evaluate_command.py::test_evaluate_command_writes_report_and_summary": "renders five figures",
+    "cli/test_review_round.py::test_two_reviewers_agreement_adjudication_and_unbiased_estimate":
+        "a whole two-reviewer round through the CLI",
+    "review/test_store.py::test_second_look_finds_flipped_labels": "fits out-of-fold models over the labelled posts",
+}
+PROCESS_MODULES = ("subprocess", "pty")
+REPORTED_SECONDS = 2.0
+TESTS = Path(__file__).resolve().parent
+
+
+def _test_function(item: pytest.Item):
+    """The test's own function (under hypothesis's wrapper, if any), or None for a non-function item."""
+    function = getattr(item, "function", None)
+    inner = getattr(getattr(function, "hypothesis", None), "inner_test", None)
+    return inner or function
+
+
+def _starts_a_program(function) -> bool:
+    """Whether ``function``'s code, or a function of the test modules it names (followed to any depth),
+    uses one of PROCESS_MODULES."""
+    pending, seen = [function], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen or not isinstance(current, types.FunctionType):
+            continue
+        seen.add(id(current))
+        codes = [current.__code__]
+        while codes:
+            code = codes.pop()
+            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+            for name in code.co_names:
+                if name in PROCESS_MODULES:  # imported inside the function, or used from a global import
+                    return True
+                value = current.__globals__.get(name)
+                module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", "")
+                if (module or "").split(".")[0] in PROCESS_MODULES:
+                    return True
+                if isinstance(value, types.FunctionType) and _in_tests(value):
+                    pending.append(value)
+    return False
+
+
+def _in_tests(function: types.FunctionType) -> bool:
+    return TESTS in Path(function.__code__.co_filename).resolve().parents
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path.resolve()
+        if TESTS not in path.parents:  # e.g. doctests of src/
+            continue
+        module = path.relative_to(TESTS).as_posix()
+        name = f"{module}::{getattr(item, 'originalname', item.name)}"
+        function = _test_function(item)
+        if module in INTEGRATION_MODULES or (function is not None and _starts_a_program(function)):
+            item.add_marker(pytest.mark.integration)
+        if module in SLOW_MODULES or name in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
+_UNMARKED_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    marked = {"slow", "integration"} & set(report.keywords)
+    if report.when == "call" and report.duration > REPORTED_SECONDS and not marked:
+        _UNMARKED_SECONDS[report.nodeid] = report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _UNMARKED_SECONDS:
+        terminalreporter.section(f"unmarked tests over {REPORTED_SECONDS:.0f} s: mark them in tests/conftest.py")
+        for nodeid, seconds in sorted(_UNMARKED_SECONDS.items(), key=lambda pair: -pair[1]):
+            terminalreporter.write_line(f"{seconds:6.2f} s  {nodeid}")

@@ -150,3 +150,55 @@ def test_no_module_is_named_after_a_standard_library_module():
     clashes = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
                if p.stem in sys.stdlib_module_names and p.stem not in ("__init__", "__main__")]
     assert not clashes
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_tests_mirror_the_package_layout():
+    """Every subpackage of vnflag (a layer) has its tests in tests/<name>/, and no tests/<name>/ holds tests
+    of a layer that does not exist."""
+    layers = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    test_dirs = {d.name for d in TESTS.iterdir() if d.is_dir() and any(d.glob("test_*.py"))}
+    assert layers >= {"text", "model", "io", "artifacts", "scoring", "review", "evaluation", "pipelines", "cli"}
+    assert not layers - test_dirs, f"layers without tests/<name>/: {sorted(layers - test_dirs)}"
+    assert not test_dirs - layers, f"tests/<name>/ for no layer of src/vnflag: {sorted(test_dirs - layers)}"
+
+
+def test_every_module_and_test_named_by_the_marks_in_conftest_exists():
+    """The slow and integration marks are given by path in tests/conftest.py: a renamed or deleted test
+    must not leave a stale entry behind (the test it meant would silently join the fast set)."""
+    import conftest
+
+    stale = [path for path in [*conftest.INTEGRATION_MODULES, *conftest.SLOW_MODULES] if not (TESTS / path).is_file()]
+    for entry in conftest.SLOW_TESTS:
+        path, name = entry.split("::")
+        tree = ast.parse((TESTS / path).read_text(encoding="utf-8")) if (TESTS / path).is_file() else None
+        if tree is None or name not in {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}:
+            stale.append(entry)
+    assert not stale, "tests/conftest.py marks what does not exist (update it): " + ", ".join(stale)
+
+
+def _runs_python(code: str) -> str:  # a helper that starts a program: tests calling it are integration tests
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+
+
+def test_tests_that_start_a_program_are_found_from_their_code():
+    import conftest
+
+    def imports_it_inside():
+        import subprocess as sp
+
+        sp.run(["true"])
+
+    def through_a_helper():
+        return _runs_python("print(1)")
+
+    def in_process():
+        return json.dumps(sorted(sys.modules))[:10]
+
+    assert conftest._starts_a_program(imports_it_inside)
+    assert conftest._starts_a_program(through_a_helper)
+    assert conftest._starts_a_program(lambda: [_runs_python(str(n)) for n in range(2)])  # nested code
+    assert not conftest._starts_a_program(in_process)
+    assert not conftest._starts_a_program(test_tests_mirror_the_package_layout)
