@@ -108,9 +108,6 @@ SLOW_MODULES = {
     "cli/test_review_commands.py": "its module fixture runs the whole review loop through the CLI (about 2 s)",
 }
 SLOW_TESTS = {
-    "text/test_segmentation.py::test_parallel_batch_matches_serial": "starts a process pool",
-    "model/test_flagger.py::test_parallel_scoring_matches_serial": "starts a process pool",
-    "model/test_tokenizers.py::test_syllables_mode_scores_the_same_in_worker_processes": "starts a process pool",
     "model/test_flagger.py::test_second_stage_auto_boosts_only_with_context_columns_and_enough_posts":
         "fits four models, two of them on 1,000+ posts",
     "review/test_formats.py::test_arbitrary_json_reads_or_raises_a_vnflag_error": "hypothesis, many examples",
