@@ -49,7 +49,7 @@ class NoProgress:
 
     def __init__(self, total: float | None = None) -> None:
         self.total = total
-        self.n = 0
+        self.n: float = 0
 
     def update(self, n: float = 1) -> None:
         """Count ``n`` more units done (kept in ``n``, shown nowhere)."""

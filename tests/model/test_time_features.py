@@ -98,6 +98,9 @@ def test_flagger_reads_the_time_column_and_it_changes_scores(timed):
     assert with_time.predict_proba(night)[0, 1] > with_time.predict_proba(day)[0, 1]
     with pytest.raises(ValueError, match="column 'posted' not found"):
         with_time.predict_proba(timed[["text"]])
+    with_time.set_params(time_col=None)  # fitted with time features: a clear refusal, not a TypeError
+    with pytest.raises(ValueError, match="fitted with time features, but time_col is now unset"):
+        with_time.predict_proba(timed)
 
 
 def test_a_saved_model_keeps_its_time_column_and_scoring_asks_for_it(timed, tmp_path):

@@ -146,3 +146,13 @@ def test_normalising_and_splitting_syllables_never_imports_underthesea():
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'underthesea'))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_missing_underthesea_is_named_not_an_attribute_error(monkeypatch):
+    import importlib.util
+
+    from vnflag.text import normalization
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModuleNotFoundError, match="underthesea"):
+        normalization._underthesea_rules()

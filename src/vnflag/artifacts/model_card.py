@@ -43,7 +43,8 @@ ReINTEL `train.csv`, measured with `python benchmarks/quality.py`; the published
 | system | ROC-AUC | evaluation |
 |---|---|---|
 | vnflag default | {REFERENCE_FIGURES['cv']} | 5-fold cross-validation, mean ± sd over folds |
-| vnflag default | {REFERENCE_FIGURES['time_ordered']} | trained on the older 70 % by post time, tested on the newest 30 % |
+| vnflag default | {REFERENCE_FIGURES['time_ordered']} | trained on the older 70 % by post time, \
+tested on the newest 30 % |
 {anchors}
 """
 
@@ -140,7 +141,8 @@ claims with no source) so that reviewers see those first. People make every deci
 
 {_reference_section()}
 ## The threshold
-Posts scoring **{threshold:.3f}** or more are marked `flagged`.{meaning} The score is a calibrated probability on data like the
+Posts scoring **{threshold:.3f}** or more are marked `flagged`.{meaning} The score is a calibrated \
+probability on data like the
 training data; a reviewer budget (top-N by score) is often a better way to use it than the flag.
 
 ## Known limitations

@@ -2,9 +2,10 @@
 
 A model directory holds ``manifest.json`` (versions, training-data fingerprint, columns,
 threshold, cross-validated metrics, drift baselines), ``model.skops`` (the fitted
-:class:`~vnflag.Flagger`, in skops' format, which stores data, not code) and ``MODEL_CARD.md``. Loading checks the file's checksum
-against the manifest, refuses any type outside an explicit allow-list, and refuses a model
-made by an incompatible version, so that opening someone else's model cannot run code.
+:class:`~vnflag.Flagger`, in skops' format, which stores data, not code) and ``MODEL_CARD.md``.
+Loading checks the file's checksum against the manifest, refuses any type outside an explicit
+allow-list, and refuses a model made by an incompatible version, so that opening someone else's
+model cannot run code.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from typing import Any
 import sklearn
 
 from ..exceptions import VnflagError
+from ..io.files import atomic_directory, file_sha256, json_text, read_json_document
 from ..model.flagger import Flagger
 from ..version import __version__
-from ..io.files import atomic_directory, file_sha256, json_text, read_json_document
 from .model_card import write_model_card
 from .schemas import MANIFEST_SCHEMA, validate_document
 
@@ -147,7 +148,7 @@ def save_model(
     version = f"{created:%Y%m%d-%H%M%S}-{(fingerprint or os.urandom(4).hex())[:8]}-{os.urandom(2).hex()}"
     stored = copy.copy(flagger)  # the caller's model is left as it was
     stored.model_version_ = version
-    vars(stored).pop("drift_baseline_", None)  # the manifest holds it
+    stored.__dict__.pop("drift_baseline_", None)  # the manifest holds it
     sio = _skops_io()
 
     with atomic_directory(target) as staging:

@@ -50,13 +50,13 @@ def slice_masks(texts: Sequence[object], frame: pd.DataFrame | None = None,
     >>> [(s, v) for s, v, m in slice_masks(["ko sao 😂"])][:2]
     [('diacritics', 'with'), ('diacritics', 'without')]
     """
-    texts = [t if isinstance(t, str) else "" for t in texts]
-    diacritics = np.array([_has_diacritics(t) for t in texts], dtype=bool)
-    words = np.array([len(t.split()) for t in texts])
-    teencode = np.array([bool(teencode_pattern().search(t)) for t in texts], dtype=bool)
-    emojis = np.array([emoji.emoji_count(t) > 0 for t in texts], dtype=bool)
+    posts: list[str] = [t if isinstance(t, str) else "" for t in texts]
+    diacritics = np.array([_has_diacritics(t) for t in posts], dtype=np.bool_)
+    words = np.array([len(t.split()) for t in posts])
+    teencode = np.array([bool(teencode_pattern().search(t)) for t in posts], dtype=np.bool_)
+    emojis = np.array([emoji.emoji_count(t) > 0 for t in posts], dtype=np.bool_)
     short, long_ = LENGTH_BOUNDS
-    masks = [
+    masks: list[tuple[str, str, np.ndarray]] = [
         ("diacritics", "with", diacritics), ("diacritics", "without", ~diacritics),
         ("length", f"short (<{short} words)", words < short),
         ("length", f"medium ({short}-{long_ - 1} words)", (words >= short) & (words < long_)),

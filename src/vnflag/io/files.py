@@ -122,7 +122,8 @@ def atomic_path(path: str | os.PathLike, suffix: str = "", *, managed_ok: bool =
     power cut leaves either the old file or the whole new one. The temporary file follows the
     umask (outputs are for colleagues to read), and is removed if the block fails, so a failed
     write leaves ``path`` as it was. Temporaries left by a killed earlier run are removed first
-    (:func:`remove_stale_temporaries`). A file inside a model or registry directory is refused unless ``managed_ok`` (the code that owns it).
+    (:func:`remove_stale_temporaries`). A file inside a model or registry directory is refused
+    unless ``managed_ok`` (the code that owns it).
 
     >>> with atomic_path("out.csv") as tmp:      # doctest: +SKIP
     ...     frame.to_csv(tmp)

@@ -3,9 +3,10 @@
 Two figures, compared with the same figures on the training data:
 
 - **unseen-token share**: the share of word tokens (after normalisation and the model's
-  tokeniser: underthesea words or syllables) that are not in the model's word vocabulary. The training figure is a leave-one-out estimate (a
-  training post's word counts as unseen if fewer than ``min_df`` *other* training posts have
-  it), i.e. what a new batch from the same source should show.
+  tokeniser: underthesea words or syllables) that are not in the model's word vocabulary. The
+  training figure is a leave-one-out estimate (a training post's word counts as unseen if fewer
+  than ``min_df`` *other* training posts have it), i.e. what a new batch from the same source
+  should show.
 - **PSI** (population stability index) of the batch's scores against the out-of-fold training
   scores, over the training score bins: about 0 for the same distribution, above 0.1 a
   moderate and above 0.25 a large shift.
@@ -21,8 +22,9 @@ retrain the model on labelled posts like it; it changes no score.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from itertools import filterfalse
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 

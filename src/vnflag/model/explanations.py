@@ -8,10 +8,10 @@ nothing are never reasons: n-grams with punctuation, bare numbers, function word
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from numbers import Integral
-from typing import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -40,7 +40,7 @@ def readable_term(feature: str) -> str:
     return " ".join(PLACEHOLDER_LABELS.get(w, w.replace("_", " ")) for w in feature.split(" "))
 
 
-def reason_terms(features: Sequence[str], doc_freq: np.ndarray, n_docs: int) -> list[str]:
+def reason_terms(features: Sequence[str] | np.ndarray, doc_freq: np.ndarray, n_docs: int) -> list[str]:
     """The readable form of each word feature usable as a reason, ``""`` for those that are not.
 
     >>> reason_terms(["nước_chanh", "và", "xxnum"], np.array([3, 3, 3]), 100)
@@ -48,7 +48,7 @@ def reason_terms(features: Sequence[str], doc_freq: np.ndarray, n_docs: int) -> 
     """
     stopwords = _reason_stopwords()
     terms = []
-    for feature, df in zip(features, doc_freq):
+    for feature, df in zip(features, doc_freq, strict=True):
         words = feature.split(" ")
         informative = (all(any(ch.isalpha() for ch in w) for w in words) and df <= MAX_REASON_DOC_SHARE * n_docs
                        and not all(w in stopwords for w in words))

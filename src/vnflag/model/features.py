@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from numbers import Integral
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -109,7 +109,7 @@ class CountFeatures(TransformerMixin, BaseEstimator):
             return np.log1p(values)
         return np.column_stack([np.log1p(parse_counts(column)) for column in X.T])
 
-    def fit(self, X, y=None) -> "CountFeatures":
+    def fit(self, X, y=None) -> CountFeatures:
         """Learn bin edges and scales from count columns ``X`` (DataFrame or 2-D array); returns ``self``."""
         self._validate_params()
         values = self._log_counts(X, reset=True)
@@ -131,7 +131,7 @@ class CountFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "bin_edges_")
         values = self._log_counts(X, reset=False)
         blocks = [np.empty((len(values), 0))]
-        for column, edges, scale in zip(values.T, self.bin_edges_, self.scale_):
+        for column, edges, scale in zip(values.T, self.bin_edges_, self.scale_, strict=True):
             missing = np.isnan(column)
             filled = np.where(missing, 0.0, column)
             bins = np.zeros((len(column), len(edges) + 1))
@@ -158,7 +158,7 @@ class CountFeatures(TransformerMixin, BaseEstimator):
             if known is not None and list(known) != columns:
                 raise ValueError("input_features is not equal to feature_names_in_")
         names = []
-        for name, edges in zip(columns, self.bin_edges_):
+        for name, edges in zip(columns, self.bin_edges_, strict=True):
             names += [f"{name}", f"{name}=missing"] + [f"{name}:bin{i}" for i in range(len(edges) + 1)]
         names += [f"{a}/{b}" for i, a in enumerate(columns) for b in columns[i + 1:]]
         return np.asarray(names, dtype=object)
@@ -185,9 +185,9 @@ def style_features(texts: Iterable[object]) -> np.ndarray:
     >>> style_features(["KHẨN!!! Chia sẻ ngay"]).shape
     (1, 7)
     """
-    texts = [canonical_form(text) if isinstance(text, str) else "" for text in texts]
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    flags = _char_flags("".join(texts))
+    posts: list[str] = [canonical_form(text) if isinstance(text, str) else "" for text in texts]
+    lengths = np.fromiter(map(len, posts), dtype=np.int64, count=len(posts))
+    flags = _char_flags("".join(posts))
     ends = np.cumsum(lengths)
     starts = ends - lengths
 
@@ -203,13 +203,13 @@ def style_features(texts: Iterable[object]) -> np.ndarray:
     before[1:] = digit[:-1]
     before[starts[lengths > 0]] = 0
     numbers = per_text(digit & (1 - before))  # a digit after a non-digit starts a number (\d+)
-    lowered = [text.lower() for text in texts]
+    lowered = [text.lower() for text in posts]
     columns = [
         np.log1p(lengths),
         upper / np.maximum(letters, 1),
-        np.log1p([text.count("!") for text in texts]),
-        np.log1p([text.count("?") for text in texts]),
-        np.log1p([text.count("\n") for text in texts]),
+        np.log1p([text.count("!") for text in posts]),
+        np.log1p([text.count("?") for text in posts]),
+        np.log1p([text.count("\n") for text in posts]),
         np.log1p([sum(map(text.count, _LINK_MARKS)) for text in lowered]),
         np.log1p(numbers),
     ]
@@ -331,7 +331,7 @@ class TimeFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(f"TimeFeatures reads one time column, got {X.shape[1]}")
         return np.fromiter((parse_timestamp(v, self.timezone) for v in X[:, 0]), dtype=float, count=X.shape[0])
 
-    def fit(self, X, y=None) -> "TimeFeatures":
+    def fit(self, X, y=None) -> TimeFeatures:
         """Check the parameters and learn the training period (for ``"day"``); returns ``self``."""
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -15,8 +15,9 @@ model directory's manifest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,14 @@ def _ngram_range(value) -> bool:
             and 1 <= value[0] <= value[1])
 
 
+def _context_columns(meta: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of the context frame; ``meta`` is ``None`` only for a model without context
+    columns (``_raw_input`` refuses anything else), so ``None`` here is a defect, not user input."""
+    if meta is None:
+        raise ValueError(f"context columns {columns} asked for, but the input has only texts")
+    return meta[columns]
+
+
 class Flagger(ClassifierMixin, BaseEstimator):
     """Score Vietnamese posts for how likely they need verification by a person.
 
@@ -102,8 +111,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
     second_stage : {"auto", "logistic", "boosting"}, default="auto"
         The model over the text margin and the style, engagement and time features: a logistic
         regression, or scikit-learn's HistGradientBoosting. ``"auto"`` boosts when the model has
-        engagement or time columns and at least ``MIN_BOOSTING_ROWS`` (1,000) training posts: on ReINTEL with the counts, boosting raised ROC-AUC on the
-        newest 30 % of posts from 0.867 to 0.892 (README, "Post time and the time-ordered split").
+        engagement or time columns and at least ``MIN_BOOSTING_ROWS`` (1,000) training posts: on
+        ReINTEL with the counts, boosting raised ROC-AUC on the newest 30 % of posts from 0.867 to
+        0.892 (README, "Post time and the time-ordered split").
     cv : int, default=5
         Folds for the out-of-fold scores used for calibration, threshold and training metrics.
     threshold : "f1" or float, default="f1"
@@ -268,9 +278,9 @@ class Flagger(ClassifierMixin, BaseEstimator):
         words = self.word_vectorizer_.fit_transform(segmented)
         chars = self.char_vectorizer_.fit_transform(normalized)
         meta_cols = list(self.meta_cols or ())
-        self.count_features_ = CountFeatures().fit(meta[meta_cols]) if meta_cols else None
+        self.count_features_ = CountFeatures().fit(_context_columns(meta, meta_cols)) if meta_cols else None
         self.time_features_ = (TimeFeatures(timezone=self.timezone, parts=tuple(self.time_features))
-                               .fit(meta[[self.time_col]]) if self.time_col else None)
+                               .fit(_context_columns(meta, [self.time_col])) if self.time_col else None)
         context = self._context(texts, meta)
         self.context_scaler_ = StandardScaler().fit(context)
         return sparse.hstack([words, chars], format="csr", dtype=np.float64), self.context_scaler_.transform(context)
@@ -279,9 +289,12 @@ class Flagger(ClassifierMixin, BaseEstimator):
         """Unscaled dense context: style features and, when the model has them, engagement counts."""
         blocks = [style_features(texts)]
         if self.count_features_ is not None:
-            blocks.append(self.count_features_.transform(meta[list(self.meta_cols)]))
-        if getattr(self, "time_features_", None) is not None:
-            blocks.append(self.time_features_.transform(meta[[self.time_col]]))
+            blocks.append(self.count_features_.transform(_context_columns(meta, list(self.meta_cols))))
+        time_features = getattr(self, "time_features_", None)
+        if time_features is not None:
+            if not self.time_col:
+                raise ValueError("the model was fitted with time features, but time_col is now unset")
+            blocks.append(time_features.transform(_context_columns(meta, [self.time_col])))
         return np.hstack(blocks)
 
     def _features(self, texts: list, meta: pd.DataFrame | None):
@@ -331,7 +344,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
 
     # ----------------------------------------------------------------- fitting
-    def fit(self, X, y) -> "Flagger":
+    def fit(self, X, y) -> Flagger:
         """Fit on posts ``X`` and binary labels ``y``; returns ``self``.
 
         Two linear stages: a logistic regression over word and character n-grams, whose
@@ -392,7 +405,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
     def _second_stage(self, class_weight):
         """The model that combines the text margin with style, engagement and time features."""
         boost = self.second_stage == "boosting" or (
-            self.second_stage == "auto" and bool(self.input_columns()[1:]) and self.n_training_rows_ >= MIN_BOOSTING_ROWS)
+            self.second_stage == "auto" and bool(self.input_columns()[1:])
+            and self.n_training_rows_ >= MIN_BOOSTING_ROWS)
         if boost:
             from sklearn.ensemble import HistGradientBoostingClassifier
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -66,6 +66,6 @@ def data_fingerprint(texts: Sequence[object], labels: Sequence[object]) -> str:
     '668512f0558f'
     """
     digest = hashlib.sha256()
-    for text, label in zip(texts, labels):
+    for text, label in zip(texts, labels, strict=True):
         digest.update(f"{text}\x1f{label}\x1e".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

@@ -9,7 +9,8 @@ against scikit-learn directly.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,7 +138,8 @@ def budget_table(y_true, scores, budgets: Sequence[int] = DEFAULT_BUDGETS,
     One row per budget, given as a number of posts and as a share of all posts; a budget larger
     than the data is cut to the data (``reviewed`` says how many were actually read).
 
-    >>> budget_table([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1], budgets=[2], shares=[])[["precision", "recall"]].values.tolist()
+    >>> table = budget_table([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1], budgets=[2], shares=[])
+    >>> table[["precision", "recall"]].values.tolist()
     [[0.5, 0.5]]
     """
     y_true = np.asarray(y_true, dtype=int)

@@ -20,9 +20,9 @@ vocabulary of at most ``B - 1`` characters or words such that ``B ** max_n < 2 *
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from itertools import chain, repeat
 from numbers import Integral
-from typing import Iterable, Iterator
 
 import numpy as np
 from scipy import sparse
@@ -131,6 +131,11 @@ class _Ngrams(TransformerMixin, BaseEstimator):
             raise ValueError(f"ngram_range must be a pair (min_n, max_n) of ints with 1 <= min_n <= max_n, "
                              f"got {self.ngram_range!r}")
 
+    def _ngram_pair(self) -> tuple[int, int]:
+        """``ngram_range`` as the ``(min_n, max_n)`` pair (a list is accepted as a parameter)."""
+        min_n, max_n = self.ngram_range
+        return min_n, max_n
+
     def fit(self, X: Iterable[str], y=None):
         """Learn the units, the n-grams seen in at least ``min_df`` texts and their IDF; returns ``self``."""
         self._check_params()
@@ -139,7 +144,7 @@ class _Ngrams(TransformerMixin, BaseEstimator):
         codes, doc_freq, term_freq = [], [], []
         for _, batch in self._batches(texts):
             units, lengths = self._units_of(batch)
-            docs, batch_codes = _codes(units, lengths, tuple(self.ngram_range), self.base_)
+            docs, batch_codes = _codes(units, lengths, self._ngram_pair(), self.base_)
             distinct, inverse = np.unique(batch_codes, return_inverse=True)
             pairs = np.unique(docs * len(distinct) + inverse)
             codes.append(distinct)
@@ -169,7 +174,7 @@ class _Ngrams(TransformerMixin, BaseEstimator):
         blocks = []
         for _, batch in self._batches(texts):
             units, lengths = self._units_of(batch)
-            docs, codes = _codes(units, lengths, tuple(self.ngram_range), self.base_)
+            docs, codes = _codes(units, lengths, self._ngram_pair(), self.base_)
             columns = self._columns().get_indexer(codes)
             found = columns >= 0
             docs, columns = docs[found], columns[found]

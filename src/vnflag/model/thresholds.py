@@ -3,7 +3,7 @@ that meets a recall or precision target on validation posts (a review queue's th
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -14,8 +14,8 @@ __all__ = ["choose_threshold"]
 
 
 def choose_threshold(
-    y_true: Sequence[object],
-    scores: Sequence[float],
+    y_true: Sequence[object] | np.ndarray,
+    scores: Sequence[float] | np.ndarray,
     target_recall: float | None = None,
     target_precision: float | None = None,
 ) -> float:

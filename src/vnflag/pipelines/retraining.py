@@ -12,25 +12,25 @@ Nothing is promoted here: a person reads the comparison and runs ``vnflag models
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..constants import DEFAULT_ENCODING, DEFAULT_MARGIN, DEFAULT_TEST_SIZE
-from ..io.files import write_json_atomic, write_text_atomic
 from ..artifacts.model_dir import load_model, read_manifest, save_model
 from ..artifacts.registry import Registry, is_registry, resolve_model_dir
-from ..io.tables import read_table
+from ..constants import DEFAULT_ENCODING, DEFAULT_MARGIN, DEFAULT_TEST_SIZE
 from ..exceptions import VnflagError
-from ..model.inputs import check_columns, parse_labels
+from ..io.files import write_json_atomic, write_text_atomic
+from ..io.tables import read_table
+from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..model.metrics import headline_metrics
 from ..progress import progress_bar, wanted
-from ..model.inputs import data_fingerprint
-from .training import train_frame
 from ..review.ids import text_fingerprint
 from ..review.store import LabelStore
+from .training import train_frame
 
 __all__ = ["retrain", "training_set", "compare_models", "GATE_METRICS", "RETRAIN_STAGES"]
 
@@ -74,7 +74,7 @@ def compare_models(champion, challenger, heldout: pd.DataFrame, label_col: str =
     >>> compare_models(load_model("a"), load_model("b"), heldout)["promotable"]   # doctest: +SKIP
     """
     y = np.asarray(heldout[label_col], dtype=int)
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for name, model in (("champion", champion), ("challenger", challenger)):
         frame = heldout.reindex(columns=model.input_columns(), fill_value="")
         scores = model.predict_proba(frame)[:, 1]

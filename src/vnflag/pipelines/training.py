@@ -7,15 +7,16 @@ measured here from its out-of-fold predictions and go to the manifest with the m
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..artifacts.model_dir import check_replaceable, save_model
-from ..io.tables import iter_table, read_table
 from ..exceptions import VnflagError
+from ..io.tables import iter_table, read_table
 from ..model.drift import drift_baseline
 from ..model.flagger import Flagger
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
@@ -58,7 +59,8 @@ def _fit(frame: pd.DataFrame, text_col: str, label_col: str, meta_cols: Sequence
     check_columns(frame, [text_col, label_col, *meta_cols, *([params["time_col"]] if params.get("time_col") else [])])
     labels = parse_labels(frame[label_col].tolist(), label_col)
     if len(np.unique(labels)) < 2:
-        raise VnflagError(f"column {label_col!r}: training needs both labels, found only {labels[0] if len(labels) else 'none'}")
+        found = labels[0] if len(labels) else "none"
+        raise VnflagError(f"column {label_col!r}: training needs both labels, found only {found}")
     flagger = Flagger(text_col=text_col, meta_cols=tuple(meta_cols), **params)
     bar.set_postfix_str(f"fit on {len(frame)} posts")
     try:  # fit validates the parameters and the training data: its ValueErrors are the user's

@@ -10,7 +10,7 @@ decision ever used, so chance agreement is perfect) are ``None``.
 from __future__ import annotations
 
 import warnings
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 from itertools import combinations
 from typing import Any
@@ -67,7 +67,7 @@ def pairwise_kappa(matrix: pd.DataFrame) -> dict[str, Any]:
     >>> pairwise_kappa(pd.DataFrame({"lan": ["ok", "misleading"], "minh": ["ok", "misleading"]}))["mean"]
     1.0
     """
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     for a, b in combinations(sorted(matrix.columns, key=str), 2):
         both = matrix[[a, b]].dropna()
         kappa = None
@@ -92,12 +92,12 @@ def krippendorff_alpha(matrix: pd.DataFrame) -> dict[str, Any]:
     0.095
     """
     units = _pairable(matrix)
-    coincidence: Counter = Counter()
+    coincidence: defaultdict[tuple[Any, Any], float] = defaultdict(float)
     for values in _decisions(units):
         m = len(values)
         for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
             coincidence[(values[i], values[j])] += 1.0 / (m - 1)
-    totals: Counter = Counter()
+    totals: defaultdict[Any, float] = defaultdict(float)
     for (c, _), count in coincidence.items():
         totals[c] += count
     n = sum(totals.values())

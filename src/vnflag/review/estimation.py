@@ -74,15 +74,15 @@ def ht_estimates(
     y = np.asarray(labels, dtype=float)
     g = np.asarray(group_sizes, dtype=float)
     pi = np.asarray(inclusion_probabilities, dtype=float)
-    strata = np.asarray([str(s) for s in strata], dtype=object)
+    stratum = np.asarray([str(s) for s in strata], dtype=object)
     is_top = np.asarray(top, dtype=bool)
     known_flags = np.array([f is not None and not (isinstance(f, float) and np.isnan(f)) for f in flagged], dtype=bool)
     f = np.array([bool(v) if k else False for v, k in zip(flagged, known_flags, strict=True)], dtype=float)
     labelled = ~np.isnan(y)
     note = ""
     weight = np.zeros_like(y)
-    for s in dict.fromkeys(strata):
-        inside = strata == s
+    for s in dict.fromkeys(stratum):
+        inside = stratum == s
         if np.any(inside & ~((pi >= MIN_INCLUSION_PROBABILITY) & (pi <= 1))):
             note = f"stratum {s}: an inclusion probability is unknown or outside [{MIN_INCLUSION_PROBABILITY:g}, 1]"
         elif np.any(inside & ~(g >= 1)):
@@ -102,9 +102,9 @@ def ht_estimates(
     point = _figures(parts.sum(axis=0), float(n_posts))
     rng = np.random.default_rng(random_state)
     replicates = np.zeros((int(n_bootstrap), 4))
-    for s in dict.fromkeys(strata):
-        rows = np.flatnonzero((strata == s) & labelled)
-        census = np.all(pi[strata == s] == 1.0) and len(rows) == (strata == s).sum()
+    for s in dict.fromkeys(stratum):
+        rows = np.flatnonzero((stratum == s) & labelled)
+        census = np.all(pi[stratum == s] == 1.0) and len(rows) == (stratum == s).sum()
         if census or n_bootstrap == 0:
             replicates += parts[rows].sum(axis=0)
         else:

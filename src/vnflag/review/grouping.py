@@ -105,10 +105,10 @@ def group_near_duplicates(
             hashes = [minhash(v) for v in _minhash_signatures([canonical[i] for i in distinct], num_perm, shingle)]
             # Candidates from a looser LSH (it misses pairs near its threshold), then the estimate decides.
             lsh = MinHashLSH(threshold=max(0.5, similarity - 0.2), num_perm=num_perm)
-            for position, minhash in enumerate(hashes):
-                lsh.insert(position, minhash)
-            for position, minhash in enumerate(hashes):
-                for other in lsh.query(minhash):
-                    if other != position and minhash.jaccard(hashes[other]) >= similarity:
+            for position, sketch in enumerate(hashes):
+                lsh.insert(position, sketch)
+            for position, sketch in enumerate(hashes):
+                for other in lsh.query(sketch):
+                    if other != position and sketch.jaccard(hashes[other]) >= similarity:
                         uf.union(distinct[position], distinct[other])
     return np.array([uf.find(i) for i in range(n)], dtype=int)

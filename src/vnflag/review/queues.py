@@ -132,7 +132,7 @@ def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id
     members: dict[int, list[int]] = {}
     for i, label in enumerate(labels):
         members.setdefault(int(label), []).append(i)
-    groups = []
+    groups: list[dict[str, Any]] = []
     for rows in members.values():
         rows_scored = [i for i in rows if not np.isnan(scores[i])]
         if not rows_scored:

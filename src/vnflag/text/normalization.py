@@ -41,6 +41,8 @@ def _underthesea_rules() -> tuple[dict[str, str], dict[str, str]]:
     second for every process, most of it for features scoring never uses). ``tests/text`` checks
     that these are exactly the rules underthesea itself loads."""
     spec = importlib.util.find_spec("underthesea")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("No module named 'underthesea'", name="underthesea")
     folder = Path(next(iter(spec.submodule_search_locations))) / "pipeline" / "text_normalize"
     files = sorted(folder.glob("tn_rules_*.bin"))
     if not files:  # a layout this version does not know: ask underthesea itself

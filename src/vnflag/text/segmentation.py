@@ -17,8 +17,8 @@ Two tokenisers (:data:`TOKENIZERS`, chosen by ``Flagger(tokenizer=...)``):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 import emoji
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -125,7 +125,7 @@ class Segmenter(TransformerMixin, BaseEstimator):
     ['người_dân', 'người_dân']
     """
 
-    def fit(self, X=None, y=None) -> "Segmenter":
+    def fit(self, X=None, y=None) -> Segmenter:
         """Nothing to learn; returns ``self``."""
         return self
 
