@@ -29,8 +29,11 @@ demo: install
 	@echo "         (+ scored.csv.drift.json), review queue $(OUT)/queue.csv for reviewers to fill in 'decision'."
 	@echo "Next: vnflag labels import $(OUT)/queue.csv --store $(OUT)/labels.sqlite, then vnflag retrain (see README)."
 
+# The checks first (layers, style, types; each takes seconds), then the tests and the docstring examples.
 test: install-test
 	$(BIN)/lint-imports
+	$(BIN)/ruff check src
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # The fast unit set (under a minute): no test marked slow or integration (see tests/conftest.py). One BLAS/OpenMP
