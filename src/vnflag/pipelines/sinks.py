@@ -1,0 +1,205 @@
+"""Where scored chunks go: written once, into the run's working directory, moved into place at the end.
+
+Every sink writes each scored chunk once, in order, and can say how far its output is valid
+(:meth:`state`, kept in the checkpoint) and cut it back to such a point (``state`` given on
+opening), which is what ``--resume`` needs:
+
+- a CSV, TSV or JSONL file is appended to ``<workdir>/output``; its state is its length in bytes;
+- a directory output (Parquet parts ``part.00000.parquet``, ...) is ``<workdir>/output/``; its state
+  is the number of parts;
+- a Parquet, JSON or XLSX file cannot be appended to (nor cut back), so its chunks are kept as
+  Parquet parts ``<workdir>/part-000001.parquet`` and written into the output table at the end;
+- standard output (``-``) is written as the chunks come, and cannot be resumed.
+
+The working directory is beside the output (a checkpoint, :mod:`vnflag.pipelines.checkpoint`),
+so moving the finished output into place is one rename: the output appears whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..exceptions import VnflagError
+from ..io.tables import TableWriter, _write_csv, _write_json, table_format
+
+__all__ = ["open_sink", "is_directory_output", "directory_target"]
+
+_APPENDED = ("csv", "tsv", "jsonl")
+_OUTPUT = "output"
+TAIL_BYTES = 4096
+
+
+def is_directory_output(output: str | os.PathLike) -> bool:
+    """An output is a directory of Parquet parts when its path ends with ``/`` or is a directory."""
+    text = str(output)
+    return text != "-" and (text.endswith(("/", os.sep)) or Path(text).is_dir())
+
+
+def directory_target(output: str | os.PathLike) -> Path:
+    """The directory an output path names (without its trailing ``/``)."""
+    return Path(str(output).rstrip("/" + os.sep) or str(output))
+
+
+def open_sink(output: str | os.PathLike, workdir: Path | None, state: dict[str, Any]):
+    """The sink writing ``output`` through ``workdir``, continuing from ``state`` (``{}``: from the start)."""
+    if str(output) == "-":
+        return _Stdout()
+    assert workdir is not None
+    if is_directory_output(output):
+        return _DirectoryParts(directory_target(output), workdir, state)
+    if table_format(output) in _APPENDED:
+        return _AppendedFile(Path(output), workdir, state)
+    return _GatheredParts(Path(output), workdir, state)
+
+
+class _Stdout:
+    def __init__(self) -> None:
+        self.writer = TableWriter("-")
+        self.written = False
+
+    def write(self, frame: pd.DataFrame) -> None:
+        self.writer.write(frame)
+        self.written = True
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+    def sync(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class _AppendedFile:
+    """CSV, TSV or JSONL appended chunk by chunk; cut back to the recorded length on resume."""
+
+    def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
+        self.target, self.path, self.format = target, workdir / _OUTPUT, table_format(target)
+        self.length = int(state.get("bytes", 0))
+        have = self.path.stat().st_size if self.path.is_file() else 0
+        if have < self.length:
+            raise VnflagError(f"{workdir}: the checkpoint records {self.length} bytes of output but {have} are there; "
+                              "run without --resume to start again")
+        if self.length and self._tail() != state.get("tail_sha256"):
+            raise VnflagError(f"{workdir}: the output does not end where the checkpoint says (its last bytes differ); "
+                              "run without --resume to start again")
+        with open(self.path, "ab") as handle:
+            handle.truncate(self.length)  # what a killed run wrote after its last checkpoint goes
+
+    def _tail(self) -> str:
+        """SHA-256 of the output's last :data:`TAIL_BYTES` bytes: a resumed run checks that the output
+        it continues ends where the checkpoint says, at the end of a chunk."""
+        with open(self.path, "rb") as handle:
+            handle.seek(max(0, self.length - TAIL_BYTES))
+            return hashlib.sha256(handle.read(TAIL_BYTES)).hexdigest()
+
+    @property
+    def written(self) -> bool:
+        return self.length > 0
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.format == "jsonl":
+            _write_json(frame, self.path, lines=True, mode="a")
+        else:
+            _write_csv(frame, self.path, self.format, header=self.length == 0, mode="a")
+        self.length = self.path.stat().st_size
+
+    def state(self) -> dict[str, Any]:
+        return {"bytes": self.length, "tail_sha256": self._tail()}
+
+    def sync(self) -> None:
+        """The recorded length is on disk before the checkpoint says so."""
+        with open(self.path, "rb") as handle:
+            os.fsync(handle.fileno())
+
+    def close(self) -> None:
+        if not self.path.exists():
+            self.path.touch()
+        os.replace(self.path, self.target)
+
+
+class _Parts:
+    """Numbered Parquet parts in a directory, one per chunk; parts past the recorded number (a
+    killed run's last, unrecorded ones) are removed on resume."""
+
+    def __init__(self, directory: Path, state: dict[str, Any]):
+        self.directory = directory
+        self.parts = int(state.get("parts", 0))
+        self.directory.mkdir(exist_ok=True)
+        present = {p.name for p in self.directory.iterdir() if p.name.startswith("part") and p.suffix == ".parquet"}
+        missing = [self._name(i) for i in range(self.parts) if self._name(i) not in present]
+        if missing:
+            raise VnflagError(f"{self.directory}: the checkpoint records {self.parts} parts but {missing[0]} is "
+                              "missing; run without --resume to start again")
+        for name in present:
+            if name not in {self._name(i) for i in range(self.parts)}:
+                (self.directory / name).unlink()
+
+    @property
+    def written(self) -> bool:
+        return self.parts > 0
+
+    def _name(self, number: int) -> str:
+        raise NotImplementedError
+
+    def write(self, frame: pd.DataFrame) -> None:
+        writer = TableWriter(self.directory / self._name(self.parts))
+        try:
+            writer.write(frame)
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+        self.parts += 1
+
+    def state(self) -> dict[str, Any]:
+        return {"parts": self.parts}
+
+    def sync(self) -> None:
+        return None  # each part is written atomically
+
+
+class _DirectoryParts(_Parts):
+    """A directory of Parquet parts ``part.00000.parquet``, ... in input order."""
+
+    def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
+        self.target = target
+        super().__init__(workdir / _OUTPUT, state)
+
+    def _name(self, number: int) -> str:
+        return f"part.{number:05d}.parquet"
+
+    def close(self) -> None:
+        if self.target.is_dir() and not any(self.target.iterdir()):
+            self.target.rmdir()  # an empty directory given as the output
+        os.replace(self.directory, self.target)
+
+
+class _GatheredParts(_Parts):
+    """A Parquet, JSON or XLSX file: its chunks kept as parts, written into the table at the end."""
+
+    def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
+        self.target = target
+        super().__init__(workdir, state)
+
+    def _name(self, number: int) -> str:
+        return f"part-{number + 1:06d}.parquet"
+
+    def close(self) -> None:
+        import pyarrow.parquet as pq
+
+        writer = TableWriter(self.target)
+        try:
+            for number in range(self.parts):
+                table = pq.read_table(self.directory / self._name(number))
+                writer.write(table if writer.format == "parquet" else table.to_pandas())
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
