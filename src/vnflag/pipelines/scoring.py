@@ -150,7 +150,8 @@ def _check_output(output: str | os.PathLike, files: list[str]) -> str | None:
     if is_directory_output(output):
         target = directory_target(output)
         if target.exists() and any(target.iterdir()):
-            raise VnflagError(f"{output}: the output directory is not empty; give a new or empty directory")
+            raise VnflagError(f"{output}: is a directory that is not empty; give a file name, or a new or empty "
+                              "directory for Parquet parts")
         check_output_path(target / "part.00000.parquet", inputs=files)
     else:
         table_format(output)  # a clear error for an unknown extension
