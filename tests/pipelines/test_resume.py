@@ -62,7 +62,7 @@ def test_resumed_output_is_identical_to_an_uninterrupted_run(flagger, tmp_path, 
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_an_appendable_output_is_written_once_and_cut_back_on_resume(flagger, tmp_path, monkeypatch, suffix):
     whole = tmp_path / f"whole{suffix}"
     score_file(flagger, UNLABELLED, whole, chunksize=50, n_jobs=1)
@@ -72,7 +72,8 @@ def test_an_appendable_output_is_written_once_and_cut_back_on_resume(flagger, tm
     state = state_of(output)
     partial = checkpoint / "output"
     # the chunks done are in the output being written, nowhere else: no second copy of the rows
-    assert sorted(p.name for p in checkpoint.iterdir()) == ["checkpoint.json", "output"]
+    kept = ["checkpoint.json", "output", "output.meta"] if suffix == ".parquet" else ["checkpoint.json", "output"]
+    assert sorted(p.name for p in checkpoint.iterdir()) == kept
     assert state["totals"]["summary"]["rows"] == 100  # two chunks recorded; the third written, not recorded
     assert 0 < state["sink"]["bytes"] < partial.stat().st_size and whole.read_bytes().startswith(partial.read_bytes())
     with open(partial, "ab") as handle:  # what a killed run wrote after its last checkpoint

@@ -88,7 +88,7 @@ CHECKPOINT_SCHEMA: dict[str, Any] = {
         "sink": {
             "type": "object",
             "properties": {"bytes": _COUNT, "tail_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                           "parts": _COUNT},
+                           "meta_bytes": _COUNT, "parts": _COUNT},
             "additionalProperties": False,
         },
         "totals": {

@@ -1,9 +1,9 @@
 """Resumable scoring: what a run of ``vnflag score`` has finished, kept beside its output.
 
 The checkpoint is a directory ``<output>.vnflag-checkpoint/``. The output is written into it as it
-is scored (:mod:`vnflag.pipelines.sinks`: a CSV, TSV or JSONL output is appended to one file; a
-directory output's Parquet parts are its files; Parquet, JSON and XLSX files, which cannot be
-appended to, are kept as one Parquet part per chunk) and ``checkpoint.json`` says how far it is
+is scored (:mod:`vnflag.pipelines.sinks`: a CSV, TSV or JSONL output is appended to one file, a
+Parquet file's row groups likewise; a directory output's Parquet parts are its files; JSON and
+XLSX files, which cannot be appended to, are kept as one Parquet part per chunk) and ``checkpoint.json`` says how far it is
 valid: the chunks done, the output's state after them (its length in bytes, or its parts), and the
 running totals (summary and drift counts). ``checkpoint.json`` is written atomically after the
 output it describes is on disk, so after a crash or ``kill -9`` it describes finished chunks only;
@@ -136,7 +136,7 @@ class ScoreCheckpoint:
         """Remove a checkpoint directory, only if vnflag made it (its files are all vnflag's)."""
         if not directory.is_dir() or directory.is_symlink():
             raise VnflagError(f"{directory}: exists and is not a vnflag checkpoint; move it away")
-        ours = {_STATE, "output"}
+        ours = {_STATE, "output", "output.meta"}
         foreign = [p.name for p in directory.iterdir()
                    if p.name not in ours and not p.name.startswith(("part-", "."))]
         if foreign:

@@ -7,8 +7,11 @@ opening), which is what ``--resume`` needs:
 - a CSV, TSV or JSONL file is appended to ``<workdir>/output``; its state is its length in bytes;
 - a directory output (Parquet parts ``part.00000.parquet``, ...) is ``<workdir>/output/``; its state
   is the number of parts;
-- a Parquet, JSON or XLSX file cannot be appended to (nor cut back), so its chunks are kept as
-  Parquet parts ``<workdir>/part-000001.parquet`` and written into the output table at the end;
+- a Parquet file's row groups are appended to ``<workdir>/output`` and their metadata to
+  ``<workdir>/output.meta`` (:mod:`vnflag.pipelines.parquet_append`); its state is both lengths, and
+  closing it writes the footer;
+- a JSON or XLSX file cannot be appended to (nor cut back), so its chunks are kept as Parquet
+  parts ``<workdir>/part-000001.parquet`` and written into the output table at the end;
 - standard output (``-``) is written as the chunks come, and cannot be resumed.
 
 The working directory is beside the output (a checkpoint, :mod:`vnflag.pipelines.checkpoint`),
@@ -26,6 +29,7 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 from ..io.tables import TableWriter, _write_csv, _write_json, table_format
+from .parquet_append import AppendableParquet
 
 __all__ = ["open_sink", "is_directory_output", "directory_target"]
 
@@ -54,6 +58,8 @@ def open_sink(output: str | os.PathLike, workdir: Path | None, state: dict[str, 
         return _DirectoryParts(directory_target(output), workdir, state)
     if table_format(output) in _APPENDED:
         return _AppendedFile(Path(output), workdir, state)
+    if table_format(output) == "parquet":
+        return _ParquetFile(Path(output), workdir, state)
     return _GatheredParts(Path(output), workdir, state)
 
 
@@ -76,28 +82,35 @@ class _Stdout:
         self.writer.close()
 
 
+def _tail(path: Path, length: int) -> str:
+    """SHA-256 of the :data:`TAIL_BYTES` bytes before ``length`` in ``path``: a resumed run checks
+    that the output it continues ends where the checkpoint says, at the end of a chunk."""
+    with open(path, "rb") as handle:
+        handle.seek(max(0, length - TAIL_BYTES))
+        return hashlib.sha256(handle.read(min(length, TAIL_BYTES))).hexdigest()
+
+
+def _check_length(workdir: Path, path: Path, state: dict[str, Any]) -> int:
+    """The recorded length of ``path``, after checking that the file has it and ends there as recorded."""
+    length = int(state.get("bytes", 0))
+    have = path.stat().st_size if path.is_file() else 0
+    if have < length:
+        raise VnflagError(f"{workdir}: the checkpoint records {length} bytes of output but {have} are there; "
+                          "run without --resume to start again")
+    if length and _tail(path, length) != state.get("tail_sha256"):
+        raise VnflagError(f"{workdir}: the output does not end where the checkpoint says (its last bytes differ); "
+                          "run without --resume to start again")
+    return length
+
+
 class _AppendedFile:
     """CSV, TSV or JSONL appended chunk by chunk; cut back to the recorded length on resume."""
 
     def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
         self.target, self.path, self.format = target, workdir / _OUTPUT, table_format(target)
-        self.length = int(state.get("bytes", 0))
-        have = self.path.stat().st_size if self.path.is_file() else 0
-        if have < self.length:
-            raise VnflagError(f"{workdir}: the checkpoint records {self.length} bytes of output but {have} are there; "
-                              "run without --resume to start again")
-        if self.length and self._tail() != state.get("tail_sha256"):
-            raise VnflagError(f"{workdir}: the output does not end where the checkpoint says (its last bytes differ); "
-                              "run without --resume to start again")
+        self.length = _check_length(workdir, self.path, state)
         with open(self.path, "ab") as handle:
             handle.truncate(self.length)  # what a killed run wrote after its last checkpoint goes
-
-    def _tail(self) -> str:
-        """SHA-256 of the output's last :data:`TAIL_BYTES` bytes: a resumed run checks that the output
-        it continues ends where the checkpoint says, at the end of a chunk."""
-        with open(self.path, "rb") as handle:
-            handle.seek(max(0, self.length - TAIL_BYTES))
-            return hashlib.sha256(handle.read(TAIL_BYTES)).hexdigest()
 
     @property
     def written(self) -> bool:
@@ -111,7 +124,7 @@ class _AppendedFile:
         self.length = self.path.stat().st_size
 
     def state(self) -> dict[str, Any]:
-        return {"bytes": self.length, "tail_sha256": self._tail()}
+        return {"bytes": self.length, "tail_sha256": _tail(self.path, self.length)}
 
     def sync(self) -> None:
         """The recorded length is on disk before the checkpoint says so."""
@@ -122,6 +135,36 @@ class _AppendedFile:
         if not self.path.exists():
             self.path.touch()
         os.replace(self.path, self.target)
+
+
+class _ParquetFile:
+    """One Parquet file, its row groups appended chunk by chunk (:mod:`vnflag.pipelines.parquet_append`)."""
+
+    def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
+        self.target, self.workdir = target, workdir
+        _check_length(workdir, workdir / _OUTPUT, state)
+        try:
+            self.parquet = AppendableParquet(workdir / _OUTPUT, state)
+        except ValueError as exc:
+            raise VnflagError(f"{workdir}: {exc}; run without --resume to start again") from None
+
+    @property
+    def written(self) -> bool:
+        return self.parquet.written
+
+    def write(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        self.parquet.write(pa.Table.from_pandas(frame, preserve_index=False))
+
+    def state(self) -> dict[str, Any]:
+        return {**self.parquet.state(), "tail_sha256": _tail(self.parquet.path, self.parquet.length)}
+
+    def sync(self) -> None:
+        self.parquet.sync()
+
+    def close(self) -> None:
+        os.replace(self.parquet.close(), self.target)
 
 
 class _Parts:
@@ -182,7 +225,7 @@ class _DirectoryParts(_Parts):
 
 
 class _GatheredParts(_Parts):
-    """A Parquet, JSON or XLSX file: its chunks kept as parts, written into the table at the end."""
+    """A JSON or XLSX file: its chunks kept as Parquet parts, written into the table at the end."""
 
     def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
         self.target = target
