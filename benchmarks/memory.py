@@ -70,7 +70,8 @@ NO_CHECKPOINT = """
 import sys
 import vnflag.pipelines.checkpoint as checkpoint
 import vnflag.pipelines.scoring as scoring
-checkpoint.ScoreCheckpoint.start = staticmethod(lambda output, identity, resume: checkpoint.ScoreCheckpoint.temporary(output))
+checkpoint.ScoreCheckpoint.start = staticmethod(
+    lambda output, identity, resume: checkpoint.ScoreCheckpoint.temporary(output))
 scoring.input_identity = lambda files: []
 from vnflag.cli import main
 sys.exit(main(sys.argv[1:]))

@@ -34,7 +34,7 @@ def test_pieces_come_back_in_order_with_the_same_scores_from_workers(flagger, un
     alone = list(engines.LocalEngine(1).map(flagger, pieces))
     shared = list(engines.LocalEngine(3).map(flagger, pieces))
     assert len(alone) == len(shared) == len(pieces)
-    for (columns, counts), (their_columns, their_counts) in zip(alone, shared):
+    for (columns, counts), (their_columns, their_counts) in zip(alone, shared, strict=True):
         np.testing.assert_array_equal(columns["score"], their_columns["score"])
         assert columns["reasons"] == their_columns["reasons"] and counts == their_counts
 

@@ -18,7 +18,8 @@ from vnflag.pipelines.parquet_append import AppendableParquet, _footer, decode_s
 def chunk(number: int, rows: int = 7) -> pd.DataFrame:
     ids = range(number * rows, (number + 1) * rows)
     return pd.DataFrame({"id": [str(10**20 + i) for i in ids], "text": [f"bài {i} " + "ạ" * i for i in ids],
-                         "score": [np.nan if i % 5 == 0 else i / 100 for i in ids], "flagged": [i % 2 == 0 for i in ids],
+                         "score": [np.nan if i % 5 == 0 else i / 100 for i in ids],
+                         "flagged": [i % 2 == 0 for i in ids],
                          "count": np.arange(number * rows, (number + 1) * rows, dtype="int64")})
 
 

@@ -1,6 +1,7 @@
 """JSON Schemas of the documents vnflag trusts from disk: a model directory's manifest, a
-registry's index and a scoring run's checkpoint. A document from someone else's directory is untrusted input: it is validated
-before any field is used, and every file name in it must stay inside its directory."""
+registry's index and a scoring run's checkpoint. A document from someone else's directory is
+untrusted input: it is validated before any field is used, and every file name in it must stay
+inside its directory."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score posts with a model",
                        description="Score posts: every input row out, in order, with score, flagged, "
                        "reasons, model_version and error columns added.")
-    p.add_argument("data", help="posts: .csv .tsv .jsonl .parquet .xlsx, a glob or a directory of them, or - for CSV on stdin")
+    p.add_argument("data", help="posts: .csv .tsv .jsonl .parquet .xlsx, a glob or a directory of them, "
+                   "or - for CSV on stdin")
     p.add_argument("--model", default=None, help="model directory (from vnflag train)")
     p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
     p.add_argument("--reasons", type=whole_number(0), default=3, help="reasons per post (default: 3)")
@@ -26,7 +27,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    "only for inputs of 8 MB or more, this process alone for smaller ones, where starting workers "
                    "costs more than it saves; N: exactly N; with --engine dask, the local cluster's workers)")
     p.add_argument("-o", "--output", required=True,
-                   help="output table (format by extension), - for stdout, or a directory (ending in /) of Parquet parts")
+                   help="output table (format by extension), - for stdout, or a directory (ending in /) of "
+                   "Parquet parts")
     p.add_argument("--registry", default=None, help="model registry: score with its promoted version")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from its last finished chunk, on either engine (the checkpoint "
@@ -56,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
         Registry(args.registry, create=False)  # a clear error when it is not a registry
     summary = score_file(args.model or args.registry, args.data, args.output, engine=args.engine,
                          scheduler=args.scheduler, text_col=args.text_col, top_k=args.reasons,
-                         chunksize=args.chunksize or CHUNKSIZE, n_jobs=args.jobs, encoding=args.encoding, resume=args.resume,
-                         progress=None if not args.quiet else False)
+                         chunksize=args.chunksize or CHUNKSIZE, n_jobs=args.jobs, encoding=args.encoding,
+                         resume=args.resume, progress=None if not args.quiet else False)
     print(
         f"scored {summary.rows} rows with model {summary.model_version}: {summary.flagged} flagged, "
         f"{summary.not_scored} not scored"

@@ -1,14 +1,15 @@
 """Resumable scoring: what a run of ``vnflag score`` has finished, kept beside its output.
 
-The checkpoint is a directory ``<output>.vnflag-checkpoint/``. The output is written into it as it
-is scored (:mod:`vnflag.pipelines.sinks`: a CSV, TSV or JSONL output is appended to one file, a
-Parquet file's row groups likewise; a directory output's Parquet parts are its files; JSON and
-XLSX files, which cannot be appended to, are kept as one Parquet part per chunk) and ``checkpoint.json`` says how far it is
-valid: the chunks done, the output's state after them (its length in bytes, or its parts), and the
-running totals (summary and drift counts). ``checkpoint.json`` is written atomically after the
-output it describes is on disk, so after a crash or ``kill -9`` it describes finished chunks only;
-a resumed run cuts the output back to that point and continues, and the finished output is moved
-into place, identical to an uninterrupted run's.
+The checkpoint is a directory ``<output>.vnflag-checkpoint/``. The output is written into it as
+it is scored (:mod:`vnflag.pipelines.sinks`: a CSV, TSV or JSONL output is appended to one file,
+a Parquet file's row groups likewise; a directory output's Parquet parts are its files; JSON and
+XLSX files, which cannot be appended to, are kept as one Parquet part per chunk) and
+``checkpoint.json`` says how far it is valid: the chunks done, the output's state after them (its
+length in bytes, or its parts), and the running totals (summary and drift counts).
+``checkpoint.json`` is written atomically after the output it describes is on disk, so after a
+crash or ``kill -9`` it describes finished chunks only; a resumed run cuts the output back to that
+point and continues, and the finished output is moved into place, identical to an uninterrupted
+run's.
 
 A run that cannot be resumed (standard input) writes into a temporary directory of the same form
 and keeps no ``checkpoint.json``. A resumed run must have the same identity: model version, input
@@ -23,12 +24,18 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..artifacts.schemas import CHECKPOINT_SCHEMA, validate_document
 from ..exceptions import VnflagError
-from ..io.files import current_umask, read_json_document, remove_stale_temporaries, write_json_atomic
+from ..io.files import (
+    current_umask,
+    read_json_document,
+    remove_stale_temporaries,
+    write_json_atomic,
+)
 
 __all__ = ["ScoreCheckpoint", "CHECKPOINT_SUFFIX", "input_identity"]
 

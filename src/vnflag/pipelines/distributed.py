@@ -66,10 +66,10 @@ def score_dask(model: Flagger | str | os.PathLike, ddf, text_col: str | None = N
     Examples
     --------
     >>> import dask.dataframe as dd                                         # doctest: +SKIP
-    >>> from distributed import Client
-    >>> client = Client("tcp://scheduler:8786")
-    >>> scored = score_dask("out/model", dd.read_parquet("posts/"))
-    >>> scored.to_parquet("scored/")
+    >>> from distributed import Client                                      # doctest: +SKIP
+    >>> client = Client("tcp://scheduler:8786")                             # doctest: +SKIP
+    >>> scored = score_dask("out/model", dd.read_parquet("posts/"))         # doctest: +SKIP
+    >>> scored.to_parquet("scored/")                                        # doctest: +SKIP
     """
     dask, _, distributed = dask_modules()
     flagger = resolve_model(model)

@@ -28,10 +28,11 @@ import signal
 import sys
 import weakref
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -90,7 +91,7 @@ _PR_SET_PDEATHSIG = 1
 _pool: ProcessPoolExecutor | None = None
 _pool_key: tuple | None = None
 _pool_model: Callable[[], Any] | None = None  # a weak reference to the model an unsaved model's pool has
-_worker_model: tuple = ()
+_worker_model: tuple[Flagger, DriftMonitor] | None = None
 
 
 def _start_worker(model: bytes) -> None:
@@ -111,7 +112,9 @@ def _start_worker(model: bytes) -> None:
 
 
 def _score_in_worker(piece: Piece) -> Scored:
-    return score_piece(*_worker_model, piece)
+    assert _worker_model is not None, "the worker's initializer has not run"
+    flagger, monitor = _worker_model
+    return score_piece(flagger, monitor, piece)
 
 
 def _model_key(flagger: Flagger) -> tuple:

@@ -172,19 +172,26 @@ def _get(fields: list[list], field: int) -> list | None:
     return next((entry for entry in fields if entry[0] == field), None)
 
 
+def _need(fields: list[list], field: int) -> list:
+    entry = _get(fields, field)
+    if entry is None:
+        raise ValueError(f"Parquet metadata without its field {field}")
+    return entry
+
+
 def _moved(group: list[list], shift: int) -> list[list]:
     """A RowGroup's metadata with every byte offset in it moved by ``shift``."""
     entry = _get(group, _GROUP_FILE_OFFSET)
     if entry is not None:
         entry[2] += shift
-    for chunk in _get(group, _GROUP_COLUMNS)[2][1]:
+    for chunk in _need(group, _GROUP_COLUMNS)[2][1]:
         for field in _CHUNK_OFFSETS:
             entry = _get(chunk, field)
             if entry is not None:
                 entry[2] += shift
         meta = _get(chunk, _CHUNK_META)
-        for field in _META_OFFSETS if meta is not None else ():
-            entry = _get(meta[2], field)
+        for field in _META_OFFSETS:
+            entry = None if meta is None else _get(meta[2], field)
             if entry is not None:
                 entry[2] += shift
     return group
@@ -284,14 +291,14 @@ class AppendableParquet:
         groups = [decode_struct(record)[0] for record in records[2:]]
         rows = 0
         for number, group in enumerate(groups):
-            rows += _get(group, 3)[2]
+            rows += _need(group, 3)[2]
             ordinal = _get(group, _GROUP_ORDINAL)
             if ordinal is not None:
                 if number < 2**15:
                     ordinal[2] = number
                 else:
                     group.remove(ordinal)
-        _get(meta, _FILE_NUM_ROWS)[2] = rows
+        _need(meta, _FILE_NUM_ROWS)[2] = rows
         meta.append([_FILE_ROW_GROUPS, _LIST, (_STRUCT, groups)])
         meta.sort(key=lambda entry: entry[0])
         footer = encode_struct(meta)

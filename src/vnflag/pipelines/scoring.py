@@ -17,10 +17,10 @@ import itertools
 import os
 import sys
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -193,8 +193,13 @@ def _local_workers(files: list[str], n_jobs: int | None) -> int:
 
 
 def _known_rows(files: list[str]) -> int | None:
-    counts = [known_rows(file) for file in files]
-    return None if any(count is None for count in counts) else sum(counts)
+    total = 0
+    for file in files:
+        count = known_rows(file)
+        if count is None:
+            return None
+        total += count
+    return total
 
 
 def score_file(
@@ -293,7 +298,7 @@ def score_file(
                                 "encoding": encoding}}
         checkpoint = ScoreCheckpoint.start(output, identity, resume)
     done_before = 0 if checkpoint is None else checkpoint.chunks_done
-    if done_before:
+    if checkpoint is not None and done_before:
         totals = checkpoint.state["totals"]
         for name, value in totals["summary"].items():
             setattr(summary, name, int(value))
