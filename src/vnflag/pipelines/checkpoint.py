@@ -145,7 +145,7 @@ class ScoreCheckpoint:
             raise VnflagError(f"{directory}: exists and is not a vnflag checkpoint; move it away")
         ours = {_STATE, "output", "output.meta"}
         foreign = [p.name for p in directory.iterdir()
-                   if p.name not in ours and not p.name.startswith(("part-", "."))]
+                   if p.name not in ours and not p.name.startswith(("part-", "chunk.", "."))]
         if foreign:
             raise VnflagError(f"{directory}: holds files vnflag did not write ({', '.join(sorted(foreign)[:5])}); "
                               "move them away")

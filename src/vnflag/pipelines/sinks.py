@@ -20,7 +20,9 @@ so moving the finished output into place is one rename: the output appears whole
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -28,13 +30,15 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import VnflagError
-from ..io.tables import TableWriter, _write_csv, _write_json, table_format
+from ..io.tables import TableWriter, table_format
 from .parquet_append import AppendableParquet
 
 __all__ = ["open_sink", "is_directory_output", "directory_target"]
 
 _APPENDED = ("csv", "tsv", "jsonl")
 _OUTPUT = "output"
+_CHUNK = "chunk"
+_HEADED = {"csv": ",", "tsv": "\t"}
 TAIL_BYTES = 4096
 
 
@@ -82,6 +86,25 @@ class _Stdout:
         self.writer.close()
 
 
+def _write_whole(path: Path, frame: pd.DataFrame) -> None:
+    """``frame`` as the one table of ``path``, written atomically by io's writer."""
+    writer = TableWriter(path)
+    try:
+        writer.write(frame)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _header_bytes(data: bytes, delimiter: str) -> int:
+    """Length in bytes of the header record of a CSV/TSV text (a quoted name may hold a line break)."""
+    text = data.decode("utf-8")
+    stream = io.StringIO(text, newline="")
+    next(csv.reader(stream, delimiter=delimiter))
+    return len(text[:stream.tell()].encode("utf-8"))
+
+
 def _tail(path: Path, length: int) -> str:
     """SHA-256 of the :data:`TAIL_BYTES` bytes before ``length`` in ``path``: a resumed run checks
     that the output it continues ends where the checkpoint says, at the end of a chunk."""
@@ -117,11 +140,17 @@ class _AppendedFile:
         return self.length > 0
 
     def write(self, frame: pd.DataFrame) -> None:
-        if self.format == "jsonl":
-            _write_json(frame, self.path, lines=True, mode="a")
-        else:
-            _write_csv(frame, self.path, self.format, header=self.length == 0, mode="a")
-        self.length = self.path.stat().st_size
+        """Append ``frame`` as io's writer writes it (through a small file of this chunk alone, the
+        header dropped after the first chunk), so the output is what :class:`TableWriter` writes."""
+        scratch = self.path.with_name(_CHUNK + self.target.suffix)
+        _write_whole(scratch, frame)
+        data = scratch.read_bytes()
+        scratch.unlink()
+        if self.length and self.format in _HEADED:
+            data = data[_header_bytes(data, _HEADED[self.format]):]
+        with open(self.path, "ab") as handle:
+            handle.write(data)
+        self.length += len(data)
 
     def state(self) -> dict[str, Any]:
         return {"bytes": self.length, "tail_sha256": _tail(self.path, self.length)}
@@ -192,13 +221,7 @@ class _Parts:
         raise NotImplementedError
 
     def write(self, frame: pd.DataFrame) -> None:
-        writer = TableWriter(self.directory / self._name(self.parts))
-        try:
-            writer.write(frame)
-            writer.close()
-        except BaseException:
-            writer.abort()
-            raise
+        _write_whole(self.directory / self._name(self.parts), frame)
         self.parts += 1
 
     def state(self) -> dict[str, Any]:
