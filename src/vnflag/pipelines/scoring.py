@@ -300,8 +300,8 @@ def score_file(
     done_before = 0 if checkpoint is None else checkpoint.chunks_done
     if checkpoint is not None and done_before:
         totals = checkpoint.state["totals"]
-        for name, value in totals["summary"].items():
-            setattr(summary, name, int(value))
+        for name in ("rows", "flagged", "not_scored", "truncated"):
+            setattr(summary, name, int(totals["summary"][name]))
         if len(totals["drift"]["counts"]) != len(drift.counts):
             raise VnflagError(f"{checkpoint.directory}: invalid scoring checkpoint: field 'totals.drift.counts' has "
                               f"{len(totals['drift']['counts'])} bins, the model {len(drift.counts)}")
