@@ -12,9 +12,13 @@ the scoring (main) process alone, the number of processes seen, whether the outp
 every row, whether 200,000 posts stayed within 1 GiB and the ratio of the largest to the smallest
 input's peak (about 1 when memory does not grow with the input).
 
-    python benchmarks/memory.py [--sizes 20000,200000] [--jobs -1] [--timeline]
+    python benchmarks/memory.py [--sizes 20000,200000] [--jobs -1] [--timeline] [--checkpoint-overhead]
 
 ``--timeline`` also prints, for each size, the memory of each process at about a dozen moments.
+``--checkpoint-overhead`` scores the largest input a second time with the resume machinery off
+(no input identity, no ``checkpoint.json``, no fsync of the output after each chunk; the output
+itself is written exactly the same way, once) and prints the wall and CPU time of both runs and
+the overhead of the checkpoint as a share of the wall time.
 Needs ``../shared/datasets/reintel`` (third-party, not in this repository).
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -59,8 +64,29 @@ def write_posts(pool: pd.DataFrame, n: int, path: Path) -> None:
         written += len(block)
 
 
+#: ``vnflag score`` with the resume machinery off, for --checkpoint-overhead: a run that keeps no
+#: checkpoint (as one reading standard input does) but otherwise the same command.
+NO_CHECKPOINT = """
+import sys
+import vnflag.pipelines.checkpoint as checkpoint
+import vnflag.pipelines.scoring as scoring
+checkpoint.ScoreCheckpoint.start = staticmethod(
+    lambda output, identity, resume: checkpoint.ScoreCheckpoint.temporary(output))
+scoring.input_identity = lambda files: []
+from vnflag.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def cpu_seconds() -> float:
+    """User and system time of this script's waited-for children and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(command: list[str]) -> dict:
     """Run ``command``, sampling the resident memory of it and its descendants every 0.1 s."""
+    cpu = cpu_seconds()
     start = time.perf_counter()
     process = subprocess.Popen(command)
     peak_tree = peak_main = 0
@@ -78,7 +104,7 @@ def measure(command: list[str]) -> dict:
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} failed with status {process.returncode}")
     return {"seconds": seconds, "peak_tree": peak_tree, "peak_main": peak_main, "processes": len(seen),
-            "samples": samples, "main": process.pid}
+            "samples": samples, "main": process.pid, "cpu": cpu_seconds() - cpu}
 
 
 def print_timeline(n: int, run: dict, moments: int = 12) -> None:
@@ -106,6 +132,8 @@ def main() -> int:
     parser.add_argument("--sizes", default="20000,200000", help="numbers of posts, comma-separated")
     parser.add_argument("--jobs", type=int, default=None, help="vnflag score --jobs (default: its own, -1)")
     parser.add_argument("--timeline", action="store_true", help="print each process's memory over time")
+    parser.add_argument("--checkpoint-overhead", action="store_true",
+                        help="also score the largest input without the resume machinery and compare the times")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if not SHARED.exists():
@@ -123,12 +151,20 @@ def main() -> int:
         subprocess.run([*vnflag, "train", str(SHARED / "train.csv"), "--text-col", TEXT, "--label-col", "label",
                         "--meta-cols", ",".join(META), "-o", str(model)], check=True)
         rows = []
+        overhead = None
+        jobs = [] if args.jobs is None else ["--jobs", str(args.jobs)]
         for n in sizes:
             posts = work / f"posts_{n}.csv"
             write_posts(pool, n, posts)
             output = work / f"scored_{n}.parquet"
-            jobs = [] if args.jobs is None else ["--jobs", str(args.jobs)]
             run = measure([*vnflag, "score", str(posts), "--model", str(model), "-o", str(output), "-q", *jobs])
+            if args.checkpoint_overhead and n == max(sizes):
+                bare = work / f"bare_{n}.parquet"
+                off = measure([sys.executable, "-c", NO_CHECKPOINT, "score", str(posts), "--model", str(model),
+                               "-o", str(bare), "-q", *jobs])
+                same = bare.read_bytes() == output.read_bytes()
+                overhead = (n, run, off, same)
+                bare.unlink()
             written = pq.ParquetFile(output).metadata.num_rows
             print(f"{n} posts ({posts.stat().st_size / MIB:.0f} MiB CSV): output {output.stat().st_size / MIB:.0f} MiB "
                   f"Parquet with {written} rows ({'all rows' if written == n else f'EXPECTED {n}'}); "
@@ -152,6 +188,16 @@ def main() -> int:
             print("output rows: MISSING ROWS in " + ", ".join(f"{n} ({w} written)" for n, _, w in rows if w != n))
         else:
             print("output rows: every Parquet output has all its rows (metadata num_rows == posts)")
+        if overhead is not None:
+            n, on, off, same = overhead
+            print(f"\ncheckpoint overhead, {n:,} posts (the same command, resume machinery on, then off):")
+            print("| run | wall | CPU, all processes | peak RSS summed (MiB) |")
+            print("|---|---|---|---|")
+            for label, run in (("checkpoint kept (default)", on), ("no checkpoint", off)):
+                print(f"| {label} | {run['seconds']:.1f} s | {run['cpu']:.1f} s | {run['peak_tree'] / MIB:.0f} |")
+            print(f"overhead: {(on['seconds'] - off['seconds']) / on['seconds']:+.1%} of the wall time, "
+                  f"{(on['cpu'] - off['cpu']) / on['cpu']:+.1%} of the CPU time; "
+                  f"outputs {'byte-identical' if same else 'DIFFERENT'}")
         largest = max(rows, key=lambda r: r[0])
         peak = largest[1]["peak_tree"] / MIB
         verdict = "stayed within" if peak <= LIMIT_MIB else "EXCEEDED"

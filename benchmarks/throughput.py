@@ -52,7 +52,7 @@ STAGES = {
     "linear stages (logistic regressions)": ["_base.decision_function"],
     "reasons": ["explanations.top_terms"],
     "drift counts": ["drift.counted"],
-    "write output and checkpoint": ["tables.write", "tables.close", "checkpoint.add", "checkpoint.parts"],
+    "write output and checkpoint": ["sinks.write", "sinks.sync", "sinks.close", "checkpoint.save"],
 }
 
 

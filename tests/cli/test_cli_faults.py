@@ -173,7 +173,7 @@ def test_kill_9_during_scoring_leaves_no_worker_and_no_lasting_temporary(text_mo
     while time.monotonic() < deadline and run.poll() is None:
         workers = [c for c in _children(run.pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()
                    .replace("\0", " ")] if _children(run.pid) else []
-        if len(workers) >= 2 and any(p.name.startswith(".out.csv.") for p in tmp_path.iterdir()):
+        if len(workers) >= 2 and (tmp_path / "out.csv.vnflag-checkpoint" / "output").is_file():  # output begun
             break
         time.sleep(0.2)
     assert run.poll() is None and len(workers) >= 2, "scoring ended before it could be interrupted"
@@ -183,13 +183,13 @@ def test_kill_9_during_scoring_leaves_no_worker_and_no_lasting_temporary(text_mo
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.2)
     assert not any(_alive(w) for w in workers), "worker processes outlived the killed run"
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".") or p.name.endswith("-checkpoint")]
     assert leftovers and not (tmp_path / "out.csv").exists()  # the partial output never took the name
     small = tmp_path / "small.csv"
     pd.read_csv(UNLABELLED, dtype=str, keep_default_na=False).head(5).to_csv(small, index=False)
     assert main(["score", str(small), "--model", str(text_model_dir), "-o", str(tmp_path / "out.csv"),
                  "--jobs", "1"]) == 0
-    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") or p.name.endswith("-checkpoint")]
 
 
 @pytest.mark.skipif(not Path("/proc/1").is_dir(), reason="needs /proc")

@@ -1,8 +1,10 @@
-"""Scoring on a Dask cluster: the same rows, order, scores and drift figures as a local run, the
-model sent to each worker once, and a cluster started with Dask's own command line."""
+"""Scoring on a Dask cluster: the same bytes, rows, order, scores and drift figures as a local run,
+the same errors for the same mistakes, ``resume`` on both engines, the model sent to each worker
+once, and a cluster started with Dask's own command line."""
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 import socket
@@ -20,6 +22,7 @@ from conftest import DATA, many_posts_csv, read_bundled  # noqa: E402
 
 from vnflag import VnflagError, score_dask, score_file, score_frame  # noqa: E402
 from vnflag.cli import main  # noqa: E402
+from vnflag.pipelines.checkpoint import ScoreCheckpoint  # noqa: E402
 from vnflag.pipelines.distributed import DASK_EXTRA_MESSAGE, score_file_dask  # noqa: E402
 
 UNLABELLED = DATA / "posts_unlabelled.csv"
@@ -93,24 +96,96 @@ def test_the_model_is_scattered_once_not_sent_with_every_task(client, flagger, u
     pd.testing.assert_frame_equal(persisted.compute(), score_frame(flagger, unlabelled))
 
 
-def test_score_file_dask_equals_score_file_with_drift_figures(client, flagger, tmp_path):
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_local_and_dask_write_the_same_bytes_and_drift_figures(client, flagger, tmp_path, suffix):
     source = many_posts_csv(tmp_path / "posts.csv", copies=2)  # multi-line posts, many chunks
-    got = score_file_dask(flagger, source, tmp_path / "dask.parquet", chunksize=37, client=client)
-    expected, local = _local(flagger, source, tmp_path / "local.parquet")
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask.parquet"), expected, check_exact=True)
-    assert {k: got[k] for k in local} == local
-    assert (tmp_path / "dask.parquet.drift.json").read_text() == (tmp_path / "local.parquet.drift.json").read_text()
+    got = score_file(flagger, source, tmp_path / f"dask{suffix}", engine="dask", chunksize=37, client=client)
+    local = score_file(flagger, source, tmp_path / f"local{suffix}", chunksize=37, n_jobs=1)
+    assert (tmp_path / f"dask{suffix}").read_bytes() == (tmp_path / f"local{suffix}").read_bytes()
+    assert got.to_dict() == local.to_dict() and got.rows == 464
+    assert (tmp_path / f"dask{suffix}.drift.json").read_text() == (tmp_path / f"local{suffix}.drift.json").read_text()
+    expected = score_frame(flagger, read_csv(source))
+    if suffix == ".parquet":  # and what both wrote is score_frame's table
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask.parquet"), expected, check_exact=True)
+
+
+def test_glob_in_directory_out_the_same_bytes_on_both_engines(client, flagger, tmp_path):
+    source = read_csv(many_posts_csv(tmp_path / "posts.csv", copies=1))
+    parts = tmp_path / "in"
+    parts.mkdir()
+    source.iloc[:100].to_csv(parts / "a.csv", index=False)
+    source.iloc[100:].to_csv(parts / "b.csv", index=False)
+    (parts / "notes.md").write_text("not a table")
+    for engine, options in (("dask", {"client": client}), ("local", {"n_jobs": 2})):
+        score_file(flagger, str(parts / "*.csv"), str(tmp_path / engine) + "/", engine=engine, chunksize=60, **options)
+        score_file(flagger, parts, tmp_path / f"{engine}.csv", engine=engine, chunksize=60, **options)
+    names = sorted(p.name for p in (tmp_path / "local").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "dask").iterdir())
+    assert names == [f"part.{i:05d}.parquet" for i in range(5)]
+    for name in names:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+    assert (tmp_path / "dask.drift.json").read_text() == (tmp_path / "local.drift.json").read_text()
+    whole = tmp_path / "whole.csv"
+    source.to_csv(whole, index=False)
+    score_file(flagger, whole, tmp_path / "one_file.csv", chunksize=60, n_jobs=1)
+    pd.testing.assert_frame_equal(read_csv(tmp_path / "local.csv"), read_csv(tmp_path / "one_file.csv"))
+
+
+def test_resume_on_dask_and_across_engines(client, flagger, tmp_path, monkeypatch):
+    from test_resume import interrupted
+
+    source = many_posts_csv(tmp_path / "posts.csv", copies=1)
+    score_file(flagger, source, tmp_path / "whole.csv", chunksize=40, n_jobs=1)
+    for first, then in (("dask", "dask"), ("local", "dask"), ("dask", "local")):
+        output = tmp_path / f"{first}-{then}.csv"
+        options = {"client": client} if first == "dask" else {}
+        interrupted(flagger, source, output, after=2, monkeypatch=monkeypatch, chunksize=40, engine=first, **options)
+        assert json.loads((ScoreCheckpoint.location(output) / "checkpoint.json").read_text())["chunks_done"] == 2
+        options = {"client": client} if then == "dask" else {"n_jobs": 1}
+        summary = score_file(flagger, source, output, chunksize=40, engine=then, resume=True, **options)
+        assert summary.rows == 232 and output.read_bytes() == (tmp_path / "whole.csv").read_bytes(), (first, then)
+        assert not ScoreCheckpoint.location(output).exists()
+
+
+def _error(call) -> str:
+    with pytest.raises(VnflagError) as error:
+        call()
+    return str(error.value)
+
+
+def test_the_same_mistake_gives_the_same_error_on_both_engines(client, flagger, tmp_path):
+    no_text = tmp_path / "no_text.csv"
+    no_text.write_text("id,body,num_like,num_comment,num_share\n1,a,1,1,1\n", encoding="utf-8")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    unknown = tmp_path / "posts.docx"
+    unknown.write_text("x")
+    clash = tmp_path / "clash.csv"
+    clash.write_text("id,text,num_like,num_comment,num_share,score\n1,a,1,1,1,0.5\n", encoding="utf-8")
+    mistakes = {
+        "missing column": (no_text, tmp_path / "out.csv", "'text' not found"),
+        "empty input": (empty, tmp_path / "out.csv", "empty"),
+        "unknown input extension": (unknown, tmp_path / "out.csv", "unknown file type '.docx'"),
+        "unknown output extension": (UNLABELLED, tmp_path / "out.docx", "unknown file type '.docx'"),
+        "a score column already there": (clash, tmp_path / "out.csv", "already has column"),
+        "no file matches": (str(tmp_path / "nothing*.csv"), tmp_path / "out.csv", "no file matches"),
+    }
+    for name, (source, output, expected) in mistakes.items():
+        local = _error(lambda source=source, output=output: score_file(flagger, source, output, n_jobs=1))
+        dask = _error(lambda source=source, output=output: score_file(flagger, source, output, engine="dask",
+                                                                       client=client))
+        assert local == dask and expected in local and "\n" not in local, name
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(("out", "."))]
 
 
 def test_strict_reader_errors_like_the_local_engine(client, flagger, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text('id,text,num_like,num_comment,num_share\n1,"Tin nóng\nchia sẻ ngay",1,2,3\n2,ngắn\n',
                    encoding="utf-8")
-    with pytest.raises(VnflagError) as local:
-        score_file(flagger, bad, tmp_path / "a.csv")
-    with pytest.raises(VnflagError) as dask_error:
-        score_file_dask(flagger, bad, tmp_path / "b.csv", client=client)
-    assert str(dask_error.value) == str(local.value)
+    local = _error(lambda: score_file(flagger, bad, tmp_path / "a.csv"))
+    dask = _error(lambda: score_file_dask(flagger, bad, tmp_path / "b.csv", client=client))
+    assert dask == local and "data row 2" in local
     assert not (tmp_path / "b.csv").exists()
 
 
@@ -148,9 +223,6 @@ def test_cli_options_that_do_not_go_together(model_dir, tmp_path, capsys):
     assert main(["score", str(UNLABELLED), "--model", str(model_dir), "-o", out,
                  "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--scheduler works only with --engine dask" in capsys.readouterr().err
-    assert main(["score", str(UNLABELLED), "--model", str(model_dir), "-o", out, "--engine", "dask",
-                 "--resume"]) == 2
-    assert "--resume works only with --engine local" in capsys.readouterr().err
     directory = tmp_path / "full"
     directory.mkdir()
     (directory / "keep.txt").write_text("mine")

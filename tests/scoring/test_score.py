@@ -117,3 +117,15 @@ def test_a_bad_top_k_is_a_user_error_and_a_model_bug_is_not(flagger, unlabelled,
     with pytest.raises(ValueError, match="not aligned") as error:
         score_frame(flagger, unlabelled)
     assert not isinstance(error.value, VnflagError)
+
+
+def test_csv_output_in_chunks_keeps_line_breaks_in_names_and_cells(text_flagger, tmp_path):
+    frame = pd.DataFrame({"text": ["dòng\rmột", "hai", "ba\nbốn", "năm"], "ghi\nchú": ["a", "b\r", "c", "d"]})
+    source = tmp_path / "posts.parquet"
+    frame.to_parquet(source)
+    score_file(text_flagger, source, tmp_path / "one.csv", chunksize=1)  # one header, four chunks
+    score_file(text_flagger, source, tmp_path / "all.csv", chunksize=10)
+    back = read_table(tmp_path / "one.csv")
+    assert back.columns.tolist() == score_frame(text_flagger, frame).columns.tolist()
+    assert back["text"].tolist() == frame["text"].tolist() and back["ghi\nchú"].tolist() == frame["ghi\nchú"].tolist()
+    pd.testing.assert_frame_equal(back, read_table(tmp_path / "all.csv"))

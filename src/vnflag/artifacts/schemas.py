@@ -1,6 +1,7 @@
-"""JSON Schemas of the documents vnflag trusts from disk: a model directory's manifest and a
-registry's index. A document from someone else's directory is untrusted input: it is validated
-before any field is used, and every file name in it must stay inside its directory."""
+"""JSON Schemas of the documents vnflag trusts from disk: a model directory's manifest, a
+registry's index and a scoring run's checkpoint. A document from someone else's directory is
+untrusted input: it is validated before any field is used, and every file name in it must stay
+inside its directory."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from ..exceptions import VnflagError
 
-__all__ = ["MANIFEST_SCHEMA", "REGISTRY_SCHEMA", "validate_document", "PLAIN_NAME"]
+__all__ = ["MANIFEST_SCHEMA", "REGISTRY_SCHEMA", "CHECKPOINT_SCHEMA", "validate_document", "PLAIN_NAME"]
 
 #: A file or version name: no path separator, no leading dot (so no ".."), nothing absolute.
 PLAIN_NAME = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$"
@@ -66,6 +67,52 @@ REGISTRY_SCHEMA: dict[str, Any] = {
         "stack": {"type": "array", "items": {"type": "string", "pattern": PLAIN_NAME}},
         "events": {"type": "array", "items": {"type": "object"}},
     },
+}
+
+_COUNT = {"type": "integer", "minimum": 0}
+
+#: ``<output>.vnflag-checkpoint/checkpoint.json`` (:mod:`vnflag.pipelines.checkpoint`): what a resumed
+#: run trusts to cut its output back and continue, so every count is a whole number of 0 or more.
+CHECKPOINT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["format", "identity", "chunks_done", "sink", "totals"],
+    "properties": {
+        "format": {"const": "vnflag-score-checkpoint"},
+        "identity": {
+            "type": "object",
+            "required": ["model_version", "input", "chunksize", "options"],
+            "properties": {
+                "model_version": {"type": "string"},
+                "input": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["path", "size", "mtime_ns", "edges_sha256"],
+                    "properties": {"path": {"type": "string"}, "size": _COUNT, "mtime_ns": {"type": "integer"},
+                                   "edges_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+                }},
+                "chunksize": {"type": "integer", "minimum": 1},
+                "options": {"type": "object"},
+            },
+        },
+        "chunks_done": _COUNT,
+        "sink": {
+            "type": "object",
+            "properties": {"bytes": _COUNT, "tail_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                           "meta_bytes": _COUNT, "parts": _COUNT},
+            "additionalProperties": False,
+        },
+        "totals": {
+            "type": "object",
+            "properties": {
+                "summary": {"type": "object", "required": ["rows", "flagged", "not_scored", "truncated"],
+                            "properties": {k: _COUNT for k in ("rows", "flagged", "not_scored", "truncated")}},
+                "drift": {"type": "object", "required": ["counts", "tokens", "unseen", "flagged"],
+                          "properties": {"counts": {"type": "array", "items": _COUNT},
+                                         "tokens": _COUNT, "unseen": _COUNT, "flagged": _COUNT}},
+            },
+        },
+    },
+    "if": {"properties": {"chunks_done": {"minimum": 1}}},
+    "then": {"properties": {"totals": {"required": ["summary", "drift"]}}},
 }
 
 

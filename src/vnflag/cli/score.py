@@ -6,8 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import add_encoding, jobs, whole_number
-from .common import add_quiet
+from .common import add_encoding, add_quiet, jobs, whole_number
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -15,24 +14,30 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score posts with a model",
                        description="Score posts: every input row out, in order, with score, flagged, "
                        "reasons, model_version and error columns added.")
-    p.add_argument("data", help="posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
+    p.add_argument("data", help="posts: .csv .tsv .jsonl .parquet .xlsx, a glob or a directory of them, "
+                   "or - for CSV on stdin")
     p.add_argument("--model", default=None, help="model directory (from vnflag train)")
     p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
     p.add_argument("--reasons", type=whole_number(0), default=3, help="reasons per post (default: 3)")
-    p.add_argument("--chunksize", type=whole_number(1), default=5_000,
-                   help="rows read, scored and checkpointed at a time (default 5000; memory grows with it)")
-    p.add_argument("--jobs", type=jobs, default=-1,
-                   help="processes (default -1: all cores for inputs of 8 MB or more, this process alone for "
-                   "smaller ones, where starting workers costs more than it saves; N: exactly N)")
-    p.add_argument("-o", "--output", required=True, help="output table (format by extension), - for stdout")
+    p.add_argument("--chunksize", type=whole_number(1), default=None,
+                   help="rows read, scored and checkpointed at a time, on both engines (default 5000; memory grows "
+                   "with it)")
+    p.add_argument("--jobs", type=jobs, default=None,
+                   help="processes (default: all cores, counted as container quotas allow; with --engine local "
+                   "only for inputs of 8 MB or more, this process alone for smaller ones, where starting workers "
+                   "costs more than it saves; N: exactly N; with --engine dask, the local cluster's workers)")
+    p.add_argument("-o", "--output", required=True,
+                   help="output table (format by extension), - for stdout, or a directory (ending in /) of "
+                   "Parquet parts")
     p.add_argument("--registry", default=None, help="model registry: score with its promoted version")
     p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted run from its last finished chunk (the checkpoint beside the "
-                   "output must match the model, the input and --chunksize); without it a stale checkpoint "
-                   "is replaced")
+                   help="continue an interrupted run from its last finished chunk, on either engine (the checkpoint "
+                   "beside the output must match the model, the input, --chunksize and the options); without it a "
+                   "stale checkpoint is replaced")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local: processes on this machine (default); dask: a Dask cluster, the one at --scheduler "
-                   "or, without it, a local cluster of --jobs worker processes (pip install \"vnflag[dask]\")")
+                   "or, without it, a local cluster of --jobs worker processes (pip install \"vnflag[dask]\"); "
+                   "both write the same output")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --engine dask: address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     add_encoding(p, "the posts")
@@ -47,38 +52,21 @@ def run(args: argparse.Namespace) -> int:
     if (args.model is None) == (args.registry is None):
         raise VnflagError("give exactly one of --model and --registry")
     from ..artifacts.registry import Registry
-    from ..pipelines.scoring import score_file
+    from ..pipelines.scoring import CHUNKSIZE, score_file
 
     if args.registry is not None:
         Registry(args.registry, create=False)  # a clear error when it is not a registry
-    if args.engine == "dask":
-        summary = _score_with_dask(args)
-    else:
-        if args.scheduler is not None:
-            raise VnflagError("--scheduler works only with --engine dask")
-        summary = score_file(args.model or args.registry, args.data, args.output, text_col=args.text_col,
-                             top_k=args.reasons, chunksize=args.chunksize, n_jobs=args.jobs, encoding=args.encoding,
-                             resume=args.resume, progress=None if not args.quiet else False)
+    summary = score_file(args.model or args.registry, args.data, args.output, engine=args.engine,
+                         scheduler=args.scheduler, text_col=args.text_col, top_k=args.reasons,
+                         chunksize=args.chunksize or CHUNKSIZE, n_jobs=args.jobs, encoding=args.encoding,
+                         resume=args.resume, progress=None if not args.quiet else False)
     print(
-        f"scored {summary['rows']} rows with model {summary['model_version']}: {summary['flagged']} flagged, "
-        f"{summary['not_scored']} not scored"
-        + (f", {summary['truncated']} longer than the model reads (truncated)" if summary["truncated"] else "")
+        f"scored {summary.rows} rows with model {summary.model_version}: {summary.flagged} flagged, "
+        f"{summary.not_scored} not scored"
+        + (f", {summary.truncated} longer than the model reads (truncated)" if summary.truncated else "")
         + f"; wrote {args.output}",
         file=sys.stderr,
     )
-    for warning in summary.get("warnings", []):
+    for warning in summary.warnings:
         print(f"vnflag: warning: {warning}", file=sys.stderr)
     return 0
-
-
-def _score_with_dask(args: argparse.Namespace) -> dict:
-    """``--engine dask``: the same output on a Dask cluster (dask is imported only here)."""
-    from ..exceptions import VnflagError
-    from ..pipelines.distributed import score_file_dask
-
-    if args.resume:
-        raise VnflagError("--resume works only with --engine local; with --engine dask run the command again "
-                          "without --resume")
-    return score_file_dask(args.model or args.registry, args.data, args.output, scheduler=args.scheduler,
-                           text_col=args.text_col, top_k=args.reasons, n_workers=args.jobs,
-                           chunksize=args.chunksize, encoding=args.encoding)

@@ -1,132 +1,168 @@
 """Resumable scoring: what a run of ``vnflag score`` has finished, kept beside its output.
 
-The checkpoint is a directory ``<output>.vnflag-checkpoint/`` holding each completed chunk's
-scored rows as a Parquet part (types kept exactly) and ``checkpoint.json``: the model version,
-the input's SHA-256, the chunk size and the options that change the output, the number of chunks
-done, and the running totals (summary and drift counts). Every file in it is written atomically
-and ``checkpoint.json`` last, so after a crash or ``kill -9`` it always describes finished parts
-only. A resumed run that differs in any of those identities is refused; the finished output is
-assembled from the parts, identical to an uninterrupted run, and the checkpoint is then removed.
+The checkpoint is a directory ``<output>.vnflag-checkpoint/``. The output is written into it as
+it is scored (:mod:`vnflag.pipelines.sinks`: a CSV, TSV or JSONL output is appended to one file,
+a Parquet file's row groups likewise; a directory output's Parquet parts are its files; JSON and
+XLSX files, which cannot be appended to, are kept as one Parquet part per chunk) and
+``checkpoint.json`` says how far it is valid: the chunks done, the output's state after them (its
+length in bytes, or its parts), and the running totals (summary and drift counts).
+``checkpoint.json`` is written atomically after the output it describes is on disk, so after a
+crash or ``kill -9`` it describes finished chunks only; a resumed run cuts the output back to that
+point and continues, and the finished output is moved into place, identical to an uninterrupted
+run's.
+
+A run that cannot be resumed (standard input) writes into a temporary directory of the same form
+and keeps no ``checkpoint.json``. A resumed run must have the same identity: model version, input
+(each file's size, modification time and the SHA-256 of its first and last MiB, so no run reads a
+whole input twice), chunk size and the options that change the output; ``checkpoint.json`` is
+validated against :data:`~vnflag.artifacts.schemas.CHECKPOINT_SCHEMA` before any field is used.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import shutil
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from ..io.files import atomic_path, file_sha256, read_json_document, write_json_atomic
+from ..artifacts.schemas import CHECKPOINT_SCHEMA, validate_document
 from ..exceptions import VnflagError
+from ..io.files import (
+    current_umask,
+    read_json_document,
+    remove_stale_temporaries,
+    write_json_atomic,
+)
 
-__all__ = ["ScoreCheckpoint", "CHECKPOINT_SUFFIX"]
+__all__ = ["ScoreCheckpoint", "CHECKPOINT_SUFFIX", "input_identity"]
 
 CHECKPOINT_SUFFIX = ".vnflag-checkpoint"
 _STATE = "checkpoint.json"
 _KIND = "vnflag-score-checkpoint"
+#: Bytes hashed at each end of an input file for its identity.
+EDGE_BYTES = 2**20
+_IDENTITY_KEYS = ("model_version", "input", "chunksize", "options")
+
+
+def input_identity(files: Sequence[str | os.PathLike]) -> list[dict[str, Any]]:
+    """What tells that an input has not changed, without reading it whole: each file's name, size,
+    modification time (ns) and the SHA-256 of its first and last MiB.
+
+    >>> input_identity(["posts.csv"])[0]["size"]   # doctest: +SKIP
+    18212
+    """
+    identity = []
+    for file in files:
+        try:
+            stat = os.stat(file)
+            digest = hashlib.sha256()
+            with open(file, "rb") as handle:
+                digest.update(handle.read(EDGE_BYTES))
+                if stat.st_size > EDGE_BYTES:
+                    handle.seek(max(EDGE_BYTES, stat.st_size - EDGE_BYTES))
+                    digest.update(handle.read(EDGE_BYTES))
+        except OSError as exc:
+            raise VnflagError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+        identity.append({"path": os.path.abspath(file), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                         "edges_sha256": digest.hexdigest()})
+    return identity
 
 
 class ScoreCheckpoint:
-    """The checkpoint of one scoring run into ``output``.
+    """The working directory of one scoring run into ``output``, and its checkpoint.
+
+    ``state`` is what ``checkpoint.json`` holds: ``chunks_done``, ``sink`` (the output's state
+    after them) and ``totals`` (``summary`` and ``drift`` counts).
 
     >>> checkpoint = ScoreCheckpoint.start("scored.csv", identity, resume=True)   # doctest: +SKIP
-    >>> checkpoint.chunks_done, checkpoint.totals                                  # doctest: +SKIP
+    >>> checkpoint.chunks_done                                                     # doctest: +SKIP
+    3
     """
 
-    def __init__(self, directory: Path, identity: dict[str, Any], chunks_done: int, totals: dict[str, Any]):
+    def __init__(self, directory: Path, identity: dict[str, Any] | None, state: dict[str, Any]):
         self.directory = directory
         self.identity = identity
-        self.chunks_done = chunks_done
-        self.totals = totals
+        self.state = state
+
+    @property
+    def chunks_done(self) -> int:
+        return int(self.state["chunks_done"])
+
+    @property
+    def resumable(self) -> bool:
+        return self.identity is not None
 
     @staticmethod
-    def identity_of(model_version: str, input_path: str | os.PathLike, chunksize: int, **options: Any) -> dict:
-        """What must be the same for a run to continue another: model, input bytes, chunking, options.
-
-        >>> ScoreCheckpoint.identity_of("v1", "posts.csv", 20000, top_k=3)["chunksize"]   # doctest: +SKIP
-        20000
-        """
-        if str(input_path) == "-":
-            raise VnflagError("--resume needs an input file, not standard input")
-        return {"model_version": model_version, "input_sha256": file_sha256(input_path), "chunksize": chunksize,
-                "options": options}
+    def location(output: str | os.PathLike) -> Path:
+        """The checkpoint directory of ``output`` (a file, or a directory given with or without ``/``)."""
+        return Path(f"{str(output).rstrip('/' + os.sep) or output}{CHECKPOINT_SUFFIX}")
 
     @classmethod
-    def start(cls, output: str | os.PathLike, identity: dict[str, Any], resume: bool) -> "ScoreCheckpoint":
-        """Open the checkpoint for ``output``: continue it with ``resume`` (refused if its identity
-        differs), or replace a stale one left by an earlier run."""
-        if str(output) == "-":
-            raise VnflagError("--resume needs an output file, not standard output")
-        directory = Path(f"{output}{CHECKPOINT_SUFFIX}")
-        state = cls._read(directory)
-        if state is not None and resume:
-            different = [key for key in ("model_version", "input_sha256", "chunksize", "options")
-                         if state["identity"].get(key) != identity.get(key)]
+    def start(cls, output: str | os.PathLike, identity: dict[str, Any], resume: bool) -> ScoreCheckpoint:
+        """Open the checkpoint of ``output``: continue it with ``resume`` (refused if its identity
+        differs, or if it is malformed), or replace a stale one left by an earlier run."""
+        directory = cls.location(output)
+        path = directory / _STATE
+        if resume and path.is_file():
+            state = read_json_document(path, _KIND, "vnflag scoring checkpoint")
+            validate_document(state, CHECKPOINT_SCHEMA, path, "scoring checkpoint")
+            different = [key for key in _IDENTITY_KEYS if state["identity"].get(key) != identity.get(key)]
             if different:
                 raise VnflagError(f"{directory}: the checkpoint was made with another {', '.join(different)}; "
                                   "run without --resume to start again")
-            return cls(directory, identity, int(state["chunks_done"]), dict(state["totals"]))
-        if state is not None or directory.exists():
+            return cls(directory, identity, {k: state[k] for k in ("chunks_done", "sink", "totals")})
+        if directory.exists() or directory.is_symlink():
             cls._remove(directory)
         try:
             directory.mkdir(parents=True)
         except OSError as exc:  # read-only, no permission, no such place: name the output
             raise VnflagError(f"{output}: cannot write in {directory.parent}: {exc.strerror or exc}") from exc
-        checkpoint = cls(directory, identity, 0, {})
-        checkpoint._save()
+        checkpoint = cls(directory, identity, {"chunks_done": 0, "sink": {}, "totals": {}})
+        checkpoint.save(0, {}, {})
         return checkpoint
 
-    @staticmethod
-    def _read(directory: Path) -> dict[str, Any] | None:
-        if not (directory / _STATE).is_file():
-            return None
-        state = read_json_document(directory / _STATE, _KIND, "vnflag scoring checkpoint")
-        if not isinstance(state.get("identity"), dict) or not isinstance(state.get("chunks_done"), int):
-            raise VnflagError(f"{directory / _STATE}: damaged scoring checkpoint; run without --resume")
-        return state
+    @classmethod
+    def temporary(cls, output: str | os.PathLike) -> ScoreCheckpoint:
+        """A working directory for a run that cannot be resumed (its input is standard input): the
+        same layout, no ``checkpoint.json``, a hidden name removed by the next run if this one is killed."""
+        target = Path(str(output).rstrip("/" + os.sep) or str(output))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(target)
+            directory = Path(tempfile.mkdtemp(prefix=f".{target.name}.vnflag-{os.getpid()}-", dir=target.parent))
+        except OSError as exc:
+            raise VnflagError(f"{output}: cannot write in {target.parent}: {exc.strerror or exc}") from exc
+        os.chmod(directory, 0o777 & ~current_umask())
+        return cls(directory, None, {"chunks_done": 0, "sink": {}, "totals": {}})
 
     @staticmethod
     def _remove(directory: Path) -> None:
         """Remove a checkpoint directory, only if vnflag made it (its files are all vnflag's)."""
         if not directory.is_dir() or directory.is_symlink():
             raise VnflagError(f"{directory}: exists and is not a vnflag checkpoint; move it away")
+        ours = {_STATE, "output", "output.meta"}
         foreign = [p.name for p in directory.iterdir()
-                   if p.name != _STATE and not (p.name.startswith("part-") and p.suffix == ".parquet")
-                   and not p.name.startswith(".")]
+                   if p.name not in ours and not p.name.startswith(("part-", "chunk.", "."))]
         if foreign:
             raise VnflagError(f"{directory}: holds files vnflag did not write ({', '.join(sorted(foreign)[:5])}); "
                               "move them away")
         shutil.rmtree(directory)
 
-    def _part(self, number: int) -> Path:
-        return self.directory / f"part-{number:06d}.parquet"
-
-    def _save(self) -> None:
-        write_json_atomic({"format": _KIND, "identity": self.identity, "chunks_done": self.chunks_done,
-                           "totals": self.totals}, self.directory / _STATE)
-
-    def add(self, scored: pd.DataFrame, totals: dict[str, Any]) -> None:
-        """Keep a finished chunk and the running totals after it."""
-        with atomic_path(self._part(self.chunks_done + 1), suffix=".parquet") as tmp:
-            scored.to_parquet(tmp, index=False)
-        self.chunks_done += 1
-        self.totals = json.loads(json.dumps(totals))
-        self._save()
-
-    def parts(self, arrow: bool = False):
-        """The finished chunks' scored rows, in order: DataFrames, or with ``arrow`` pyarrow
-        Tables (for a Parquet output, which then never goes through pandas again)."""
-        for number in range(1, self.chunks_done + 1):
-            if arrow:
-                import pyarrow.parquet as pq
-
-                yield pq.read_table(self._part(number))
-            else:
-                yield pd.read_parquet(self._part(number))
+    def save(self, chunks_done: int, sink: dict[str, Any], totals: dict[str, Any]) -> None:
+        """Record that ``chunks_done`` chunks are finished, the output then being in state ``sink``
+        (on disk already), with the running ``totals``; a temporary run records nothing."""
+        self.state = {"chunks_done": chunks_done, "sink": sink, "totals": totals}
+        if self.identity is not None:
+            write_json_atomic({"format": _KIND, "identity": self.identity, **self.state}, self.directory / _STATE)
 
     def finish(self) -> None:
-        """The output is complete: remove the checkpoint."""
-        self._remove(self.directory)
+        """The output is in place: remove the checkpoint."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def discard(self) -> None:
+        """A run failed: a resumable checkpoint is kept for ``--resume``, a temporary one removed."""
+        if self.identity is None:
+            self.finish()

@@ -1,16 +1,25 @@
-"""Scoring files: chunk by chunk, in this process and worker processes, resumable, written atomically.
+"""Scoring files: one pipeline, two engines; resumable, every output written once and atomically.
 
-The rows are scored by :mod:`vnflag.scoring.score` (every input row out, in order, input columns
-untouched, plus the model's columns); this module reads the input in chunks, shares the pieces
-among processes, keeps a checkpoint for ``--resume`` and writes the output and its drift figures.
+:func:`score_file` owns everything but the scoring itself: it reads the input (a file, a glob or a
+directory of table files) in chunks, checks the columns once before any work, cuts the chunks into
+pieces for an engine (:mod:`vnflag.pipelines.engines`: this machine's processes, or a Dask
+cluster) that scores them in order, puts each chunk's rows back together (every input row out,
+in order, input columns untouched, plus the model's columns, as
+:func:`~vnflag.scoring.score.score_frame` gives them), writes them through a sink
+(:mod:`vnflag.pipelines.sinks`) and keeps a checkpoint (:mod:`vnflag.pipelines.checkpoint`) so an
+interrupted run can be resumed on either engine. Both engines therefore write the same bytes.
 """
 
 from __future__ import annotations
 
+import glob
+import itertools
 import os
-import pickle
 import sys
 from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,184 +28,349 @@ import pandas as pd
 from ..artifacts.registry import resolve_model
 from ..exceptions import VnflagError
 from ..io.files import check_output_path, json_text, write_text_atomic
-from ..io.tables import TableWriter, iter_table, known_rows, table_source
+from ..io.tables import FORMATS, iter_table, known_rows, table_format, table_source
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
-from ..parallel import parallel_imap, worker_count
 from ..progress import progress_bar, wanted
-from ..scoring.score import SCORE_COLUMNS, score_columns, scoring_column, with_scores
-from .checkpoint import ScoreCheckpoint
+from ..scoring.score import SCORE_COLUMNS, scored_rows, scoring_column, with_scores
+from .checkpoint import ScoreCheckpoint, input_identity
+from .engines import DaskEngine, LocalEngine, worker_count
+from .sinks import directory_target, is_directory_output, open_sink
 
-__all__ = ["score_file"]
+__all__ = ["score_file", "ScoreSummary", "input_files", "CHUNKSIZE", "ENGINES"]
 
-
+#: Rows read, scored and checkpointed at a time, on every engine (memory grows with it).
+CHUNKSIZE = 5_000
 #: Rows of a chunk scored as one task: small enough to keep every worker busy on one chunk.
 PIECE_ROWS = 1_000
-#: Inputs smaller than this are scored in this process: starting workers (each imports the
-#: libraries and receives the model) costs more than they save. About 8,000 posts of ReINTEL length.
+#: With ``n_jobs=None`` (or ``-1``), inputs smaller than this are scored in this process alone by the
+#: local engine: starting workers (each imports the libraries and receives the model) costs more
+#: than they save. About 8,000 posts of ReINTEL length.
 PARALLEL_MIN_BYTES = 8 * 2**20
-
-_worker_model: tuple = ()
-
-
-def _install_model(model: bytes) -> None:
-    """Worker initializer: the model (pickled by this same program) and a drift counter, once per
-    worker. Sent as bytes, the worker reads it at once; sent as an object, unpickling it would
-    import the libraries while reading, and keep the parent waiting on the pipe for every worker."""
-    global _worker_model
-    flagger = pickle.loads(model)
-    _worker_model = (flagger, DriftMonitor(flagger))
+ENGINES = ("local", "dask")
 
 
-def _score_piece(flagger: Flagger, monitor: DriftMonitor, piece: tuple[pd.DataFrame, str, int]):
-    frame, text_col, top_k = piece
-    columns, segmented = score_columns(flagger, frame, text_col, top_k)
-    return columns, monitor.counted(segmented, columns["score"])
+@dataclass(eq=False)
+class ScoreSummary(Mapping):
+    """What a scoring run did: rows written, flagged, not scored (an empty text), longer than the
+    model reads (truncated), the model's version, and the batch's drift figures with their warnings.
+
+    Reads like a dict too (``summary["rows"]``), so code written for the dict it replaced keeps working.
+
+    >>> ScoreSummary(rows=2, flagged=1)["flagged"]
+    1
+    """
+
+    rows: int = 0
+    flagged: int = 0
+    not_scored: int = 0
+    truncated: int = 0
+    model_version: str = "unsaved"
+    drift: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._names():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    @classmethod
+    def _names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict of every field."""
+        return {name: getattr(self, name) for name in self._names()}
+
+    def _counts(self) -> dict[str, int]:
+        return {"rows": self.rows, "flagged": self.flagged, "not_scored": self.not_scored, "truncated": self.truncated}
+
+    def _add(self, scored: pd.DataFrame) -> None:
+        self.rows += len(scored)
+        self.flagged += int(scored["flagged"].sum())
+        self.not_scored += int((scored["error"] != "").sum())
+        self.truncated += int(scored["truncated"].sum())
 
 
-def _score_piece_in_worker(piece: tuple[pd.DataFrame, str, int]):
-    return _score_piece(*_worker_model, piece)
+def input_files(source: str | os.PathLike) -> list[str]:
+    """The input's table files, in the order they are read: ``-`` (standard input), a file, the
+    sorted matches of a glob, or the sorted table files of a directory (hidden files left out).
+
+    >>> input_files("-")
+    ['-']
+    """
+    text = str(source)
+    if text == "-":
+        return [text]
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(str(p) for p in path.iterdir()
+                       if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FORMATS)
+        if not files:
+            raise VnflagError(f"{source}: the directory holds no table files ({', '.join(sorted(FORMATS))})")
+        return files
+    if not path.exists() and any(c in text for c in "*?["):
+        files = sorted(p for p in glob.glob(text) if Path(p).is_file())
+        if not files:
+            raise VnflagError(f"{source}: no file matches")
+        return files
+    return [text]
 
 
-def _scoring_workers(path: str | os.PathLike, n_jobs: int) -> int:
-    """Worker processes for scoring ``path``: ``n_jobs`` when it is a number of processes; for
-    ``-1`` (all cores) and the like, all of them for inputs of at least
-    :data:`PARALLEL_MIN_BYTES` and one (this process) for smaller inputs and standard input."""
-    if n_jobs > 0:
+def _whole(value: Any, name: str, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise VnflagError(f"{name} must be a whole number of {least} or more, got {value!r}")
+    return int(value)
+
+
+def _check_options(engine: str, chunksize: int, top_k: int, n_jobs: int | None, scheduler, client) -> None:
+    if engine not in ENGINES:
+        raise VnflagError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    _whole(chunksize, "chunksize", 1)
+    _whole(top_k, "top_k", 0)
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
+        raise VnflagError(f"n_jobs must be a whole number of processes, or -1 for one per core; got {n_jobs!r}")
+    if engine != "dask" and scheduler is not None:
+        raise VnflagError("--scheduler works only with --engine dask")
+    if engine != "dask" and client is not None:
+        raise VnflagError("a Dask client works only with engine='dask'")
+
+
+def _check_output(output: str | os.PathLike, files: list[str]) -> str | None:
+    """Refuse an output that would destroy something, or that vnflag cannot write, before any work;
+    returns the path of the drift figures (``None``: standard error)."""
+    if str(output) == "-":
+        return None
+    if is_directory_output(output):
+        target = directory_target(output)
+        if target.exists() and any(target.iterdir()):
+            raise VnflagError(f"{output}: is a directory that is not empty; give a file name, or a new or empty "
+                              "directory for Parquet parts")
+        check_output_path(target / "part.00000.parquet", inputs=files)
+    else:
+        table_format(output)  # a clear error for an unknown extension
+        check_output_path(output, inputs=files)
+        target = Path(output)
+    drift_path = f"{target}.drift.json"
+    check_output_path(drift_path, inputs=files, what="drift figures")
+    return drift_path
+
+
+def _chunks(files: list[str], chunksize: int, encoding: str) -> Iterator[pd.DataFrame]:
+    """Every file's chunks in order; every file must have the first file's columns."""
+    columns = None
+    for file in files:
+        for chunk in iter_table(file, chunksize=chunksize, encoding=encoding):
+            if columns is None:
+                columns = list(chunk.columns)
+            elif list(chunk.columns) != columns:
+                raise VnflagError(f"{file}: its columns ({', '.join(map(str, chunk.columns))}) differ from those of "
+                                  f"{files[0]} ({', '.join(map(str, columns))}); every input file needs the same "
+                                  "columns in the same order")
+            yield chunk
+
+
+def _local_workers(files: list[str], n_jobs: int | None) -> int:
+    """Processes of the local engine: ``n_jobs`` when it is a number of processes; for ``None``, ``-1``
+    (all cores) and the like, all of them for inputs of at least :data:`PARALLEL_MIN_BYTES` and one
+    (this process) for smaller inputs and standard input."""
+    if n_jobs is not None and n_jobs > 0:
         return n_jobs
-    workers = worker_count(n_jobs)
-    if workers <= 1 or str(path) == "-":
+    workers = worker_count(-1 if n_jobs is None else n_jobs)
+    if workers <= 1 or files == ["-"]:
         return 1
     try:
-        size = os.path.getsize(table_source(path))
+        size = sum(os.path.getsize(table_source(file)) for file in files)
     except OSError:
         return 1
     return workers if size >= PARALLEL_MIN_BYTES else 1
 
 
+def _known_rows(files: list[str]) -> int | None:
+    total = 0
+    for file in files:
+        count = known_rows(file)
+        if count is None:
+            return None
+        total += count
+    return total
+
+
 def score_file(
     model: Flagger | str | os.PathLike,
-    path: str | os.PathLike,
+    source: str | os.PathLike,
     output: str | os.PathLike,
+    *,
+    engine: str = "local",
     text_col: str | None = None,
     top_k: int = 3,
-    chunksize: int = 5_000,
+    chunksize: int = CHUNKSIZE,
     n_jobs: int | None = None,
     encoding: str = "utf-8",
     resume: bool = False,
     progress: bool | None = False,
-) -> dict[str, Any]:
-    """Score a file into another, chunk by chunk; the output appears atomically when complete.
+    scheduler: str | None = None,
+    client=None,
+) -> ScoreSummary:
+    """Score a table file (or several) into another, chunk by chunk; the output appears atomically.
 
-    Finished chunks are kept in a checkpoint beside the output (:mod:`vnflag.pipelines.checkpoint`),
-    so after a crash or ``kill -9`` the same call with ``resume=True`` continues from the last
-    finished chunk and writes the same output as an uninterrupted run; without ``resume`` a
-    stale checkpoint is replaced. The checkpoint is removed when the output is complete.
+    Parameters
+    ----------
+    model : Flagger, str or path
+        The model, its directory, or a registry (its promoted version).
+    source : str or path
+        A table file (CSV, TSV, JSONL, JSON, Parquet, XLSX; ``-`` for CSV on standard input), a glob
+        (``"posts/*.csv"``) or a directory of table files; several files count as their
+        concatenation in sorted name order and must have the same columns.
+    output : str or path
+        One table file (format by extension; ``-`` for CSV on standard output), or a directory (a
+        path ending in ``/``, or an existing empty directory) that receives Parquet parts
+        ``part.00000.parquet``, ... one per chunk, in input order.
+    engine : {"local", "dask"}
+        ``local``: this process and worker processes; ``dask``: a Dask cluster (``scheduler``,
+        ``client``, or a local cluster of ``n_jobs`` processes for the call; ``pip install "vnflag[dask]"``).
+        Both write the same bytes.
+    text_col : str, optional
+        Column with the post text (default: the model's).
+    top_k : int, default 3
+        Reasons per post.
+    chunksize : int, default 5000
+        Rows read, scored and checkpointed at a time.
+    n_jobs : int, optional
+        Processes. Default (``None``, like ``-1``): all cores (loky's count, which respects container
+        quotas) — on the local engine only for inputs of at least :data:`PARALLEL_MIN_BYTES`, as
+        starting workers costs more than it saves on smaller ones and standard input.
+    encoding : str, default "utf-8"
+        Text encoding of CSV, TSV, JSONL and JSON input, e.g. ``"cp1258"``.
+    resume : bool, default False
+        Continue an interrupted run from its last finished chunk. Every run into a file or a
+        directory keeps a checkpoint beside it (``<output>.vnflag-checkpoint/``), so after a crash or
+        ``kill -9`` the same call with ``resume=True``, on either engine, writes the same output as an
+        uninterrupted run; without it a stale checkpoint is replaced.
+    progress : bool or None, default False
+        Show rows, rate and (when known from Parquet footers) the time left on standard error;
+        ``None``: only when it is a terminal.
 
-    ``encoding`` is the input's text encoding (CSV, TSV, JSONL, JSON), e.g. ``"cp1258"``.
-
-    Returns a summary: rows, flagged, not scored, model version, and the batch's drift figures
-    (``drift``) with ``warnings`` when it looks unlike the training data. The drift figures are
-    written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
-
-    ``n_jobs`` is the number of processes (default ``None``: one). With several, chunks are
-    cut into pieces of :data:`PIECE_ROWS` rows scored by this process and ``n_jobs - 1`` worker
-    processes that each receive the model once. ``-1`` means all cores for inputs of at least :data:`PARALLEL_MIN_BYTES` and this
-    process alone for smaller ones and for standard input, where starting workers costs more than
-    it saves; a positive number is used as given. ``progress=True`` shows rows, rate and (when the number of rows is known
-    from a Parquet footer) the time left on standard error; ``None``: only when it is a terminal.
+    Returns
+    -------
+    ScoreSummary
+        Rows, flagged, not scored, truncated, model version, and the batch's drift figures
+        (``drift``) with ``warnings`` when it looks unlike the training data. The drift figures are
+        also written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
     >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
-    {'rows': 1000, 'flagged': 87, 'not_scored': 2, 'model_version': '...', 'drift': {...}, 'warnings': []}
+    ScoreSummary(rows=1000, flagged=87, not_scored=2, truncated=0, model_version='...', drift={...}, warnings=[])
     """
-    check_output_path(output, inputs=[path])
-    resumable = str(output) != "-" and str(path) != "-"
-    if resume and not resumable:
+    _check_options(engine, chunksize, top_k, n_jobs, scheduler, client)
+    files = input_files(source)
+    drift_path = _check_output(output, files)
+    stdin, stdout = files == ["-"], str(output) == "-"
+    if resume and (stdin or stdout):
         raise VnflagError("--resume needs an input file and an output file, not standard input or output")
-    if str(output) != "-":
-        check_output_path(f"{output}.drift.json", inputs=[path], what="drift figures")
     flagger = resolve_model(model)
-    workers = _scoring_workers(path, 1 if n_jobs is None else n_jobs)
-    drift = DriftMonitor(flagger)
+    chunks = _chunks(files, chunksize, encoding)
+    first = next(chunks)  # iter_table gives at least one chunk, or says why the file is empty
+    column = scoring_column(flagger, first, text_col)  # the columns, checked once before any work
+    needed = list(dict.fromkeys([column, *flagger.input_columns()[1:]]))
+    if engine == "dask":
+        runner: LocalEngine | DaskEngine = DaskEngine(scheduler=scheduler, client=client,
+                                                      n_workers=worker_count(-1 if n_jobs is None else n_jobs))
+    else:
+        runner = LocalEngine(_local_workers(files, n_jobs))
+
     version = getattr(flagger, "model_version_", "unsaved")
-    summary = {"rows": 0, "flagged": 0, "not_scored": 0, "truncated": 0, "model_version": version}
-    checkpoint = None
-    if resumable:
-        identity = ScoreCheckpoint.identity_of(version, path, chunksize, threshold=float(flagger.threshold_),
-                                               text_col=text_col, top_k=top_k, encoding=encoding)
+    summary = ScoreSummary(model_version=version)
+    drift = DriftMonitor(flagger)
+    if stdout:
+        checkpoint = None
+    elif stdin:
+        checkpoint = ScoreCheckpoint.temporary(output)
+    else:
+        identity = {"model_version": version, "input": input_identity([table_source(f) for f in files]),
+                    "chunksize": chunksize,
+                    "options": {"threshold": float(flagger.threshold_), "text_col": text_col, "top_k": top_k,
+                                "encoding": encoding}}
         checkpoint = ScoreCheckpoint.start(output, identity, resume)
-        if checkpoint.totals:
-            summary.update(checkpoint.totals["summary"])
-            drift.restore(checkpoint.totals["drift"])
-    writer = None
-    bar = progress_bar(known_rows(path), desc="score", enabled=wanted(progress))
+    done_before = 0 if checkpoint is None else checkpoint.chunks_done
+    if checkpoint is not None and done_before:
+        totals = checkpoint.state["totals"]
+        for name in ("rows", "flagged", "not_scored", "truncated"):
+            setattr(summary, name, int(totals["summary"][name]))
+        if len(totals["drift"]["counts"]) != len(drift.counts):
+            raise VnflagError(f"{checkpoint.directory}: invalid scoring checkpoint: field 'totals.drift.counts' has "
+                              f"{len(totals['drift']['counts'])} bins, the model {len(drift.counts)}")
+        drift.restore(totals["drift"])
+
+    bar = progress_bar(_known_rows(files), desc="score", enabled=wanted(progress))
     waiting: deque = deque()  # chunks read, in order, with the number of pieces each was cut into
-    chunks = 0
 
     def pieces():
-        nonlocal chunks
-        for chunk in iter_table(path, chunksize=chunksize, encoding=encoding):
-            chunks += 1
-            if checkpoint is not None and chunks <= checkpoint.chunks_done:
+        for number, chunk in enumerate(itertools.chain([first], chunks), start=1):
+            if number <= done_before:
                 bar.update(len(chunk))
                 continue  # scored before the interruption
-            column = scoring_column(flagger, chunk, text_col)
-            needed = chunk[list(dict.fromkeys([column, *flagger.input_columns()[1:]]))]
             starts = range(0, max(len(chunk), 1), PIECE_ROWS)
             waiting.append((chunk, len(starts)))
+            rows = chunk[needed]
             for start in starts:
-                yield needed.iloc[start:start + PIECE_ROWS], column, top_k
+                yield rows.iloc[start:start + PIECE_ROWS], column, top_k
 
-    monitor = drift  # counted() leaves it as it is: one vocabulary for local pieces and the totals
-    if workers > 1:  # this process is one of them: it scores every workers-th piece itself
-        results = parallel_imap(_score_piece_in_worker, pieces(), workers - 1, initializer=_install_model,
-                                initargs=(pickle.dumps(flagger, protocol=pickle.HIGHEST_PROTOCOL),),
-                                key=("score", flagger), local=lambda piece: _score_piece(flagger, monitor, piece))
-    else:
-        results = (_score_piece(flagger, monitor, piece) for piece in pieces())
+    sink = None
     try:
-        done: list = []
-        for columns, counts in results:
-            done.append(columns)
-            drift.add(counts)
-            chunk, n_pieces = waiting[0]
-            if len(done) < n_pieces:
-                continue
-            waiting.popleft()
-            scored = with_scores(chunk, {name: _joined([part[name] for part in done]) for name in SCORE_COLUMNS})
-            done = []
-            summary["rows"] += len(scored)
-            summary["flagged"] += int(scored["flagged"].sum())
-            summary["not_scored"] += int((scored["error"] != "").sum())
-            summary["truncated"] += int(scored["truncated"].sum())
-            if checkpoint is not None:
-                checkpoint.add(scored, {"summary": summary, "drift": drift.state()})
-            else:
-                writer = writer or TableWriter(output)
-                writer.write(scored)
-            bar.update(len(scored))
-        if not chunks:
-            raise VnflagError(f"{path}: the table has no rows and no header")
-        if checkpoint is not None:  # the output, whole and in order, from the finished parts
-            writer = TableWriter(output)
-            for part in checkpoint.parts(arrow=writer.format == "parquet"):
-                writer.write(part)
-        writer.close()
+        with runner:
+            sink = open_sink(output, None if checkpoint is None else checkpoint.directory,
+                             {} if checkpoint is None else checkpoint.state["sink"])
+            finished = done_before
+            parts: list = []
+            for columns, counts in runner.map(flagger, pieces()):
+                parts.append(columns)
+                drift.add(counts)
+                chunk, n_pieces = waiting[0]
+                if len(parts) < n_pieces:
+                    continue
+                waiting.popleft()
+                scored = with_scores(chunk, {name: _joined([part[name] for part in parts]) for name in SCORE_COLUMNS})
+                parts = []
+                summary._add(scored)
+                if len(scored):  # an empty chunk's column types are not the data's: written only if all are
+                    sink.write(scored)
+                finished += 1
+                if checkpoint is not None and checkpoint.resumable:
+                    sink.sync()
+                    checkpoint.save(finished, sink.state(), {"summary": summary._counts(), "drift": drift.state()})
+                bar.update(len(scored))
+        if not sink.written:
+            sink.write(scored_meta(flagger, first, text_col, top_k))
+        summary.drift = drift.result()
+        summary.warnings = summary.drift["warnings"]
+        if drift_path is None:
+            print(json_text(summary.drift), file=sys.stderr, end="")
+        else:
+            write_text_atomic(json_text(summary.drift), drift_path)
+        sink.close()
     except BaseException:
-        if writer is not None:
-            writer.abort()
+        if checkpoint is not None:
+            checkpoint.discard()
         raise
     finally:
         bar.close()
     if checkpoint is not None:
         checkpoint.finish()
-    summary["drift"] = drift.result()
-    summary["warnings"] = summary["drift"]["warnings"]
-    if str(output) == "-":
-        print(json_text(summary["drift"]), file=sys.stderr, end="")
-    else:
-        write_text_atomic(json_text(summary["drift"]), f"{output}.drift.json")
     return summary
+
+
+def scored_meta(flagger: Flagger, first: pd.DataFrame, text_col: str | None, top_k: int) -> pd.DataFrame:
+    """The scored table of no rows, with ``first``'s columns and the score columns' types (what an
+    empty input gives, and the meta of a dask DataFrame's scored partitions)."""
+    empty = scored_rows(flagger, first.iloc[:0], text_col, top_k)[0]
+    empty["reasons"] = empty["reasons"].astype(empty["error"].dtype)  # an empty list makes float64
+    return empty
 
 
 def _joined(parts: list) -> Any:
