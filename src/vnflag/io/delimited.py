@@ -29,7 +29,7 @@ from .cells import neutralise_csv_frame, restore_csv_frame
 from .decoding import decode_lines
 from .frames import MAX_LISTED, check_unique, listed, text_frame
 
-__all__ = ["DELIMITERS", "read_chunks", "Writer"]
+__all__ = ["DELIMITERS", "read_chunks", "Writer", "header_length"]
 
 DELIMITERS = {"csv": ",", "tsv": "\t"}
 
@@ -148,3 +148,16 @@ class Writer:
             self._stream.close()
 
     abort = close
+
+
+def header_length(data: bytes, delimiter: str) -> int:
+    """Length in bytes of the header record at the start of UTF-8 CSV/TSV ``data`` (a quoted name
+    may hold a line break): what a writer appending chunk after chunk leaves out after the first.
+
+    >>> header_length(b'"a\\nb",c\\r\\n1,2\\r\\n', ",")
+    9
+    """
+    text = data.decode("utf-8")
+    stream = io.StringIO(text, newline="")
+    next(csv.reader(stream, delimiter=delimiter))
+    return len(text[:stream.tell()].encode("utf-8"))

@@ -20,9 +20,7 @@ so moving the finished output into place is one rename: the output appears whole
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import VnflagError
+from ..io.delimited import header_length
 from ..io.tables import TableWriter, table_format
 from .parquet_append import AppendableParquet
 
@@ -97,14 +96,6 @@ def _write_whole(path: Path, frame: pd.DataFrame) -> None:
         raise
 
 
-def _header_bytes(data: bytes, delimiter: str) -> int:
-    """Length in bytes of the header record of a CSV/TSV text (a quoted name may hold a line break)."""
-    text = data.decode("utf-8")
-    stream = io.StringIO(text, newline="")
-    next(csv.reader(stream, delimiter=delimiter))
-    return len(text[:stream.tell()].encode("utf-8"))
-
-
 def _tail(path: Path, length: int) -> str:
     """SHA-256 of the :data:`TAIL_BYTES` bytes before ``length`` in ``path``: a resumed run checks
     that the output it continues ends where the checkpoint says, at the end of a chunk."""
@@ -147,7 +138,7 @@ class _AppendedFile:
         data = scratch.read_bytes()
         scratch.unlink()
         if self.length and self.format in _HEADED:
-            data = data[_header_bytes(data, _HEADED[self.format]):]
+            data = data[header_length(data, _HEADED[self.format]):]
         with open(self.path, "ab") as handle:
             handle.write(data)
         self.length += len(data)
