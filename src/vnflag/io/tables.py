@@ -72,7 +72,7 @@ def _check_readable(path: str | os.PathLike) -> None:
         return
     p = Path(path)
     if not p.exists():
-        raise VnflagError(f"{path}: no such file")
+        raise VnflagError(f"{path}: no such file or directory")
     if p.is_dir():
         raise VnflagError(f"{path}: is a directory, expected a table file")
 

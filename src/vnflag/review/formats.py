@@ -282,7 +282,7 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         (".labelstudio.json", ".argilla.json"))
     fmt = fmt if plain_json else review_format(path, fmt)
     if not Path(table_source(path)).is_file():
-        raise VnflagError(f"{path}: no such file")
+        raise VnflagError(f"{path}: no such file or directory")
     names = read_reviewer_map(reviewer_map)
     if fmt in ("csv", "xlsx", "jsonl"):  # tables: one row per data row
         frame = read_table(path, encoding=encoding, **({"spreadsheet_safe": True} if fmt == "csv" else {}))
