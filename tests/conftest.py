@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import types
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -187,3 +190,31 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section(f"unmarked tests over {REPORTED_SECONDS:.0f} s: mark them in tests/conftest.py")
         for nodeid, seconds in sorted(_UNMARKED_SECONDS.items(), key=lambda pair: -pair[1]):
             terminalreporter.write_line(f"{seconds:6.2f} s  {nodeid}")
+
+
+def run_cli(*argv) -> tuple[int, str, str]:
+    """``vnflag ARGV...`` in this process: its exit status, standard output and standard error."""
+    from vnflag.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in argv])
+    return status, out.getvalue(), err.getvalue()
+
+
+#: Vietnamese tone marks as combining characters (grave, acute, tilde, hook above, dot below).
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def to_cp1258(text: str) -> bytes:
+    """Encode as Windows-1258 does: precomposed letters where it has them (ô, ư, đ…), tone marks
+    as separate combining characters otherwise."""
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out.append(char.encode("cp1258"))
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", char)
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
+            out.append((base + "".join(c for c in parts if c in TONE_MARKS)).encode("cp1258"))
+    return b"".join(out)

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 
 import pandas as pd
 import pytest
 
+from conftest import run_cli
 from vnflag import Registry, build_queue, export_queue, read_reviews
-from vnflag.cli import main
-
-
-def _run(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture()
@@ -36,16 +27,16 @@ def work(tmp_path):
         rows["reviewer"] = who
         rows.drop(columns=["source_row", "reviewed_at"]).to_csv(tmp_path / f"{who}.csv", index=False)
         (tmp_path / f"{who}.vnflag-queue.json").write_bytes((tmp_path / "q.vnflag-queue.json").read_bytes())
-        assert _run("labels", "import", tmp_path / f"{who}.csv", "--store", store)[0] == 0
+        assert run_cli("labels", "import", tmp_path / f"{who}.csv", "--store", store)[0] == 0
     return tmp_path, store
 
 
 def test_status_shows_agreement_and_conflicts(work):
     _, store = work
-    code, out, _ = _run("labels", "status", "--store", store)
+    code, out, _ = run_cli("labels", "status", "--store", store)
     assert code == 0 and "agreement over 12 items" in out and "83.3% agree" in out and "lan-minh" in out
     assert "0 resolved by adjudication, 2 unresolved" in out
-    status = json.loads(_run("labels", "status", "--store", store, "--json")[1])
+    status = json.loads(run_cli("labels", "status", "--store", store, "--json")[1])
     agreement = status["agreement"]
     assert agreement["items"] == 12 and agreement["percent"]["percent"] == pytest.approx(1000 / 12)
     assert agreement["cohen_kappa"]["pairs"][0]["n"] == 12 and agreement["krippendorff_alpha"]["n"] == 12
@@ -53,31 +44,31 @@ def test_status_shows_agreement_and_conflicts(work):
 
 def test_adjudicate_then_import_resolves_and_history_lists_it(work, text_model_dir):
     tmp, store = work
-    code, _, err = _run("labels", "adjudicate", "--store", store, "-o", tmp / "conflicts.xlsx")
+    code, _, err = run_cli("labels", "adjudicate", "--store", store, "-o", tmp / "conflicts.xlsx")
     assert code == 0 and "queued 2 conflicting items" in err
     rows = read_reviews(tmp / "conflicts.xlsx")
     assert all("lan: " in r and "minh: " in r for r in rows["reasons"])
     rows["decision"], rows["reviewer"] = "misleading", "thu"
     rows.drop(columns=["source_row", "reviewed_at"]).to_csv(tmp / "conflicts.csv", index=False)
     assert (tmp / "conflicts.vnflag-queue.json").is_file()
-    assert _run("labels", "import", tmp / "conflicts.csv", "--store", store)[0] == 0
-    assert "2 resolved by adjudication, 0 unresolved" in _run("labels", "status", "--store", store)[1]
+    assert run_cli("labels", "import", tmp / "conflicts.csv", "--store", store)[0] == 0
+    assert "2 resolved by adjudication, 0 unresolved" in run_cli("labels", "status", "--store", store)[1]
     registry = Registry(tmp / "registry")
     version = registry.add(text_model_dir)
     registry.promote(version)
-    events = json.loads(_run("labels", "history", "--store", store, "--registry", tmp / "registry", "--json")[1])
+    events = json.loads(run_cli("labels", "history", "--store", store, "--registry", tmp / "registry", "--json")[1])
     assert [e["event"] for e in events][:2] == ["promotion", "retrain"]
     # events logged in the same second keep the order they were logged in, newest first
     assert sorted(e["event"] for e in events[2:]) == ["adjudication", "conflicts queue", "import", "import"]
     assert [e["who"] for e in events if e["event"] in ("import", "adjudication")] == ["thu", "minh", "lan"]
     assert all(len(e["sha256"]) == 64 for e in events if e["event"] != "conflicts queue") and events[0]["sha256"]
     assert [e["at"] for e in events] == sorted((e["at"] for e in events), reverse=True)
-    assert "adjudication" in _run("labels", "history", "--store", store)[1]
+    assert "adjudication" in run_cli("labels", "history", "--store", store)[1]
 
 
 def test_estimate_reports_every_figure(work):
     tmp, store = work
-    code, out, _ = _run("labels", "estimate", "--store", store, "--queue", tmp / "q.vnflag-queue.json",
+    code, out, _ = run_cli("labels", "estimate", "--store", store, "--queue", tmp / "q.vnflag-queue.json",
                         "--bootstrap", 200, "--json")
     result = json.loads(out)
     assert code == 0 and set(result["queues"]) == {json.loads((tmp / "q.vnflag-queue.json").read_text())["queue_id"]}
@@ -88,8 +79,8 @@ def test_estimate_reports_every_figure(work):
     assert overall["labelled"] == 10 and overall["scored_posts"] == 40
     assert 0 < overall["prevalence"]["estimate"] < 1
     assert overall["prevalence"]["low"] <= overall["prevalence"]["estimate"] <= overall["prevalence"]["high"]
-    assert "prevalence" in _run("labels", "estimate", "--store", store, "--bootstrap", 50)[1]
-    assert _run("labels", "estimate", "--store", tmp / "nope.sqlite")[0] == 2
+    assert "prevalence" in run_cli("labels", "estimate", "--store", store, "--bootstrap", 50)[1]
+    assert run_cli("labels", "estimate", "--store", tmp / "nope.sqlite")[0] == 2
 
 
 def test_history_survives_registry_events_of_odd_shapes(work, text_model_dir):
@@ -102,11 +93,11 @@ def test_history_survives_registry_events_of_odd_shapes(work, text_model_dir):
     state = json.loads(index.read_text(encoding="utf-8"))
     state["events"] += [{"at": 5, "action": ["promote"], "version": {"v": 1}}, {"action": "promote", "version": version}]
     index.write_text(json.dumps(state), encoding="utf-8")
-    code, out, err = _run("labels", "history", "--store", store, "--registry", tmp / "registry", "--json")
+    code, out, err = run_cli("labels", "history", "--store", store, "--registry", tmp / "registry", "--json")
     assert code == 0, err
     events = json.loads(out)
     assert events[0]["event"] == "retrain" and events[0]["file"].endswith("manifest.json")
     assert [e["at"] for e in events[-2:]] == [None, None] and events[-1]["details"] == "version "
     assert events[-2]["event"] == "promotion" and events[-2]["sha256"]
-    code, out, _ = _run("labels", "history", "--store", store, "--registry", tmp / "registry")
+    code, out, _ = run_cli("labels", "history", "--store", store, "--registry", tmp / "registry")
     assert code == 0 and out.splitlines()[-1].startswith("-  ")

@@ -6,25 +6,10 @@ import unicodedata
 import pandas as pd
 import pytest
 
+from conftest import to_cp1258
 from vnflag import VnflagError
 from vnflag.io.decoding import codec_name, likely_encoding
 from vnflag.io.tables import read_table, write_table
-
-TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
-
-
-def to_cp1258(text: str) -> bytes:
-    """Encode as Windows-1258 does: precomposed letters where it has them (ô, ư, đ…), tone marks
-    as separate combining characters otherwise."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        try:
-            out.append(char.encode("cp1258"))
-        except UnicodeEncodeError:
-            parts = unicodedata.normalize("NFD", char)
-            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
-            out.append((base + "".join(c for c in parts if c in TONE_MARKS)).encode("cp1258"))
-    return b"".join(out)
 
 
 def _encodable(text: str) -> bool:

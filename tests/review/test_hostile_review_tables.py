@@ -6,38 +6,23 @@ every row exactly."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import re
-import unicodedata
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 import pytest
 
+from conftest import run_cli, to_cp1258
 from vnflag import LabelStore, VnflagError, build_queue, export_queue, read_reviews
-from vnflag.cli import main
 
 BIG_ID = "12345678901234567890"  # more than 2^53: a float would change its last digits
 IDS = ["p1", BIG_ID, "p3"]
 TEXTS = ["Bộ Y tế khuyến cáo uống nước chanh", "Tin nóng: đã có thuốc đặc trị", "Thời tiết hôm nay đẹp"]
-TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 
-
-def _to_cp1258(text: str) -> bytes:
-    """Windows-1258 as Windows writes it: precomposed letters where it has them, tone marks apart."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        try:
-            out.append(char.encode("cp1258"))
-        except UnicodeEncodeError:
-            parts = unicodedata.normalize("NFD", char)
-            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
-            out.append((base + "".join(c for c in parts if c in TONE_MARKS)).encode("cp1258"))
-    return b"".join(out)
 
 
 def _export(folder: Path, name: str) -> Path:
@@ -155,7 +140,7 @@ def _xlsx_two_sheets(folder: Path) -> Path:
 def _cp1258(name: str, fill: Callable[[Path], str]) -> Callable[[Path], Path]:
     def make(folder: Path) -> Path:
         path = _export(folder, name)
-        path.write_bytes(_to_cp1258(fill(path)))
+        path.write_bytes(to_cp1258(fill(path)))
         return path
     return make
 
@@ -210,12 +195,6 @@ REFUSED = {
 }
 
 
-def _run(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return status, out.getvalue(), err.getvalue()
-
 
 @pytest.mark.parametrize("case", list(REFUSED))
 def test_hostile_review_table_is_one_line_error_and_nothing_stored(tmp_path, case):
@@ -229,7 +208,7 @@ def test_hostile_review_table_is_one_line_error_and_nothing_stored(tmp_path, cas
     assert re.search(expected, message), message
 
     store = tmp_path / "labels.sqlite"
-    status, out, err = _run("labels", "import", path, "--store", store)
+    status, out, err = run_cli("labels", "import", path, "--store", store)
     assert status == 2, (out, err)
     assert err.count("\n") == 1 and err.startswith("vnflag: error: ") and re.search(expected, err), err
     assert not store.exists(), "nothing stored"
@@ -267,7 +246,7 @@ def test_ids_written_as_big_json_numbers_keep_every_digit(tmp_path, make):
     path = make(tmp_path)
     assert sorted(read_reviews(path)["id"]) == sorted(IDS)
     store = tmp_path / "labels.sqlite"
-    status, _, err = _run("labels", "import", path, "--store", store, "--strict")
+    status, _, err = run_cli("labels", "import", path, "--store", store, "--strict")
     assert status == 0, err
     assert sorted(LabelStore(store).reviews()["post_id"]) == sorted(IDS)
 
@@ -280,7 +259,7 @@ def test_a_sheet_chosen_by_name_is_read(tmp_path):
     with pytest.raises(VnflagError, match=r"no sheet named 'Nope'; sheets are: queue, Notes"):
         read_reviews(f"{path}#Nope")
     store = tmp_path / "labels.sqlite"  # the command finds the file (and the record beside it) under the sheet name
-    status, _, err = _run("labels", "import", f"{path}#queue", "--store", store, "--strict")
+    status, _, err = run_cli("labels", "import", f"{path}#queue", "--store", store, "--strict")
     assert status == 0, err
     assert sorted(LabelStore(store).reviews()["post_id"]) == sorted(IDS)
 

@@ -3,27 +3,18 @@ one line, exit 2, and nothing is stored (no store file is even created)."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
-import io
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from conftest import run_cli
 from vnflag import LabelStore, VnflagError, build_queue, export_queue, read_reviews
-from vnflag.cli import main
 from vnflag.review import queues
 from vnflag.review.queues import check_queue_record, read_queue_record
-
-
-def _run(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture()
@@ -125,33 +116,33 @@ def test_a_malformed_queue_record_is_one_line_exit_2_and_stores_nothing(reviewed
     record_file = csv.with_name("q.vnflag-queue.json")
     record_file.write_text(_break(record, how), encoding="utf-8")
     store = csv.with_name("labels.sqlite")
-    code, out, err = _run("labels", "import", csv, "--store", store)
+    code, out, err = run_cli("labels", "import", csv, "--store", store)
     assert code == 2, err
     assert err.count("\n") == 1 and err.startswith("vnflag: error: ") and str(record_file) in err, err
     assert "invalid vnflag queue record" in err and "internal error" not in err
     assert not store.exists()  # nothing stored, no store created
-    code, _, err = _run("labels", "estimate", "--store", store, "--queue", record_file)
+    code, _, err = run_cli("labels", "estimate", "--store", store, "--queue", record_file)
     assert code == 2 and err.count("\n") == 1
 
 
 def test_a_malformed_record_is_refused_when_the_store_exists_too(reviewed):
     csv, record = reviewed
     store = csv.with_name("labels.sqlite")
-    assert _run("labels", "import", csv, "--store", store)[0] == 0
+    assert run_cli("labels", "import", csv, "--store", store)[0] == 0
     before = store.read_bytes()
     record["items"][0]["members"][0]["meta"] = "x"
     other = csv.with_name("r.csv")
     other.write_bytes(csv.read_bytes())
     csv.with_name("r.vnflag-queue.json").write_text(json.dumps({**record, "queue_id": "qother"}), encoding="utf-8")
-    code, _, err = _run("labels", "import", other, "--store", store, "--queue", csv.with_name("r.vnflag-queue.json"))
+    code, _, err = run_cli("labels", "import", other, "--store", store, "--queue", csv.with_name("r.vnflag-queue.json"))
     assert code == 2 and "field 'items.0.members.0.meta'" in err and store.read_bytes() == before
 
 
 def test_a_well_formed_record_imports_and_estimates(reviewed):
     csv, record = reviewed
     store = csv.with_name("labels.sqlite")
-    assert _run("labels", "import", csv, "--store", store)[0] == 0
-    code, out, _ = _run("labels", "estimate", "--store", store, "--bootstrap", 20, "--json")
+    assert run_cli("labels", "import", csv, "--store", store)[0] == 0
+    code, out, _ = run_cli("labels", "estimate", "--store", store, "--bootstrap", 20, "--json")
     assert code == 0 and json.loads(out)["overall"]["labelled"] == 6
     assert set(LabelStore(store).training_frame()["num_like"]) <= {str(i) for i in range(12)}
 

@@ -4,7 +4,6 @@ place and reads as before; another program's database and a newer store are refu
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import sqlite3
 from pathlib import Path
@@ -13,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import run_cli
 from vnflag import LabelStore, VnflagError, build_queue
-from vnflag.cli import main
 from vnflag.review.store import schema
 from vnflag.review.store.schema import APPLICATION_ID, VERSION
 
@@ -46,12 +45,6 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(json.dumps(frame.astype(object).where(frame.notna(), None).to_dict("records"),
                                  ensure_ascii=False, default=str))
 
-
-def _run(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture()
@@ -145,10 +138,11 @@ def test_another_programs_database_is_refused_untouched(make, queue, tmp_path):
         assert "\n" not in str(error.value) and str(path) in str(error.value)
     filled = queue.assign(decision="ok", reviewer="lan")
     filled.to_csv(tmp_path / "q.csv", index=False)
-    code, out, err = _run("labels", "import", tmp_path / "q.csv", "--store", path, "--queue", _record(queue, tmp_path))
+    code, out, err = run_cli("labels", "import", tmp_path / "q.csv", "--store", path,
+                             "--queue", _record(queue, tmp_path))
     assert code == 2 and err.count("\n") == 1 and "not a vnflag label store" in err
     for command in ("status", "history"):
-        code, _, err = _run("labels", command, "--store", path)
+        code, _, err = run_cli("labels", command, "--store", path)
         assert code == 2 and err.count("\n") == 1 and "not a vnflag label store" in err
     assert path.read_bytes() == before and _objects(path) == objects
     assert not any(p.name.startswith(path.name + "-") for p in tmp_path.iterdir())  # no journal left behind
@@ -171,7 +165,7 @@ def test_a_store_of_a_newer_version_is_refused(queue, tmp_path):
     assert "\n" not in str(error.value)
     with pytest.raises(VnflagError, match="newer vnflag"):
         LabelStore(path).register_queue(queue)
-    code, _, err = _run("labels", "status", "--store", path)
+    code, _, err = run_cli("labels", "status", "--store", path)
     assert code == 2 and err.count("\n") == 1 and "newer vnflag" in err
     assert path.read_bytes() == before
 
@@ -229,7 +223,7 @@ def test_an_old_store_holding_what_records_now_refuse_still_estimates_and_trains
             INSERT INTO queue_members VALUES ('qbad', 'gx', 'p0', 'f', 'bài', 0.5, 'm1', '"x"');
             INSERT INTO queue_members VALUES ('qbad', 'gy', 'p2', 'f', 'bài 2', 0.5, 'm1', '{"label": "1", "n": 3}');
         """)
-    code, out, err = _run("labels", "estimate", "--store", path, "--bootstrap", 20, "--json")
+    code, out, err = run_cli("labels", "estimate", "--store", path, "--bootstrap", 20, "--json")
     assert code == 0, err
     figures = json.loads(out)["queues"]["qbad"]["prevalence"]
     assert figures["estimate"] is None and "unknown" in figures["note"]
