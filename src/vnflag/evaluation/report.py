@@ -141,6 +141,8 @@ def _headline(result: EvaluationResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric", "value"])
 
 
+_BLANK_LINES = re.compile(r"\n{3,}")  # more than one empty line in a row, in the Markdown summary
+
 _SLICE_COLUMNS = ["slice", "value", "n", "positives", "roc_auc", "average_precision", "precision", "recall", "f1",
                   "brier", "ece"]
 
@@ -269,7 +271,7 @@ def markdown_summary(result: EvaluationResult) -> str:
         "Weakest slices by ROC-AUC: " + _weakest(result.slices),
         "",
     ]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines))
 
 
 def _weakest(slices: pd.DataFrame, k: int = 3) -> str:

@@ -26,9 +26,13 @@ from .ngrams import CharNgrams, WordNgrams
 __all__ = ["parse_count", "parse_counts", "CountFeatures", "style_features", "STYLE_FEATURES",
            "word_vectorizer", "char_vectorizer", "parse_timestamp", "TimeFeatures", "TIME_PARTS"]
 
+# A number, then a unit ending a word or no unit and no letter or digit right after the number, then no more
+# digits. Linear: one quantifier at a time over the spaces (``\s*(unit)?\b\s*[^\d]*`` tried every split of
+# a run of spaces between two numbers, quadratic in its length).
 _COUNT = re.compile(
-    r"^\s*(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*([kKmM]|nghìn|ngàn|tr|triệu)?\b\s*[^\d]*$"
+    r"^\s*(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)(?:\s*([kKmM]|nghìn|ngàn|tr|triệu)\b|(?!\w))[^\d]*$"
 )
+_THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 _MULTIPLIERS = {"k": 1e3, "nghìn": 1e3, "ngàn": 1e3, "m": 1e6, "tr": 1e6, "triệu": 1e6}
 
 
@@ -47,8 +51,8 @@ def parse_count(value: object) -> float:
     if not match:
         return math.nan
     digits, suffix = match.groups()
-    if suffix is None and re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits):
-        number = float(re.sub(r"[.,]", "", digits))  # thousands separators
+    if suffix is None and _THOUSANDS.fullmatch(digits):
+        number = float(digits.replace(".", "").replace(",", ""))  # thousands separators
     else:
         number = float(digits.replace(",", "."))
         if suffix:
