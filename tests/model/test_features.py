@@ -1,12 +1,22 @@
 """Engagement counts parsed defensively; count and style features."""
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from vnflag.model.features import CountFeatures, parse_count, style_features
+from vnflag.model.features import _COUNT, CountFeatures, parse_count, style_features
+
+# The count pattern before issue 18 (quadratic on a run of spaces between two numbers): the meaning the
+# linear one must keep, checked on short cells where its cost does not matter.
+_QUADRATIC_COUNT = re.compile(
+    r"^\s*(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*([kKmM]|nghìn|ngàn|tr|triệu)?\b\s*[^\d]*$")
+_COUNT_PARTS = ["0", "1", "12", "1234", ",", ".", " ", "  ", "\t", "\n", "k", "K", "m", "M", "g", "x", "à", "-",
+                "nghìn", "ngàn", "tr", "triệu", "like", "1,234", "1.5", "!", "_"]
 
 
 @pytest.mark.parametrize(
@@ -23,6 +33,24 @@ def test_parse_count_reads_counts(value, expected):
 
 @pytest.mark.parametrize("value", ["", "unknown", "2020-03-04 10:00:00", None, "abc", -3, float("nan"), True])
 def test_parse_count_unreadable_is_nan(value):
+    assert math.isnan(parse_count(value))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_COUNT_PARTS), max_size=8).map("".join))
+def test_count_pattern_reads_what_the_quadratic_one_read(cell):
+    old, new = _QUADRATIC_COUNT.match(cell), _COUNT.match(cell)
+    assert (old and old.groups()) == (new and new.groups())
+
+
+@pytest.mark.parametrize("value, expected", [("54  like", 54.0), ("5 kg", 5.0), ("5 k", 5000.0), ("3 ", 3.0),
+                                             ("2 triệu", 2e6), ("1,2345", 1.2345)])
+def test_parse_count_units_and_spaces(value, expected):
+    assert parse_count(value) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("value", ["1" + " " * 5_000 + "1", "54like", "1,000x", "5 k2"])
+def test_parse_count_two_numbers_or_glued_letters_are_nan(value):
     assert math.isnan(parse_count(value))
 
 

@@ -1,12 +1,13 @@
 """Normalisation: each rule of the issue, idempotence, and never raising on a str."""
 
+import re
 import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vnflag.text.normalization import normalize_text, normalize_texts, teencode_table
+from vnflag.text.normalization import _HTML_TAG, normalize_text, normalize_texts, teencode_table
 
 
 @pytest.mark.parametrize(
@@ -33,6 +34,19 @@ def test_nfc_and_decomposed_input_give_the_same_text():
 def test_html_tags_and_entities_removed():
     assert normalize_text("<p>Tin &amp; ảnh</p><br/>mới &quot;nóng&quot;") == 'Tin & ảnh mới "nóng"'
     assert normalize_text("a &amp;amp; b") == "a & b"
+    assert normalize_text("a < / b > c <  p> d") == "a c d"
+    assert normalize_text("<" + " " * 5_000) == "<"  # issue 18: quadratic in the spaces (tests/text/test_linear_time)
+
+
+# The HTML-tag pattern before issue 18 (two \s* around "/?" split a run of spaces every way): the meaning the
+# linear one must keep, on short texts.
+_QUADRATIC_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,500}>")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("<>/ \nabB1é")), max_size=12).map("".join))
+def test_html_tag_pattern_removes_what_the_quadratic_one_removed(text):
+    assert _HTML_TAG.sub("|", text) == _QUADRATIC_HTML_TAG.sub("|", text)
 
 
 @pytest.mark.parametrize(

@@ -100,14 +100,14 @@ def text_pieces(text: str, size: int = MAX_PIECE_CHARS) -> list[str]:
     >>> text_pieces("Một câu. Hai câu.", size=10)
     ['Một câu.', 'Hai câu.']
     """
-    pieces = []
-    while len(text) > size:
-        window = text[: size + 1]
-        ends = [m.end() for m in _SENTENCE_END.finditer(window, size // 2)]
-        cut = ends[-1] if ends else (window.rfind(" ", size // 2) + 1 or size)
-        pieces.append(text[:cut].strip())
-        text = text[cut:]
-    pieces.append(text.strip())
+    pieces, start = [], 0
+    while len(text) - start > size:  # by position: cutting off the rest each time would copy it each time
+        half, end = start + size // 2, start + size + 1
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, half, end)]
+        cut = ends[-1] if ends else (text.rfind(" ", half, end) + 1 or start + size)
+        pieces.append(text[start:cut].strip())
+        start = cut
+    pieces.append(text[start:].strip())
     return [p for p in pieces if p]
 
 
