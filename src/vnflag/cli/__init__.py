@@ -41,8 +41,8 @@ class OneLineErrorParser(argparse.ArgumentParser):
         """``vnflag: error: [COMMAND: ]MESSAGE (see PROG --help)``: the sub-command named once, the top-level
         parser (prog ``vnflag``, already the prefix) not at all; white space, newlines included, collapsed."""
         command = self.prog.removeprefix("vnflag").strip()
-        where = f"{command}: " if command else ""
-        self.exit(ExitStatus.USER_ERROR, f"vnflag: error: {where}{' '.join(message.split())} (see {self.prog} --help)\n")
+        where, message = f"{command}: " if command else "", " ".join(message.split())
+        self.exit(ExitStatus.USER_ERROR, f"vnflag: error: {where}{message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

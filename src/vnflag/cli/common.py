@@ -49,8 +49,8 @@ def add_bootstrap(p: argparse.ArgumentParser, minimum: int, what: str) -> None:
     checked when the arguments are read, before any work."""
     none = "; 0: none" if minimum == 0 else ""
     p.add_argument("--bootstrap", type=whole_number(minimum, MAX_BOOTSTRAP), default=DEFAULT_BOOTSTRAP, metavar="N",
-                   help=f"bootstrap resamples for {what} (default: {DEFAULT_BOOTSTRAP}{none}; at most {MAX_BOOTSTRAP:,}: "
-                   "the intervals stop changing long before, while time and memory grow with N)")
+                   help=f"bootstrap resamples for {what} (default: {DEFAULT_BOOTSTRAP}{none}; at most "
+                   f"{MAX_BOOTSTRAP:,}: the intervals stop changing long before, while time and memory grow with N)")
 
 
 def progress_wanted(args: argparse.Namespace) -> bool | None:
