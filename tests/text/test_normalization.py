@@ -1,5 +1,6 @@
 """Normalisation: each rule of the issue, idempotence, and never raising on a str."""
 
+import html
 import re
 import unicodedata
 
@@ -7,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vnflag.text.normalization import _HTML_TAG, normalize_text, normalize_texts, teencode_table
+from vnflag.text.normalization import _HTML_TAG, _unescape_html, normalize_text, normalize_texts, teencode_table
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,21 @@ def test_html_tags_and_entities_removed():
     assert normalize_text("a &amp;amp; b") == "a & b"
     assert normalize_text("a < / b > c <  p> d") == "a c d"
     assert normalize_text("<" + " " * 5_000) == "<"  # issue 18: quadratic in the spaces (tests/text/test_linear_time)
+
+
+def test_character_references_of_thousands_of_digits_never_raise():
+    """html.unescape converts a decimal reference's digits to an int: past 4,300 digits that raised ValueError,
+    and below it the time grows with their square."""
+    assert normalize_text("&#" + "1" * 8_000) == "\ufffd"  # beyond any code point, as html.unescape reads it
+    assert normalize_text("x &#" + "0" * 5_000 + "65; y") == "x A y"
+    assert normalize_text("&amp;#" + "9" * 5_000 + ";") == "\ufffd"  # double-escaped, seen after one round
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["&#", "&#x", "&amp;", "0", "1", "6", "5", "9", "F", ";", "a", " "]), max_size=16)
+       .map("".join))
+def test_html_references_read_as_html_unescape_reads_them(text):
+    assert _unescape_html(text) == html.unescape(text)
 
 
 # The HTML-tag pattern before issue 18 (two \s* around "/?" split a run of spaces every way): the meaning the

@@ -73,6 +73,9 @@ _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # grave, acute
 # ``<\s*/?\s*`` did: "<" and 20,000 spaces cost 15 s), and a repeat that may fail after a long run
 # either starts only at a rare character (<, @, #) or is bounded.
 _HTML_TAG = re.compile(r"<\s*(?:/\s*)?[a-zA-Z][^<>]{0,500}>")
+# A decimal character reference of 8 digits or more: html.unescape would convert all of them to an int, which
+# raises ValueError past 4,300 digits and takes time growing with their square below that.
+_LONG_DECIMAL_REFERENCE = re.compile(r"&#([0-9]{8,})")
 _UPSTREAM_URL = re.compile(r"<\s*url\s*>", re.IGNORECASE)  # exports that already masked links
 _URL = re.compile(
     r"(?:https?://|www\.)\S+"
@@ -215,6 +218,20 @@ def _canonical_spelling(text: str) -> str:
     return " ".join([_TOKEN_FIXES.get(token, token) for token in tokens])
 
 
+def _short_reference(match: re.Match) -> str:
+    """The same reference in at most 8 digits: leading zeros dropped; a larger number (beyond any
+    code point, which html.unescape reads as U+FFFD) as 99999999, which it reads the same way."""
+    digits = match.group(1).lstrip("0") or "0"
+    return "&#" + (digits if len(digits) <= 8 else "99999999")
+
+
+def _unescape_html(text: str) -> str:
+    """``html.unescape(text)``, also for references of thousands of digits (``&#`` and 5,000 ones)."""
+    if "&#" in text:
+        text = _LONG_DECIMAL_REFERENCE.sub(_short_reference, text)
+    return html.unescape(text)
+
+
 def _number_token(match: re.Match) -> str:
     if match.group(1):  # 50k: thousands, not the teencode k
         return " xxnum nghìn "
@@ -286,7 +303,7 @@ def normalize_text(text: str) -> str:
         return ""
     text = canonical_form(text)  # first: every rule below sees one form, whatever the export's
     for _ in range(3):  # double-escaped exports (&amp;amp;) are common
-        unescaped = html.unescape(text)
+        unescaped = _unescape_html(text)
         if unescaped == text:
             break
         text = unescaped
