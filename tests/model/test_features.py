@@ -49,7 +49,7 @@ def test_parse_count_units_and_spaces(value, expected):
     assert parse_count(value) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("value", ["1" + " " * 5_000 + "1", "54like", "1,000x", "5 k2"])
+@pytest.mark.parametrize("value", ["1" + " " * 5_000 + "1", "54like", "1,000x", "5 k2", "9" * 400, "9" * 310 + "k"])
 def test_parse_count_two_numbers_or_glued_letters_are_nan(value):
     assert math.isnan(parse_count(value))
 

@@ -57,7 +57,7 @@ def parse_count(value: object) -> float:
         number = float(digits.replace(",", "."))
         if suffix:
             number *= _MULTIPLIERS[suffix.lower()]
-    return number
+    return number if math.isfinite(number) else math.nan  # 400 digits are no count, not an infinite one
 
 
 def parse_counts(values: Iterable[object]) -> np.ndarray:
