@@ -35,12 +35,12 @@ SRC = Path(vnflag.__file__).parent
 #: about 16 when quadratic; a loaded machine moves both by far less than the gap.
 MAX_GROWTH = 6.0
 #: One call on an input of :data:`SCREEN_CHARS` characters that takes longer than this (a linear rule takes
-#: well under a millisecond, a quadratic one hundreds) is measured carefully with :func:`assert_linear`.
+#: well under a millisecond, a quadratic one tens or hundreds) is measured carefully with :func:`assert_linear`.
 SCREEN_SECONDS = 0.005
 SCREEN_CHARS = 4_000
 #: Calls inside a function, not module constants, that build patterns, and what covers each.
 FUNCTION_PATTERNS = {
-    ("text/normalization.py", "teencode_pattern"): "teencode_pattern() is in PATTERNS",
+    ("text/normalization.py", "teencode_pattern"): "teencode_pattern() is in all_patterns()",
     ("io/cells.py", "_escape_chars"): "test_cell_codec_is_linear",
     ("io/files.py", "remove_stale_temporaries"): "matches one file name (at most 255 characters) with a literal prefix",
 }
