@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import VnflagError
+from ..io.files import check_output_paths
 from ..io.jsonl import (
     JsonNumber,
     check_text,
@@ -52,9 +53,8 @@ from .queues import (
     QUEUE_COLUMNS,
     assign_reviewers,
     check_reviewers,
-    own_record_path,
+    queue_paths,
     queue_record,
-    reviewer_path,
 )
 
 __all__ = ["REVIEW_FORMATS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
@@ -120,18 +120,22 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
     evenly, ``overlap`` of them to two reviewers, fixed by ``random_state``) and each reviewer
     gets a file of their own, ``today.anh.xlsx`` for ``today.xlsx``, with their name in the
     ``reviewer`` cells and nothing about who else has an item; the one record of the whole queue,
-    ``today.vnflag-queue.json``, says who was given what (``assigned_to``) and is found from
+    ``today.xlsx.vnflag-queue.json``, says who was given what (``assigned_to``) and is found from
     every reviewer's file. The queue frame itself is not changed: register the returned record
-    (``LabelStore(..).register_queue(record_path)``) to keep the assignments in a store.
+    (``LabelStore(..).register_queue(record_path)``) to keep the assignments in a store. Every
+    path is checked before anything is written (:func:`~vnflag.review.queues.queue_paths`): no
+    two may be one file, even ignoring case, and no review file may be named like a side file.
 
     >>> export_queue(queue, "review/today.xlsx")   # doctest: +SKIP
-    PosixPath('review/today.vnflag-queue.json')
+    PosixPath('review/today.xlsx.vnflag-queue.json')
     >>> export_queue(queue, "review/today.xlsx", reviewers=["anh", "binh"], overlap=0.2)  # doctest: +SKIP
-    PosixPath('review/today.vnflag-queue.json')
+    PosixPath('review/today.xlsx.vnflag-queue.json')
     """
     fmt = review_format(path, fmt)
     check_columns(queue, list(QUEUE_COLUMNS), "queue")
     names = check_reviewers(reviewers, overlap)
+    outputs, record_file = queue_paths(path, names)
+    check_output_paths(outputs, side_files=[(record_file, "queue record")])
     record = queue_record(queue)
     frame = queue[list(QUEUE_COLUMNS)].copy()
     if not names:
@@ -140,11 +144,11 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
         assigned = dict(zip(frame["item_id"], assign_reviewers(len(frame), names, overlap, random_state), strict=True))
         record = {**record, "reviewers": names, "overlap": float(overlap),
                   "items": [{**item, "assigned_to": assigned.get(item["item_id"], [])} for item in record["items"]]}
-        for name in names:
+        for name, (reviewer_file, _) in zip(names, outputs, strict=True):
             mine = frame[[name in assigned[i] for i in frame["item_id"]]].copy()
             mine["reviewer"] = name
-            _write_export(mine, reviewer_path(path, name), fmt)
-    return write_json_document(record, own_record_path(path))
+            _write_export(mine, reviewer_file, fmt)
+    return write_json_document(record, record_file)
 
 
 def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
