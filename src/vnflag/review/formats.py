@@ -17,7 +17,11 @@ notes come back exactly. Numbers (``rank``, ``group_size``, ``score``) stay numb
 
 Reviewer identity: a Label Studio reviewer is ``labelstudio:<user id>`` (see
 :mod:`.labelstudio`), an Argilla reviewer its ``user_id``. A ``reviewer_map`` (``{1: "anh"}``, or a
-CSV/JSON file of ``id,name``) names them.
+CSV/JSON file of ``id,name``) names them. An annotation or response without a user is kept apart
+as ``labelstudio:anonymous-<n>`` / ``argilla:anonymous-<n>`` (the n-th one of its task or record),
+never merged with another. Every name, from any source, goes through
+:func:`~vnflag.review.names.reviewer_name` (NFC; control and bidi characters and null words
+refused, naming the row) and names differing only in case are refused together.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from . import argilla, labelstudio
 from .ids import is_blank, is_encodable
 from .json_fields import id_text, kind
 from .labelstudio import LABEL_STUDIO_CONFIG
+from .names import check_distinct_reviewers, reviewer_name
 from .queues import (
     DECISIONS,
     QUEUE_COLUMNS,
@@ -58,13 +63,15 @@ from .queues import (
 )
 
 __all__ = ["REVIEW_FORMATS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
-           "read_reviewer_map"]
+           "read_reviewer_map", "member_list"]
 
 #: Review file formats, as ``--format`` names them.
 REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")
 _TEXT_COLUMNS = ("item_id", "id", "why", "reasons", "model_version", "text", "decision", "reviewer", "note",
                  "queue_id", "reviewed_at")
 ReviewerMap = Mapping[Any, str] | str | os.PathLike | None
+#: What a row of each review format is called in messages.
+_ROW_UNIT = {"labelstudio": "task", "argilla": "record"}
 
 def review_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     """The review format of a file: ``fmt`` if given, else from its name (a plain ``.json``
@@ -200,11 +207,15 @@ def read_reviewer_map(source: ReviewerMap) -> dict[str, str]:
             check_columns(table, ["id", "name"], str(source))
             pairs = list(zip(table["id"], table["name"], strict=True))
     mapping: dict[str, str] = {}
-    for key, name in pairs:
+    named: list[tuple[str, str]] = []
+    for number, (key, name) in enumerate(pairs, start=1):
         if (isinstance(key, (dict, list)) or is_blank(key) or not isinstance(name, str) or isinstance(name, JsonNumber)
                 or not name.strip()):
-            raise VnflagError(f"{where}: each entry needs an id and a non-empty name, got {key!r}: {name!r}")
-        mapping[id_text(key)] = name.strip()
+            raise VnflagError(f"{where}: entry {number}: each entry needs an id and a non-empty name, "
+                              f"got {key!r}: {name!r}")
+        mapping[id_text(key)] = reviewer_name(name, f"{where}: entry {number} (id {id_text(key)!r})")
+        named.append((mapping[id_text(key)], f"{where}: entry {number}"))
+    check_distinct_reviewers(named)
     return mapping
 
 
@@ -234,7 +245,8 @@ def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
 
 
 # ----------------------------------------------------------------------------- read_reviews
-def _member_list(value: object) -> list[str]:
+def member_list(value: object) -> list[str]:
+    """A ``member_ids`` cell as a list of ids: a list as is, JSON list text parsed, other text one id."""
     if isinstance(value, (list, tuple, np.ndarray)):
         return [str(v) for v in value]
     if is_blank(value):
@@ -306,7 +318,11 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
             if not is_encodable(value):
                 raise VnflagError(f"{path}: row {row['source_row']}: '{column}' holds text that is not valid Unicode "
                                   "(an unpaired surrogate)")
-    columns["member_ids"] = [_member_list(row.get("member_ids")) for row in rows]
+    where = [f"{path}: {_ROW_UNIT.get(fmt or '', 'row')} {row['source_row']}" for row in rows]
+    columns["reviewer"] = [reviewer_name(who, here) if who else "" for who, here in zip(columns["reviewer"], where,
+                                                                                         strict=True)]
+    check_distinct_reviewers((who, here) for who, here in zip(columns["reviewer"], where, strict=True) if who)
+    columns["member_ids"] = [member_list(row.get("member_ids")) for row in rows]
     columns["score"] = [_number(row.get("score")) for row in rows]
     columns["source_row"] = [int(row["source_row"]) for row in rows]
     frame = pd.DataFrame({

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from ..exceptions import VnflagError
 
-__all__ = ["NULL_NAMES", "reviewer_name", "reviewer_key", "check_distinct_reviewers"]
+__all__ = ["NULL_NAMES", "canonical_name", "reviewer_name", "reviewer_key", "check_distinct_reviewers"]
 
 #: Names that mean "no value" in spreadsheets, pandas and JSON: never a reviewer.
 NULL_NAMES = frozenset({"nan", "none", "null", "<na>"})
@@ -24,6 +24,16 @@ NULL_NAMES = frozenset({"nan", "none", "null", "<na>"})
 #: U+2066–U+2069, U+200E/F, U+061C, zero-width characters), surrogates, private use, unassigned,
 #: line and paragraph separators.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def canonical_name(name: str) -> str:
+    """A reviewer name as one identity: its NFC form (names stored by earlier versions are read
+    through it too, so an NFD "bình" in the store is the NFC one).
+
+    >>> canonical_name("bi\u0300nh") == "b\u00ecnh"
+    True
+    """
+    return unicodedata.normalize("NFC", name)
 
 
 def reviewer_name(value: object, where: str) -> str:
@@ -40,7 +50,7 @@ formatting character; write the name without it
     """
     if not isinstance(value, str):
         raise VnflagError(f"{where}: a reviewer name must be text, got {value!r}")
-    name = unicodedata.normalize("NFC", value.strip())
+    name = canonical_name(value.strip())
     for char in name:
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
             raise VnflagError(f"{where}: reviewer name {name!r} holds U+{ord(char):04X}, a control or invisible "
@@ -57,7 +67,7 @@ def reviewer_key(name: str) -> str:
     >>> reviewer_key("Bi\\u0300nh") == reviewer_key("b\\u00ecnh")
     True
     """
-    return unicodedata.normalize("NFC", name).casefold()
+    return canonical_name(name).casefold()
 
 
 def check_distinct_reviewers(named: Iterable[tuple[str, str]]) -> None:
