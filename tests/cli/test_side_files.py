@@ -137,7 +137,7 @@ def test_two_written_paths_that_differ_only_in_case_are_refused(tmp_path):
 _NAME = st.text(string.ascii_letters + "đìĐÌ-_", min_size=1, max_size=6)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(stem=st.sampled_from(["today", "r", "vnflag-queue", "a.vnflag-queue", "x.DRIFT"]),
        ext=st.sampled_from(["csv", "jsonl", "json", "argilla.json", "labelstudio.json", "vnflag-queue.json",
                             "drift.json"]),

@@ -319,8 +319,8 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
                 raise VnflagError(f"{path}: row {row['source_row']}: '{column}' holds text that is not valid Unicode "
                                   "(an unpaired surrogate)")
     where = [f"{path}: {_ROW_UNIT.get(fmt or '', 'row')} {row['source_row']}" for row in rows]
-    columns["reviewer"] = [reviewer_name(who, here) if who else "" for who, here in zip(columns["reviewer"], where,
-                                                                                         strict=True)]
+    columns["reviewer"] = [reviewer_name(who, here) if not is_blank(who) else ""
+                           for who, here in zip(columns["reviewer"], where, strict=True)]
     check_distinct_reviewers((who, here) for who, here in zip(columns["reviewer"], where, strict=True) if who)
     columns["member_ids"] = [member_list(row.get("member_ids")) for row in rows]
     columns["score"] = [_number(row.get("score")) for row in rows]

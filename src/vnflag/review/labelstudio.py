@@ -68,14 +68,14 @@ def _reviewer(who: Any, where: str, names: dict[str, str]) -> str:
         raw = who.get("id")
         if isinstance(raw, (int, float, str)) and not isinstance(raw, bool) and id_text(raw):
             user_id = id_text(raw)
-        aliases = [who[k].strip() for k in ("email", "username") if isinstance(who.get(k), str) and who[k].strip()]
+        aliases = [who[k] for k in ("email", "username") if isinstance(who.get(k), str) and who[k].strip()]
     elif isinstance(who, (int, float, JsonNumber)) and not isinstance(who, bool):
         user_id = id_text(who)
     elif isinstance(who, str):
         if who.strip().isdigit():
             user_id = who.strip()
         elif who.strip():
-            aliases = [who.strip()]
+            aliases = [who]  # as written: a name with a control character is refused, not cut
     elif who is not None:
         raise VnflagError(f"{where}: 'completed_by' must be a user id, an e-mail or a user object, got {kind(who)}")
     keys = ([user_id, f"labelstudio:{user_id}"] if user_id else []) + aliases

@@ -37,7 +37,7 @@ def canonical_name(name: str) -> str:
 
 
 def reviewer_name(value: object, where: str) -> str:
-    """A reviewer's name as vnflag keeps it: stripped and NFC-normalised; a one-line
+    """A reviewer's name as vnflag keeps it: spaces stripped, NFC-normalised; a one-line
     :class:`~vnflag.VnflagError` naming ``where`` (the file and row, the option, the map entry)
     if it is empty, a null word, or holds a control or invisible formatting character.
 
@@ -50,11 +50,11 @@ formatting character; write the name without it
     """
     if not isinstance(value, str):
         raise VnflagError(f"{where}: a reviewer name must be text, got {value!r}")
-    name = canonical_name(value.strip())
-    for char in name:
+    for char in value:  # before stripping: "anh\n" is refused too, not quietly cut
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
-            raise VnflagError(f"{where}: reviewer name {name!r} holds U+{ord(char):04X}, a control or invisible "
+            raise VnflagError(f"{where}: reviewer name {value!r} holds U+{ord(char):04X}, a control or invisible "
                               "formatting character; write the name without it")
+    name = canonical_name(value.strip())
     if name.casefold() in NULL_NAMES or not name:
         raise VnflagError(f"{where}: reviewer name {value!r} is empty or means no value (nan, none, null); "
                           "give the reviewer's name")
