@@ -76,6 +76,19 @@ def test_names_stored_by_earlier_versions_are_compared_after_nfc(queue, tmp_path
     assert store.conflicts().empty
 
 
+def test_a_store_holding_two_spellings_from_before_still_imports_each_exact_spelling(queue, tmp_path):
+    store = LabelStore(tmp_path / "labels.sqlite")
+    store.import_reviews(_reviewed(queue, tmp_path / "first.csv", "anh", ["ok"] * 6))
+    with closing(sqlite3.connect(store.path)) as db, db:  # an earlier version also stored "Anh"
+        db.execute("INSERT INTO reviews (queue_id, item_id, post_id, fingerprint, decision, reviewer, note, "
+                   "reviewed_at, imported_at, model_version, score, source_file, source_sha256, source_row) "
+                   "SELECT queue_id, item_id, post_id, fingerprint, decision, 'Anh', note, reviewed_at, imported_at, "
+                   "model_version, score, 'old.csv', source_sha256, source_row FROM reviews WHERE post_id = 'p0'")
+    assert store.import_reviews(_reviewed(queue, tmp_path / "again.csv", "anh", ["misleading"] * 6)).stored == 6
+    with pytest.raises(VnflagError, match="only in case"):
+        store.import_reviews(_reviewed(queue, tmp_path / "third.csv", "ANH", ["ok"] * 6))
+
+
 def test_names_differing_only_in_case_are_refused_in_a_queue(tmp_path):
     scored = tmp_path / "scored.csv"
     _scored().to_csv(scored, index=False)

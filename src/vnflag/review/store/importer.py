@@ -21,7 +21,7 @@ from ...io.files import file_sha256, utc_now
 from ...io.tables import table_source
 from ..formats import member_list, read_reviewer_map, read_reviews
 from ..ids import is_blank, is_encodable
-from ..names import canonical_name, check_distinct_reviewers, reviewer_name
+from ..names import canonical_name, check_distinct_reviewers, reviewer_key, reviewer_name
 from ..queues import (
     DECISIONS,
     QUEUE_COLUMNS,
@@ -285,9 +285,7 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
     report = ImportReport(source=name, rows=len(frame))
     pending: list[ReviewRow] = []
     default_reviewer = reviewer_name(reviewer, "--reviewer (reviewer)") if reviewer is not None else "unknown"
-    # names already stored come first, so a new spelling is named against the stored one
-    named = [(canonical_name(who), f"{store}: in the store")
-             for (who,) in db.execute("SELECT DISTINCT reviewer FROM reviews")]
+    named: list[tuple[str, str]] = []
     moved: list[str] = []
     members_of: dict[str, dict[str, list[Member]] | None] = {}
     # A whole file from an unregistered queue is one mistake, not a bad row per line.
@@ -343,8 +341,21 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         raise VnflagError(f"{name}: nothing imported: {len(moved)} row(s) contradict the queue record, so a decision "
                           "would be stored on a post its reviewer never saw (id cells moved or edited?): "
                           + "; ".join(moved[:5]) + (" ..." if len(moved) > 5 else ""))
-    check_distinct_reviewers(named)
+    _check_new_names(db, named, store)
     return report, pending
+
+
+def _check_new_names(db: sqlite3.Connection, named: list[tuple[str, str]], store: str | os.PathLike) -> None:
+    """Refuse reviewer names (``(name, where)``) that differ only in case from each other or from a
+    name already in the store (read after NFC); a name stored exactly is that reviewer."""
+    exact: set[str] = set()
+    stored: dict[str, str] = {}
+    for (who,) in db.execute("SELECT DISTINCT reviewer FROM reviews"):
+        exact.add(canonical_name(who))
+        stored.setdefault(reviewer_key(who), canonical_name(who))
+    clashes = [(stored[reviewer_key(who)], f"{store}: in the store") for who, _ in named
+               if who not in exact and reviewer_key(who) in stored]
+    check_distinct_reviewers([*clashes[:1], *named])
 
 
 def _contradiction(row: Any, post_id: str, members: dict[str, list[Member]]) -> str:
