@@ -84,6 +84,15 @@ def test_a_reviewer_file_may_not_be_the_record(tmp_path):
     assert _files(out) == []  # nothing written: not b's file, not the record
 
 
+def test_every_reviewer_file_leads_back_to_the_record(tmp_path):
+    scored = _scored(tmp_path / "scored.csv")
+    out = tmp_path / "out"
+    code, _, err = run_cli("queue", scored, "--budget", 4, "-o", out / "q.json", "--format", "labelstudio",
+                           "--reviewers", "anh,labelstudio")
+    assert code == 2 and err.count("\n") == 1 and "would not lead back" in err, err
+    assert not out.exists()
+
+
 def test_a_queue_cannot_go_to_standard_output(tmp_path):
     scored = _scored(tmp_path / "scored.csv")
     code, out, err = run_cli("queue", scored, "--budget", 4, "-o", "-", "--format", "csv")
@@ -141,7 +150,7 @@ _NAME = st.text(string.ascii_letters + "đìĐÌ-_", min_size=1, max_size=6)
 @given(stem=st.sampled_from(["today", "r", "vnflag-queue", "a.vnflag-queue", "x.DRIFT"]),
        ext=st.sampled_from(["csv", "jsonl", "json", "argilla.json", "labelstudio.json", "vnflag-queue.json",
                             "drift.json"]),
-       reviewers=st.lists(st.one_of(_NAME, st.sampled_from(["vnflag-queue", "drift", "VNFLAG-QUEUE", "Anh", "anh"])),
+       reviewers=st.lists(st.one_of(_NAME, st.sampled_from(["vnflag-queue", "drift", "VNFLAG-QUEUE", "Anh", "anh", "labelstudio", "argilla"])),
                           max_size=3))
 def test_an_export_writes_distinct_files_beside_one_record_or_nothing(tmp_path_factory, stem, ext, reviewers):
     """Whatever the output and reviewer names: either each review file and one record are

@@ -41,7 +41,7 @@ from ..constants import (
     QUEUE_RECORD_SUFFIX,
 )
 from ..exceptions import VnflagError
-from ..io.files import read_json_document, utc_now
+from ..io.files import read_json_document, side_file_suffix, utc_now
 from ..model.inputs import check_columns, parse_labels
 from ..progress import progress_bar, wanted
 from .grouping import group_near_duplicates
@@ -236,16 +236,23 @@ def _legacy_record_path(path: Path) -> Path:
     return path.with_name(_split_name(path)[0] + RECORD_SUFFIX)
 
 
-def _shared_record(path: Path, record_of: Any) -> Path | None:
-    """The record of the whole queue that a reviewer's file ``NAME.REVIEWER.EXT`` belongs to
-    (``record_of`` names the record of ``NAME.EXT``), when that record lists the reviewer."""
+def _shared_candidate(path: Path, record_of: Any) -> tuple[Path, str] | None:
+    """Read ``path`` as a reviewer's file ``NAME.REVIEWER.EXT``: the record of ``NAME.EXT`` (as
+    ``record_of`` names it) and the reviewer, or ``None`` if the name has no reviewer part."""
     stem, suffix = _split_name(path)
     base, dot, reviewer = stem.rpartition(".")
     if not (dot and base and reviewer):
         return None
-    shared = record_of(path.with_name(base + suffix))
-    if not shared.is_file():
+    return record_of(path.with_name(base + suffix)), reviewer
+
+
+def _shared_record(path: Path, record_of: Any) -> Path | None:
+    """The record of the whole queue that a reviewer's file ``NAME.REVIEWER.EXT`` belongs to
+    (``record_of`` names the record of ``NAME.EXT``), when that record lists the reviewer."""
+    candidate = _shared_candidate(path, record_of)
+    if candidate is None or not candidate[0].is_file():
         return None
+    shared, reviewer = candidate
     try:
         reviewers = _read_record(shared).get("reviewers")
     except VnflagError:
@@ -289,8 +296,16 @@ def queue_paths(path: str | os.PathLike, reviewers: Sequence[str] = ()) -> tuple
     if str(path) == "-":
         raise VnflagError("-: a queue cannot be written to standard output: its record (needed to import the "
                           "reviews) is written beside it; give a file name, e.g. -o review/today.csv")
+    record = own_record_path(path)
+    for name in reviewers:
+        file = reviewer_path(path, name)
+        candidate = _shared_candidate(file, own_record_path)
+        lost = candidate is None or candidate[0] != record or reviewer_key(candidate[1]) != reviewer_key(name)
+        if lost and side_file_suffix(file) is None:  # a side file's name is refused by check_output_paths
+            raise VnflagError(f"{file}: with reviewer {name!r} this file name would not lead back to the queue "
+                              f"record {record.name}; choose another reviewer name or output name")
     outputs = [(reviewer_path(path, name), f"{name}'s review file") for name in reviewers] or [(Path(path), "queue")]
-    return outputs, own_record_path(path)
+    return outputs, record
 
 
 def reviewer_path(path: str | os.PathLike, reviewer: str) -> Path:
