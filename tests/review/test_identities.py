@@ -279,3 +279,13 @@ def test_a_control_or_bidi_character_anywhere_is_refused(prefix, suffix, bad):
         reviewer_name(name, "row 1")
     with pytest.raises(VnflagError):
         read_reviewer_map({1: name})
+
+
+def test_a_reviewer_map_matches_user_names_whatever_their_normal_form(queue, tmp_path):
+    export_queue(queue, tmp_path / "q.labelstudio.json")
+    tasks = json.loads((tmp_path / "q.labelstudio.json").read_text(encoding="utf-8"))
+    tasks[0]["annotations"] = [{"completed_by": {"email": f"{NFD}@x.vn"}, "result": [
+        {"from_name": "decision", "to_name": "text", "type": "choices", "value": {"choices": ["ok"]}}]}]
+    (tmp_path / "q.labelstudio.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    rows = read_reviews(tmp_path / "q.labelstudio.json", reviewer_map={f"{NFC}@x.vn": NFD})
+    assert rows["reviewer"].tolist()[0] == NFC

@@ -52,7 +52,7 @@ from . import argilla, labelstudio
 from .ids import is_blank, is_encodable
 from .json_fields import id_text, kind
 from .labelstudio import LABEL_STUDIO_CONFIG
-from .names import check_distinct_reviewers, reviewer_name
+from .names import canonical_name, check_distinct_reviewers, reviewer_name
 from .queues import (
     DECISIONS,
     QUEUE_COLUMNS,
@@ -213,8 +213,9 @@ def read_reviewer_map(source: ReviewerMap) -> dict[str, str]:
                 or not name.strip()):
             raise VnflagError(f"{where}: entry {number}: each entry needs an id and a non-empty name, "
                               f"got {key!r}: {name!r}")
-        mapping[id_text(key)] = reviewer_name(name, f"{where}: entry {number} (id {id_text(key)!r})")
-        named.append((mapping[id_text(key)], f"{where}: entry {number}"))
+        key = canonical_name(id_text(key))  # an e-mail typed in NFD is the NFC one (see json_fields.named)
+        mapping[key] = reviewer_name(name, f"{where}: entry {number} (id {key!r})")
+        named.append((mapping[key], f"{where}: entry {number}"))
     check_distinct_reviewers(named)
     return mapping
 

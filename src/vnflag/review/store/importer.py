@@ -236,7 +236,7 @@ def _mapped_reviewer(who: object, names: dict[str, str]) -> object:
     """A reviewer cell renamed by a reviewer map: by the whole name, or by the id in ``labelstudio:<id>``."""
     if is_blank(who):
         return who
-    text = str(who).strip()
+    text = canonical_name(str(who).strip())
     return names.get(text) or names.get(text.partition(":")[2] if text.startswith(("labelstudio:", "argilla:"))
                                         else "", text)
 
