@@ -174,3 +174,12 @@ def test_an_export_writes_distinct_files_beside_one_record_or_nothing(tmp_path_f
     for path in written:
         assert record_path(path) == record
     assert json.loads(record.read_text(encoding="utf-8"))["reviewers"] == [r.strip() for r in reviewers]
+
+
+def test_a_model_directory_may_not_be_named_like_a_side_file(tmp_path):
+    from vnflag.artifacts.model_dir import check_replaceable
+
+    for name in ("scored.csv.vnflag-checkpoint", "x.DRIFT.json", "q.csv.vnflag-queue.json"):
+        with pytest.raises(VnflagError, match="side file"):
+            check_replaceable(tmp_path / name, overwrite=True)
+    check_replaceable(tmp_path / "model", overwrite=False)
