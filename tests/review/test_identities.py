@@ -289,3 +289,12 @@ def test_a_reviewer_map_matches_user_names_whatever_their_normal_form(queue, tmp
     (tmp_path / "q.labelstudio.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     rows = read_reviews(tmp_path / "q.labelstudio.json", reviewer_map={f"{NFC}@x.vn": NFD})
     assert rows["reviewer"].tolist()[0] == NFC
+
+
+def test_a_frame_with_numeric_or_nfd_reviewers_stores_their_text_in_nfc(queue, tmp_path):
+    path = _reviewed(queue, tmp_path / "q.csv")
+    frame = read_reviews(path)
+    frame["reviewer"] = [5, NFD, 5, NFD, 5, NFD]
+    store = LabelStore(tmp_path / "labels.sqlite")
+    assert store.import_reviews(frame, queue=path).stored == 6
+    assert set(store.reviews()["reviewer"]) == {"5", NFC}

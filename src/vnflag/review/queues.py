@@ -232,7 +232,7 @@ def own_record_path(path: str | os.PathLike) -> Path:
 
 
 def _legacy_record_path(path: Path) -> Path:
-    """Where versions before 0.x put an export's record: ``today.xlsx`` → ``today.vnflag-queue.json``."""
+    """Where earlier versions put an export's record: ``today.xlsx`` → ``today.vnflag-queue.json``."""
     return path.with_name(_split_name(path)[0] + RECORD_SUFFIX)
 
 

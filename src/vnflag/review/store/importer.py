@@ -331,7 +331,8 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         if not is_encodable(note) or not is_encodable(_text(row.reviewer)):
             report.bad_rows.append((number, "reviewer or note holds text that is not valid Unicode"))
             continue
-        who = default_reviewer if is_blank(row.reviewer) else reviewer_name(row.reviewer, f"{name}: row {number}")
+        raw = row.reviewer if isinstance(row.reviewer, str) else _text(row.reviewer)  # a number: its digits
+        who = default_reviewer if is_blank(raw) else reviewer_name(raw, f"{name}: row {number}")
         named.append((who, f"{name}: row {number}"))
         report.reviewed += 1
         when = _text(row.reviewed_at) or imported_at
