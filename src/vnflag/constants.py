@@ -15,7 +15,8 @@ __all__ = [
     "DEFAULT_ENCODING", "DEFAULT_TEXT_COL", "DEFAULT_LABEL_COL", "DEFAULT_ID_COL", "DEFAULT_CHUNKSIZE",
     "DEFAULT_REASONS", "DEFAULT_BUDGET", "DEFAULT_SIMILARITY", "DEFAULT_RANDOM_SHARE", "DEFAULT_BOOTSTRAP",
     "MAX_BOOTSTRAP",
-    "DEFAULT_MARGIN", "DEFAULT_TEST_SIZE", "QUEUE_RECORD_SUFFIX",
+    "DEFAULT_MARGIN", "DEFAULT_TEST_SIZE", "QUEUE_RECORD_SUFFIX", "DRIFT_SUFFIX", "CHECKPOINT_SUFFIX",
+    "SIDE_FILE_SUFFIXES",
 ]
 
 # --------------------------------------------------------------------------- review
@@ -25,7 +26,8 @@ DECISIONS = ("misleading", "ok", "unsure")
 REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")
 #: How the main part of a review budget is chosen (``random``: an audit or baseline sample).
 POLICIES = ("top", "threshold", "model", "random")
-#: Suffix of a queue's record, written beside its export (``today.vnflag-queue.json``).
+#: Suffix of a queue's record, written beside its export and named after its full name
+#: (``today.csv.vnflag-queue.json``; records of earlier versions: ``today.vnflag-queue.json``).
 QUEUE_RECORD_SUFFIX = ".vnflag-queue.json"
 #: Items reviewers look at when no budget is given.
 DEFAULT_BUDGET = 200
@@ -45,6 +47,13 @@ SCORE_COLUMNS = ("score", "flagged", "reasons", "model_version", "error", "trunc
 DEFAULT_CHUNKSIZE = 5_000
 #: Reasons (top contributing terms) given per scored post.
 DEFAULT_REASONS = 3
+#: Suffix of the drift figures written beside a scored output (``scored.csv.drift.json``).
+DRIFT_SUFFIX = ".drift.json"
+#: Suffix of the checkpoint directory beside a scored output (``scored.csv.vnflag-checkpoint/``).
+CHECKPOINT_SUFFIX = ".vnflag-checkpoint"
+#: vnflag's own side files, written beside an output: no output may be named like one (nor lie in
+#: a checkpoint directory), so no output ever replaces a side file of another.
+SIDE_FILE_SUFFIXES = (QUEUE_RECORD_SUFFIX, DRIFT_SUFFIX, CHECKPOINT_SUFFIX)
 
 # --------------------------------------------------------------------------- tables and evaluation
 #: Text encoding of CSV/TSV/JSONL/JSON tables unless told otherwise (a byte-order mark is dropped).

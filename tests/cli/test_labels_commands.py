@@ -26,7 +26,7 @@ def work(tmp_path):
         rows["decision"] = ["misleading" if (i % 2 == 0) != (i in flip) else "ok" for i in range(len(rows))]
         rows["reviewer"] = who
         rows.drop(columns=["source_row", "reviewed_at"]).to_csv(tmp_path / f"{who}.csv", index=False)
-        (tmp_path / f"{who}.vnflag-queue.json").write_bytes((tmp_path / "q.vnflag-queue.json").read_bytes())
+        (tmp_path / f"{who}.csv.vnflag-queue.json").write_bytes((tmp_path / "q.csv.vnflag-queue.json").read_bytes())
         assert run_cli("labels", "import", tmp_path / f"{who}.csv", "--store", store)[0] == 0
     return tmp_path, store
 
@@ -50,7 +50,7 @@ def test_adjudicate_then_import_resolves_and_history_lists_it(work, text_model_d
     assert all("lan: " in r and "minh: " in r for r in rows["reasons"])
     rows["decision"], rows["reviewer"] = "misleading", "thu"
     rows.drop(columns=["source_row", "reviewed_at"]).to_csv(tmp / "conflicts.csv", index=False)
-    assert (tmp / "conflicts.vnflag-queue.json").is_file()
+    assert (tmp / "conflicts.xlsx.vnflag-queue.json").is_file()
     assert run_cli("labels", "import", tmp / "conflicts.csv", "--store", store)[0] == 0
     assert "2 resolved by adjudication, 0 unresolved" in run_cli("labels", "status", "--store", store)[1]
     registry = Registry(tmp / "registry")
@@ -68,10 +68,10 @@ def test_adjudicate_then_import_resolves_and_history_lists_it(work, text_model_d
 
 def test_estimate_reports_every_figure(work):
     tmp, store = work
-    code, out, _ = run_cli("labels", "estimate", "--store", store, "--queue", tmp / "q.vnflag-queue.json",
+    code, out, _ = run_cli("labels", "estimate", "--store", store, "--queue", tmp / "q.csv.vnflag-queue.json",
                         "--bootstrap", 200, "--json")
     result = json.loads(out)
-    assert code == 0 and set(result["queues"]) == {json.loads((tmp / "q.vnflag-queue.json").read_text())["queue_id"]}
+    assert code == 0 and set(result["queues"]) == {json.loads((tmp / "q.csv.vnflag-queue.json").read_text())["queue_id"]}
     overall = result["overall"]
     for name in ("prevalence", "precision_flagged", "recall_top"):
         assert set(overall[name]) >= {"estimate", "low", "high", "n"}

@@ -45,8 +45,8 @@ def test_queue_writes_one_file_per_reviewer(scored, tmp_path):
                        "--overlap", 0.2, "--seed", 7, "-o", out, "--store", tmp_path / "labels.sqlite")
     assert status == 0, err
     assert sorted(p.name for p in out.parent.iterdir()) == [
-        "today.anh.xlsx", "today.binh.xlsx", "today.chi.xlsx", "today.vnflag-queue.json"]
-    record = read_queue_record(out.parent / "today.vnflag-queue.json")
+        "today.anh.xlsx", "today.binh.xlsx", "today.chi.xlsx", "today.xlsx.vnflag-queue.json"]
+    record = read_queue_record(out.parent / "today.xlsx.vnflag-queue.json")
     assert record["reviewers"] == ["anh", "binh", "chi"] and record["overlap"] == 0.2
     assert record["scored_posts"] > 0 and record["scored_groups"] >= len(record["items"]) == 30
     assert sum(len(i["assigned_to"]) == 2 for i in record["items"]) == 6
@@ -67,7 +67,7 @@ def test_label_studio_reviewer_file_names(scored, tmp_path):
     out = tmp_path / "today.labelstudio.json"
     assert _run("queue", scored, "--budget", 10, "--reviewers", "anh,binh", "-o", out)[0] == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "today.anh.labelstudio.json", "today.binh.labelstudio.json", "today.vnflag-queue.json"]
+        "today.anh.labelstudio.json", "today.binh.labelstudio.json", "today.labelstudio.json.vnflag-queue.json"]
     tasks = json.loads((tmp_path / "today.anh.labelstudio.json").read_text(encoding="utf-8"))
     assert len(tasks) == 5 and "binh" not in json.dumps(tasks, ensure_ascii=False)
 

@@ -34,7 +34,7 @@ def test_queue_file_writes_the_queue_its_record_and_registers_it(scored_csv, tmp
     output, store = tmp_path / "review" / "today.csv", tmp_path / "labels.sqlite"
     run = queue_file(scored_csv, output, budget=12, explore=0.25, store=store, seed=3)
     assert run.policy == "top" and run.threshold is None
-    assert run.outputs == (output,) and run.record == tmp_path / "review" / "today.vnflag-queue.json"
+    assert run.outputs == (output,) and run.record == tmp_path / "review" / "today.csv.vnflag-queue.json"
     written = pd.read_csv(output, dtype=str, keep_default_na=False)
     assert len(written) == run.items == 12 and written["item_id"].tolist() == run.queue["item_id"].tolist()
     assert run.posts == int(run.queue["group_size"].sum()) >= run.items

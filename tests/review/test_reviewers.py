@@ -87,8 +87,8 @@ def test_record_counts_flags_and_sizes(scored):
 def test_without_reviewers_files_are_as_before(scored, tmp_path):
     queue = _queue(scored, budget=8)
     record_file = export_queue(queue, tmp_path / "today.csv")
-    assert record_file == tmp_path / "today.vnflag-queue.json"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["today.csv", "today.vnflag-queue.json"]
+    assert record_file == tmp_path / "today.csv.vnflag-queue.json"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["today.csv", "today.csv.vnflag-queue.json"]
     assert pd.read_csv(tmp_path / "today.csv").columns.tolist() == list(QUEUE_COLUMNS)
     assert read_queue_record(tmp_path / "today.csv")["reviewers"] == []
 
@@ -122,7 +122,7 @@ def test_each_reviewer_gets_a_blind_file(scored, tmp_path, ext):
     queue = _queue(scored, budget=15, explore=0.4)
     base = tmp_path / f"today.{ext}"
     record_file = export_queue(queue, base, reviewers=REVIEWERS, overlap=0.2, random_state=1)
-    assert record_file == tmp_path / "today.vnflag-queue.json"
+    assert record_file == tmp_path / f"today.{ext}.vnflag-queue.json"
     assert not base.exists()
     record = read_queue_record(record_file)
     assert record["reviewers"] == REVIEWERS and record["overlap"] == 0.2
@@ -146,8 +146,8 @@ def test_each_reviewer_gets_a_blind_file(scored, tmp_path, ext):
 
 def test_record_path_of_an_unrelated_dotted_name_stays_its_own(scored, tmp_path):
     export_queue(_queue(scored, budget=4), tmp_path / "today.xlsx", reviewers=["anh", "binh"])
-    assert record_path(tmp_path / "today.chi.xlsx") == tmp_path / "today.chi.vnflag-queue.json"
-    assert record_path(tmp_path / "today.anh.xlsx") == tmp_path / "today.vnflag-queue.json"
+    assert record_path(tmp_path / "today.chi.xlsx") == tmp_path / "today.chi.xlsx.vnflag-queue.json"
+    assert record_path(tmp_path / "today.anh.xlsx") == tmp_path / "today.xlsx.vnflag-queue.json"
 
 
 def test_a_reviewer_file_imports_that_reviewers_decisions(scored, tmp_path):

@@ -21,7 +21,7 @@ from typing import Any
 import sklearn
 
 from ..exceptions import VnflagError
-from ..io.files import atomic_directory, file_sha256, json_text, read_json_document
+from ..io.files import atomic_directory, file_sha256, json_text, read_json_document, side_file_suffix
 from ..model.flagger import Flagger
 from ..version import __version__
 from .model_card import write_model_card
@@ -91,11 +91,16 @@ MODEL_DIR_FILES = frozenset({MANIFEST, MODEL_FILE, "MODEL_CARD.md", "comparison.
 
 
 def check_replaceable(target: Path, overwrite: bool) -> None:
-    """Refuse to write a model directory where that would destroy anything but a vnflag model.
+    """Refuse to write a model directory where that would destroy anything but a vnflag model, or
+    under a name of vnflag's side files.
 
     >>> check_replaceable(Path("."), overwrite=True)   # doctest: +SKIP
     VnflagError: .: not a vnflag model directory (no manifest.json); refusing to replace it
     """
+    suffix = side_file_suffix(target)
+    if suffix is not None:  # a queue record, drift figures or scoring checkpoint of another output
+        raise VnflagError(f"{target}: is named like a vnflag side file (*{suffix}); choose another directory name "
+                          "for the model")
     if target.exists() and not target.is_dir():
         raise VnflagError(f"{target}: exists and is not a directory; choose a directory name for the model")
     if not target.exists() or not any(target.iterdir()):

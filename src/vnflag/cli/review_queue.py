@@ -26,7 +26,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
         "queue", help="build a review queue from scored posts within a reviewer budget",
         description="Choose which scored posts reviewers see, within a budget. Copies and near-copies of a post "
         "become one item whose decision applies to every copy. Writes the queue for reviewers and, beside it, "
-        "its record QUEUE-NAME.vnflag-queue.json (internal; needed to import the reviews).")
+        "its record OUTPUT.vnflag-queue.json, e.g. today.csv.vnflag-queue.json (internal; needed to import the "
+        "reviews).")
     p.add_argument("scored", help="scored posts (output of vnflag score)")
     p.add_argument("-o", "--output", required=True,
                    help="queue file: .csv, .xlsx (drop-down for decision), .jsonl, .labelstudio.json or "

@@ -13,18 +13,20 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..constants import SIDE_FILE_SUFFIXES
 from ..exceptions import VnflagError
 
 __all__ = ["atomic_path", "atomic_directory", "fsync_file", "fsync_directory", "write_text_atomic",
            "write_json_atomic", "json_text",
            "read_json_document", "file_sha256", "utc_now", "current_umask", "check_output_path",
-           "remove_stale_temporaries", "PROTECTED_MARKERS"]
+           "check_output_paths", "side_file_suffix", "remove_stale_temporaries", "PROTECTED_MARKERS"]
 
 #: Files that mark a directory vnflag manages (a model directory, a registry): nothing else is
 #: ever written inside one except by the code that owns it.
@@ -203,10 +205,27 @@ def _managed_directory(path: Path) -> Path | None:
     return None
 
 
+def side_file_suffix(path: str | os.PathLike) -> str | None:
+    """The side-file suffix (:data:`~vnflag.constants.SIDE_FILE_SUFFIXES`) that a part of ``path``
+    ends with, compared case-insensitively as macOS and Windows file systems compare names; else ``None``.
+
+    >>> side_file_suffix("out/today.CSV.Vnflag-Queue.json"), side_file_suffix("out/today.csv")
+    ('.vnflag-queue.json', None)
+    """
+    for part in Path(path).parts:
+        name = unicodedata.normalize("NFC", part).casefold()
+        for suffix in SIDE_FILE_SUFFIXES:
+            if name.endswith(suffix):
+                return suffix
+    return None
+
+
 def check_output_path(output: str | os.PathLike, inputs: Sequence[str | os.PathLike | None] = (),
-                      what: str = "output") -> None:
+                      what: str = "output", *, side_file: bool = False) -> None:
     """Refuse an output that would destroy something: an existing directory, any of the
-    ``inputs`` (the same file by any name), or a file inside a model or registry directory.
+    ``inputs`` (the same file by any name), a file inside a model or registry directory, or
+    (unless it is one, ``side_file``) a name of vnflag's side files (a queue record, drift
+    figures, a scoring checkpoint), which belong to another output.
 
     >>> check_output_path("posts.csv", inputs=["posts.csv"])   # doctest: +SKIP
     VnflagError: posts.csv: the output is also an input; choose another output file
@@ -214,6 +233,10 @@ def check_output_path(output: str | os.PathLike, inputs: Sequence[str | os.PathL
     if str(output) == "-":
         return
     target = Path(output)
+    suffix = side_file_suffix(target.parent if side_file else target)
+    if suffix is not None:
+        raise VnflagError(f"{output}: is named like a vnflag side file (*{suffix}: the queue record, drift "
+                          f"figures or checkpoint of another output); choose another name for the {what}")
     if target.is_dir():
         raise VnflagError(f"{output}: is a directory; give a file name for the {what}")
     resolved = target.resolve()
@@ -221,7 +244,7 @@ def check_output_path(output: str | os.PathLike, inputs: Sequence[str | os.PathL
         if source is None or str(source) == "-":
             continue
         source_path = Path(source)
-        same = (resolved == source_path.resolve()
+        same = (_path_key(resolved) == _path_key(source_path.resolve())
                 or (target.exists() and source_path.exists() and os.path.samefile(target, source_path)))
         if same:
             raise VnflagError(f"{output}: the {what} is also an input ({source}); choose another {what} file")
@@ -229,6 +252,37 @@ def check_output_path(output: str | os.PathLike, inputs: Sequence[str | os.PathL
     if managed is not None:
         raise VnflagError(f"{output}: is inside the vnflag model or registry directory {managed}; "
                           f"write the {what} elsewhere")
+
+
+def _path_key(path: Path) -> str:
+    """A resolved path as a case-insensitive, normalisation-insensitive file system sees it."""
+    return unicodedata.normalize("NFC", str(path)).casefold()
+
+
+def check_output_paths(outputs: Sequence[tuple[str | os.PathLike, str]],
+                       inputs: Sequence[str | os.PathLike | None] = (),
+                       side_files: Sequence[tuple[str | os.PathLike, str]] = ()) -> None:
+    """Check every path one command will write, before it writes any: each ``(path, what)`` of
+    ``outputs`` and of vnflag's own ``side_files`` by :func:`check_output_path`, and no two of them
+    the same file, compared case- and normalisation-insensitively (macOS and Windows file systems
+    would make them one file).
+
+    >>> check_output_paths([("r.b.json", "b's file")], side_files=[("R.B.json", "queue record")])
+    Traceback (most recent call last):
+    vnflag.exceptions.VnflagError: R.B.json: the queue record would be the same file as b's file (r.b.json); \
+nothing written: choose other names
+    """
+    seen: dict[str, tuple[str | os.PathLike, str]] = {}
+    for path, what, side in [*((p, w, False) for p, w in outputs), *((p, w, True) for p, w in side_files)]:
+        if str(path) == "-":
+            continue
+        check_output_path(path, inputs, what, side_file=side)
+        key = _path_key(Path(path).resolve())
+        if key in seen:
+            first, first_what = seen[key]
+            raise VnflagError(f"{path}: the {what} would be the same file as {first_what} ({first}); "
+                              "nothing written: choose other names")
+        seen[key] = (path, what)
 
 
 def write_text_atomic(text: str, path: str | os.PathLike, *, managed_ok: bool = False) -> Path:

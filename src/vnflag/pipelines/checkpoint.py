@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..artifacts.schemas import CHECKPOINT_SCHEMA, validate_document
+from ..constants import CHECKPOINT_SUFFIX
 from ..exceptions import VnflagError
 from ..io.files import (
     current_umask,
@@ -39,7 +40,6 @@ from ..io.files import (
 
 __all__ = ["ScoreCheckpoint", "CHECKPOINT_SUFFIX", "input_identity"]
 
-CHECKPOINT_SUFFIX = ".vnflag-checkpoint"
 _STATE = "checkpoint.json"
 _KIND = "vnflag-score-checkpoint"
 #: Bytes hashed at each end of an input file for its identity.

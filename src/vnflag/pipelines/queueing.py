@@ -25,12 +25,12 @@ from ..constants import (
     DEFAULT_TEXT_COL,
 )
 from ..exceptions import VnflagError
-from ..io.files import check_output_path
+from ..io.files import check_output_paths
 from ..io.tables import read_table
 from ..model.inputs import check_columns
 from ..model.thresholds import choose_threshold
 from ..review.formats import export_queue
-from ..review.queues import build_queue, check_reviewers, own_record_path, reviewer_path
+from ..review.queues import build_queue, check_reviewers, queue_paths
 from ..review.store import LabelStore
 
 __all__ = ["QueueRun", "queue_file", "queue_threshold"]
@@ -128,25 +128,27 @@ def queue_file(
     The queue (see :func:`~vnflag.review.queues.build_queue` for ``budget``, ``policy``,
     ``explore``, ``random_share``, ``similarity``, ``redact`` and ``keep_cols``, its
     ``meta_cols``) goes to ``output`` in the format its name says (or ``fmt``), with its record
-    ``NAME.vnflag-queue.json`` beside it; with ``reviewers`` each reviewer gets a file of their own
+    ``NAME.EXT.vnflag-queue.json`` beside it (not to standard output: imports need the record); with
+    ``reviewers`` each reviewer gets a file of their own
     (``overlap`` of the items go to two of them, blind). ``validation`` (scored posts with
     ``label_col``) and one of ``target_recall``/``target_precision`` choose the threshold; a
     ``threshold`` alone implies policy ``threshold``. ``store`` (a label store or its path)
     registers the record, so that imports refuse posts that were never queued. ``seed`` fixes
     the random sample and the sharing out; ``encoding`` is that of the input tables. Every output
-    is checked before any work: none may be an input or lie inside a model directory.
+    is checked before any work: none may be an input, lie inside a model directory, be named like
+    a vnflag side file or be the same file as another (even ignoring case).
 
     >>> run = queue_file("scored.csv", "review/today.xlsx", budget=100, explore=0.2,
     ...                  reviewers=["anh", "binh"], store="labels.sqlite")          # doctest: +SKIP
     >>> run.items, run.outputs, run.record                                       # doctest: +SKIP
     """
     names = check_reviewers(reviewers, overlap)
-    outputs = tuple(reviewer_path(output, name) for name in names) or (Path(output),)
+    files, record_file = queue_paths(output, names)
+    outputs = tuple(path for path, _ in files)
     store_path = store.path if isinstance(store, LabelStore) else store
     inputs = [source for source in (scored, validation, store_path)
               if source is not None and not isinstance(source, pd.DataFrame)]
-    for path in (*outputs, own_record_path(output)):
-        check_output_path(path, inputs=inputs)
+    check_output_paths(files, inputs=inputs, side_files=[(record_file, "queue record")])
     if validation is not None and not isinstance(validation, pd.DataFrame):
         validation_name, validation = str(validation), read_table(validation, encoding=encoding)
     else:

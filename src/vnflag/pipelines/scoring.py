@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts.registry import resolve_model
+from ..constants import DRIFT_SUFFIX
 from ..exceptions import VnflagError
 from ..io.files import check_output_path, json_text, write_text_atomic
 from ..io.tables import FORMATS, iter_table, known_rows, table_format, table_source
@@ -157,8 +158,8 @@ def _check_output(output: str | os.PathLike, files: list[str]) -> str | None:
         table_format(output)  # a clear error for an unknown extension
         check_output_path(output, inputs=files)
         target = Path(output)
-    drift_path = f"{target}.drift.json"
-    check_output_path(drift_path, inputs=files, what="drift figures")
+    drift_path = f"{target}{DRIFT_SUFFIX}"
+    check_output_path(drift_path, inputs=files, what="drift figures", side_file=True)
     return drift_path
 
 

@@ -3,7 +3,9 @@
 
 A record has the field ``text``, every other queue column as ``metadata`` and the score as a
 ``decision`` suggestion. Submitted responses (Argilla 2 list or per-question layout, or Argilla 1
-``values``) are one row per user; a reviewer is the response's ``user_id``.
+``values``) are one row per user; a reviewer is the response's ``user_id``. Answers without a
+user are never merged: the n-th anonymous answer to each question is reviewer
+``argilla:anonymous-<n>``, so two anonymous decisions on a record stay two decisions.
 """
 
 from __future__ import annotations
@@ -46,6 +48,16 @@ def _user(answer: dict, where: str) -> tuple[str, list[str]]:
     return scalar_text(user_id, where, "user_id"), aliases
 
 
+def _questions(question: str, answer: dict, where: str) -> list[str]:
+    """The questions one answer answers: its question (per-question layout), its ``values`` (Argilla
+    1.x) or its ``question_name``."""
+    if question:
+        return [question]
+    if "values" in answer:
+        return list(expect(answer.get("values"), dict, where, "values", "an object")) or [""]
+    return [scalar_text(answer.get("question_name"), where, "question_name")]
+
+
 def _responses(record: dict, where: str, names: dict[str, str]) -> list[dict]:
     """Responses per user from Argilla v2 (list or per-question dict) or v1 (``values``)."""
     raw = record.get("responses")
@@ -59,9 +71,15 @@ def _responses(record: dict, where: str, names: dict[str, str]) -> list[dict]:
         for position, answer in enumerate(expect(raw, list, where, "responses", "a list or an object"), start=1):
             answers.append(("", expect(answer, dict, f"{where} response {position}", "response", "an object")))
     by_user: dict[str, dict] = {}
+    anonymous: dict[str, int] = {}  # answers without a user so far, by question
     for question, answer in answers:
         user_id, aliases = _user(answer, where)
         key = user_id or (aliases[0] if aliases else "")
+        if not key:  # no user: the n-th anonymous answer to each question is one anonymous reviewer
+            asked = _questions(question, answer, where)
+            n = 1 + max((anonymous.get(q, 0) for q in asked), default=0)
+            anonymous.update(dict.fromkeys(asked, n))
+            key = f"argilla:anonymous-{n}"
         status = answer.get("status", "submitted")
         entry = by_user.setdefault(key, {"status": scalar_text(status, where, "status"), "answers": {},
                                          "reviewer": named(names, [user_id, f"argilla:{user_id}", *aliases], key)})

@@ -17,7 +17,11 @@ notes come back exactly. Numbers (``rank``, ``group_size``, ``score``) stay numb
 
 Reviewer identity: a Label Studio reviewer is ``labelstudio:<user id>`` (see
 :mod:`.labelstudio`), an Argilla reviewer its ``user_id``. A ``reviewer_map`` (``{1: "anh"}``, or a
-CSV/JSON file of ``id,name``) names them.
+CSV/JSON file of ``id,name``) names them. An annotation or response without a user is kept apart
+as ``labelstudio:anonymous-<n>`` / ``argilla:anonymous-<n>`` (the n-th one of its task or record),
+never merged with another. Every name, from any source, goes through
+:func:`~vnflag.review.names.reviewer_name` (NFC; control and bidi characters and null words
+refused, naming the row) and names differing only in case are refused together.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import VnflagError
+from ..io.files import check_output_paths
 from ..io.jsonl import (
     JsonNumber,
     check_text,
@@ -47,24 +52,26 @@ from . import argilla, labelstudio
 from .ids import is_blank, is_encodable
 from .json_fields import id_text, kind
 from .labelstudio import LABEL_STUDIO_CONFIG
+from .names import canonical_name, check_distinct_reviewers, reviewer_name
 from .queues import (
     DECISIONS,
     QUEUE_COLUMNS,
     assign_reviewers,
     check_reviewers,
-    own_record_path,
+    queue_paths,
     queue_record,
-    reviewer_path,
 )
 
 __all__ = ["REVIEW_FORMATS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
-           "read_reviewer_map"]
+           "read_reviewer_map", "member_list"]
 
 #: Review file formats, as ``--format`` names them.
 REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")
 _TEXT_COLUMNS = ("item_id", "id", "why", "reasons", "model_version", "text", "decision", "reviewer", "note",
                  "queue_id", "reviewed_at")
 ReviewerMap = Mapping[Any, str] | str | os.PathLike | None
+#: What a row of each review format is called in messages.
+_ROW_UNIT = {"labelstudio": "task", "argilla": "record"}
 
 def review_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     """The review format of a file: ``fmt`` if given, else from its name (a plain ``.json``
@@ -120,18 +127,22 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
     evenly, ``overlap`` of them to two reviewers, fixed by ``random_state``) and each reviewer
     gets a file of their own, ``today.anh.xlsx`` for ``today.xlsx``, with their name in the
     ``reviewer`` cells and nothing about who else has an item; the one record of the whole queue,
-    ``today.vnflag-queue.json``, says who was given what (``assigned_to``) and is found from
+    ``today.xlsx.vnflag-queue.json``, says who was given what (``assigned_to``) and is found from
     every reviewer's file. The queue frame itself is not changed: register the returned record
-    (``LabelStore(..).register_queue(record_path)``) to keep the assignments in a store.
+    (``LabelStore(..).register_queue(record_path)``) to keep the assignments in a store. Every
+    path is checked before anything is written (:func:`~vnflag.review.queues.queue_paths`): no
+    two may be one file, even ignoring case, and no review file may be named like a side file.
 
     >>> export_queue(queue, "review/today.xlsx")   # doctest: +SKIP
-    PosixPath('review/today.vnflag-queue.json')
+    PosixPath('review/today.xlsx.vnflag-queue.json')
     >>> export_queue(queue, "review/today.xlsx", reviewers=["anh", "binh"], overlap=0.2)  # doctest: +SKIP
-    PosixPath('review/today.vnflag-queue.json')
+    PosixPath('review/today.xlsx.vnflag-queue.json')
     """
     fmt = review_format(path, fmt)
     check_columns(queue, list(QUEUE_COLUMNS), "queue")
     names = check_reviewers(reviewers, overlap)
+    outputs, record_file = queue_paths(path, names)
+    check_output_paths(outputs, side_files=[(record_file, "queue record")])
     record = queue_record(queue)
     frame = queue[list(QUEUE_COLUMNS)].copy()
     if not names:
@@ -140,11 +151,11 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
         assigned = dict(zip(frame["item_id"], assign_reviewers(len(frame), names, overlap, random_state), strict=True))
         record = {**record, "reviewers": names, "overlap": float(overlap),
                   "items": [{**item, "assigned_to": assigned.get(item["item_id"], [])} for item in record["items"]]}
-        for name in names:
+        for name, (reviewer_file, _) in zip(names, outputs, strict=True):
             mine = frame[[name in assigned[i] for i in frame["item_id"]]].copy()
             mine["reviewer"] = name
-            _write_export(mine, reviewer_path(path, name), fmt)
-    return write_json_document(record, own_record_path(path))
+            _write_export(mine, reviewer_file, fmt)
+    return write_json_document(record, record_file)
 
 
 def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
@@ -196,11 +207,16 @@ def read_reviewer_map(source: ReviewerMap) -> dict[str, str]:
             check_columns(table, ["id", "name"], str(source))
             pairs = list(zip(table["id"], table["name"], strict=True))
     mapping: dict[str, str] = {}
-    for key, name in pairs:
+    named: list[tuple[str, str]] = []
+    for number, (key, name) in enumerate(pairs, start=1):
         if (isinstance(key, (dict, list)) or is_blank(key) or not isinstance(name, str) or isinstance(name, JsonNumber)
                 or not name.strip()):
-            raise VnflagError(f"{where}: each entry needs an id and a non-empty name, got {key!r}: {name!r}")
-        mapping[id_text(key)] = name.strip()
+            raise VnflagError(f"{where}: entry {number}: each entry needs an id and a non-empty name, "
+                              f"got {key!r}: {name!r}")
+        key = canonical_name(id_text(key))  # an e-mail typed in NFD is the NFC one (see json_fields.named)
+        mapping[key] = reviewer_name(name, f"{where}: entry {number} (id {key!r})")
+        named.append((mapping[key], f"{where}: entry {number}"))
+    check_distinct_reviewers(named)
     return mapping
 
 
@@ -230,7 +246,8 @@ def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
 
 
 # ----------------------------------------------------------------------------- read_reviews
-def _member_list(value: object) -> list[str]:
+def member_list(value: object) -> list[str]:
+    """A ``member_ids`` cell as a list of ids: a list as is, JSON list text parsed, other text one id."""
     if isinstance(value, (list, tuple, np.ndarray)):
         return [str(v) for v in value]
     if is_blank(value):
@@ -302,7 +319,11 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
             if not is_encodable(value):
                 raise VnflagError(f"{path}: row {row['source_row']}: '{column}' holds text that is not valid Unicode "
                                   "(an unpaired surrogate)")
-    columns["member_ids"] = [_member_list(row.get("member_ids")) for row in rows]
+    where = [f"{path}: {_ROW_UNIT.get(fmt or '', 'row')} {row['source_row']}" for row in rows]
+    columns["reviewer"] = [reviewer_name(who, here) if not is_blank(who) else ""
+                           for who, here in zip(columns["reviewer"], where, strict=True)]
+    check_distinct_reviewers((who, here) for who, here in zip(columns["reviewer"], where, strict=True) if who)
+    columns["member_ids"] = [member_list(row.get("member_ids")) for row in rows]
     columns["score"] = [_number(row.get("score")) for row in rows]
     columns["source_row"] = [int(row["source_row"]) for row in rows]
     frame = pd.DataFrame({

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..exceptions import VnflagError
 from ..io.jsonl import JsonNumber
+from .names import canonical_name
 from .queues import QUEUE_COLUMNS
 
 __all__ = ["REVIEW_FIELDS", "id_text", "named", "kind", "expect", "scalar_text", "queue_fields"]
@@ -33,10 +34,11 @@ def id_text(value: Any) -> str:
 
 
 def named(mapping: dict[str, str], keys: list[str], default: str) -> str:
-    """The name ``mapping`` gives the first of ``keys`` it knows, else ``default``."""
+    """The name ``mapping`` (keys in NFC, :func:`~vnflag.review.formats.read_reviewer_map`) gives the
+    first of ``keys`` it knows, compared after NFC, else ``default``."""
     for key in keys:
-        if key and key in mapping:
-            return mapping[key]
+        if key and canonical_name(key) in mapping:
+            return mapping[canonical_name(key)]
     return default
 
 

@@ -5,6 +5,8 @@ A task's ``data`` holds the queue row, its ``predictions`` the score and model v
 annotation that was not cancelled is one reviewer's decision. A reviewer is
 ``labelstudio:<user id>`` whenever the export gives the id (a number in the standard export,
 ``{"id": .., "email": ..}`` in a snapshot), so both exports of one annotation store it once.
+An annotation without any user is ``labelstudio:anonymous-<n>``, the n-th such annotation of its
+task: two of them are two decisions, never merged into one.
 """
 
 from __future__ import annotations
@@ -66,14 +68,14 @@ def _reviewer(who: Any, where: str, names: dict[str, str]) -> str:
         raw = who.get("id")
         if isinstance(raw, (int, float, str)) and not isinstance(raw, bool) and id_text(raw):
             user_id = id_text(raw)
-        aliases = [who[k].strip() for k in ("email", "username") if isinstance(who.get(k), str) and who[k].strip()]
+        aliases = [who[k] for k in ("email", "username") if isinstance(who.get(k), str) and who[k].strip()]
     elif isinstance(who, (int, float, JsonNumber)) and not isinstance(who, bool):
         user_id = id_text(who)
     elif isinstance(who, str):
         if who.strip().isdigit():
             user_id = who.strip()
         elif who.strip():
-            aliases = [who.strip()]
+            aliases = [who]  # as written: a name with a control character is refused, not cut
     elif who is not None:
         raise VnflagError(f"{where}: 'completed_by' must be a user id, an e-mail or a user object, got {kind(who)}")
     keys = ([user_id, f"labelstudio:{user_id}"] if user_id else []) + aliases
@@ -99,6 +101,7 @@ def review_rows(exported: list, names: dict[str, str]) -> list[dict]:
         if not kept:
             rows.append({**data, "source_row": number})
             continue
+        anonymous = 0
         for position, annotation in kept:
             here = f"{where} annotation {position}"
             decisions, notes = [], []
@@ -114,12 +117,15 @@ def review_rows(exported: list, names: dict[str, str]) -> list[dict]:
                     text = value.get("text")
                     entries = text if isinstance(text, list) else [text]
                     notes += [scalar_text(t, spot, "text") for t in entries if t is not None]
-            who = annotation.get("completed_by", annotation.get("reviewer"))
+            who = _reviewer(annotation.get("completed_by", annotation.get("reviewer")), here, names)
+            if not who:  # no user: kept apart from every other annotation, never merged
+                anonymous += 1
+                who = f"labelstudio:anonymous-{anonymous}"
             rows.append({
                 **data, "source_row": number,
                 "decision": ",".join(dict.fromkeys(decisions)),  # several choices: reported as an unknown decision
                 "note": "\n".join(notes),
-                "reviewer": _reviewer(who, here, names),
+                "reviewer": who,
                 "reviewed_at": scalar_text(annotation.get("updated_at") or annotation.get("created_at"), here,
                                             "updated_at"),
             })

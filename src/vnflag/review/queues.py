@@ -6,7 +6,7 @@ model is least sure about and a few random ones, so that reviewed labels also te
 (:mod:`~vnflag.review.policies`). Copies and near-copies of one post become one queue item
 (:mod:`~vnflag.review.grouping`).
 
-Beside every export, the *queue record* ``<name>.vnflag-queue.json`` lists all members of every
+Beside every export, the *queue record* ``<export name>.vnflag-queue.json`` lists all members of every
 item with their text fingerprint, score and original (unredacted) text. Import checks reviewed
 ids against that record, never against the reviewed file itself, so an edited or added row
 cannot smuggle an unknown post in. The record is internal: keep it with the label store, do not
@@ -14,7 +14,9 @@ send it to reviewers. It also says, per item, with what probability the part tha
 (``inclusion_probability``: 1 for deterministic parts, ``n / N`` for the random sample) and, when
 the queue is shared out between several reviewers (:func:`assign_reviewers`), who was given it
 (``assigned_to``); each reviewer's file ``NAME.REVIEWER.EXT`` finds the one record
-``NAME.vnflag-queue.json`` of the whole queue (:func:`record_path`).
+``NAME.EXT.vnflag-queue.json`` of the whole queue (:func:`record_path`). The record is named after
+the export's full name, so two queues with one stem (``today.csv``, ``today.xlsx``) keep two
+records; files written by earlier versions still find theirs (``NAME.vnflag-queue.json``).
 """
 
 from __future__ import annotations
@@ -39,17 +41,18 @@ from ..constants import (
     QUEUE_RECORD_SUFFIX,
 )
 from ..exceptions import VnflagError
-from ..io.files import read_json_document, utc_now
+from ..io.files import read_json_document, side_file_suffix, utc_now
 from ..model.inputs import check_columns, parse_labels
 from ..progress import progress_bar, wanted
 from .grouping import group_near_duplicates
 from .ids import is_blank, short_hash, stable_ids, text_fingerprint
+from .names import check_distinct_reviewers, reviewer_key, reviewer_name
 from .policies import RandomPolicy, UncertainPolicy, main_policy
 from .redaction import redact_text
 
 __all__ = ["DECISIONS", "QUEUE_COLUMNS", "RECORD_SUFFIX", "MAX_RECORD_BYTES", "assign_reviewers", "build_queue",
-           "check_queue_record", "check_reviewers", "own_record_path", "queue_record", "read_queue_record",
-           "record_path", "reviewer_path"]
+           "check_queue_record", "check_reviewers", "own_record_path", "queue_paths", "queue_record",
+           "read_queue_record", "record_path", "reviewer_path"]
 
 #: Columns of a queue, in export order.
 QUEUE_COLUMNS = ("rank", "item_id", "id", "member_ids", "group_size", "why", "score", "reasons",
@@ -217,33 +220,92 @@ def _split_name(path: Path) -> tuple[str, str]:
 
 
 def own_record_path(path: str | os.PathLike) -> Path:
-    """The record written beside an export of its own: ``queue.xlsx`` → ``queue.vnflag-queue.json``."""
+    """The record written beside an export of its own, named after the export's full name, so
+    that two queues with one stem (``today.csv``, ``today.xlsx``) keep two records:
+    ``today.xlsx`` → ``today.xlsx.vnflag-queue.json`` (a record is its own record).
+
+    >>> own_record_path("review/today.xlsx").name
+    'today.xlsx.vnflag-queue.json'
+    """
     path = Path(path)
+    return path if path.name.lower().endswith(RECORD_SUFFIX) else path.with_name(path.name + RECORD_SUFFIX)
+
+
+def _legacy_record_path(path: Path) -> Path:
+    """Where earlier versions put an export's record: ``today.xlsx`` → ``today.vnflag-queue.json``."""
     return path.with_name(_split_name(path)[0] + RECORD_SUFFIX)
 
 
+def _shared_candidate(path: Path, record_of: Any) -> tuple[Path, str] | None:
+    """Read ``path`` as a reviewer's file ``NAME.REVIEWER.EXT``: the record of ``NAME.EXT`` (as
+    ``record_of`` names it) and the reviewer, or ``None`` if the name has no reviewer part."""
+    stem, suffix = _split_name(path)
+    base, dot, reviewer = stem.rpartition(".")
+    if not (dot and base and reviewer):
+        return None
+    return record_of(path.with_name(base + suffix)), reviewer
+
+
+def _shared_record(path: Path, record_of: Any) -> Path | None:
+    """The record of the whole queue that a reviewer's file ``NAME.REVIEWER.EXT`` belongs to
+    (``record_of`` names the record of ``NAME.EXT``), when that record lists the reviewer."""
+    candidate = _shared_candidate(path, record_of)
+    if candidate is None or not candidate[0].is_file():
+        return None
+    shared, reviewer = candidate
+    try:
+        reviewers = _read_record(shared).get("reviewers")
+    except VnflagError:
+        return None
+    key = reviewer_key(reviewer)
+    if isinstance(reviewers, list) and any(isinstance(r, str) and reviewer_key(r) == key for r in reviewers):
+        return shared
+    return None
+
+
 def record_path(path: str | os.PathLike) -> Path:
-    """Where the queue record of an export lives: ``queue.xlsx`` → ``queue.vnflag-queue.json``.
+    """Where the queue record of an export lives: ``queue.xlsx`` → ``queue.xlsx.vnflag-queue.json``.
 
     A reviewer's file ``queue.anh.xlsx`` with no record of its own finds the record of the whole
-    queue, ``queue.vnflag-queue.json``, when that record lists ``anh`` among its reviewers.
+    queue, ``queue.xlsx.vnflag-queue.json``, when that record lists ``anh`` among its reviewers.
+    Files written by earlier versions find their record ``queue.vnflag-queue.json`` likewise.
 
     >>> record_path("review/today.labelstudio.json").name
-    'today.vnflag-queue.json'
+    'today.labelstudio.json.vnflag-queue.json'
     """
+    path = Path(path)
     own = own_record_path(path)
-    if own.is_file():
-        return own
-    base, dot, reviewer = own.name[: -len(RECORD_SUFFIX)].rpartition(".")
-    shared = own.with_name(base + RECORD_SUFFIX)
-    if dot and base and shared.is_file():
-        try:
-            reviewers = _read_record(shared).get("reviewers")
-        except VnflagError:
-            reviewers = []
-        if isinstance(reviewers, list) and reviewer in reviewers:
+    for record_of in (own_record_path, _legacy_record_path):
+        candidate = record_of(path)
+        if candidate.is_file():
+            return candidate
+        shared = _shared_record(path, record_of)
+        if shared is not None:
             return shared
     return own
+
+
+def queue_paths(path: str | os.PathLike, reviewers: Sequence[str] = ()) -> tuple[list[tuple[Path, str]], Path]:
+    """Every file an export of a queue to ``path`` writes: its review files as ``(path, what)`` (one
+    per reviewer if any) and its record. A queue cannot go to standard output (``-``): the
+    record that imports need is written beside the export.
+
+    >>> queue_paths("review/today.csv", ["anh"])
+    ([(PosixPath('review/today.anh.csv'), "anh's review file")], PosixPath('review/today.csv.vnflag-queue.json'))
+    """
+    if str(path) == "-":
+        raise VnflagError("-: a queue cannot be written to standard output: its record (needed to import the "
+                          "reviews) is written beside it; give a file name, e.g. -o review/today.csv")
+    record = own_record_path(path)
+    for name in reviewers:
+        file = reviewer_path(path, name)
+        candidate = _shared_candidate(file, own_record_path)
+        lost = candidate is None or candidate[0] != record or reviewer_key(candidate[1]) != reviewer_key(name)
+        if lost and side_file_suffix(file) is None:  # a side file's name is refused by check_output_paths
+            raise VnflagError(f"{file}: with reviewer {name!r} this file name would not lead back to the queue "
+                              f"record {record.name}; choose another reviewer name or output name")
+    outputs = [(reviewer_path(path, name), f"{name}'s review file") for name in reviewers] or [(Path(path), "queue")]
+    return outputs, record
 
 
 def reviewer_path(path: str | os.PathLike, reviewer: str) -> Path:
@@ -258,23 +320,26 @@ def reviewer_path(path: str | os.PathLike, reviewer: str) -> Path:
 
 
 def check_reviewers(reviewers: Sequence[str], overlap: float = 0.0) -> list[str]:
-    """Reviewer names, checked: distinct, non-empty, and usable in a file name (no ``.``, ``,``,
-    ``/``, ``\\`` or control characters); ``overlap`` in [0, 1], above 0 only for two or more.
+    """Reviewer names, checked (:func:`~vnflag.review.names.reviewer_name`: NFC, no control or
+    bidi characters, no null words), distinct even ignoring case, and usable in a file name (no
+    ``.``, ``,``, ``/``, ``\\`` or other unprintable characters); ``overlap`` in [0, 1], above 0
+    only for two or more.
 
     >>> check_reviewers([" anh", "bình"], overlap=0.2)
     ['anh', 'bình']
     """
     if isinstance(reviewers, str):
         raise VnflagError(f"reviewers must be a list of names, got the text {reviewers!r}")
-    names = []
-    for name in reviewers:
-        name = name.strip() if isinstance(name, str) else ""
-        if not name or any(c in name for c in ".,/\\") or not name.isprintable():
+    names: list[str] = []
+    for number, raw in enumerate(reviewers, start=1):
+        name = reviewer_name(raw, f"reviewers: name {number}")
+        if any(c in name for c in ".,/\\") or not name.isprintable():
             raise VnflagError("each reviewer needs a name without '.', ',', '/', '\\' or control characters "
                               f"(it becomes part of a file name), got {name!r}")
         if name in names:
             raise VnflagError(f"reviewer {name!r} is named twice")
         names.append(name)
+    check_distinct_reviewers((name, f"reviewers: name {number}") for number, name in enumerate(names, start=1))
     if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0.0 <= float(overlap) <= 1.0:
         raise VnflagError(f"overlap must be a share of the items in [0, 1], got {overlap!r}")
     if overlap > 0 and len(names) < 2:

@@ -30,7 +30,7 @@ def reviewed(tmp_path) -> tuple[Path, dict]:
     rows = read_reviews(tmp_path / "q.csv")
     rows["decision"], rows["reviewer"] = "ok", "lan"
     rows.drop(columns=["source_row", "reviewed_at"]).to_csv(tmp_path / "q.csv", index=False)
-    record = json.loads((tmp_path / "q.vnflag-queue.json").read_text(encoding="utf-8"))
+    record = json.loads((tmp_path / "q.csv.vnflag-queue.json").read_text(encoding="utf-8"))
     return tmp_path / "q.csv", record
 
 
@@ -113,7 +113,7 @@ MALFORMED = ["items not a list", "an item without item_id", "empty item_id", "gr
 @pytest.mark.parametrize("how", MALFORMED)
 def test_a_malformed_queue_record_is_one_line_exit_2_and_stores_nothing(reviewed, how):
     csv, record = reviewed
-    record_file = csv.with_name("q.vnflag-queue.json")
+    record_file = csv.with_name("q.csv.vnflag-queue.json")
     record_file.write_text(_break(record, how), encoding="utf-8")
     store = csv.with_name("labels.sqlite")
     code, out, err = run_cli("labels", "import", csv, "--store", store)

@@ -19,8 +19,9 @@ import pandas as pd
 from ...exceptions import VnflagError
 from ...io.files import file_sha256, utc_now
 from ...io.tables import table_source
-from ..formats import read_reviewer_map, read_reviews
+from ..formats import member_list, read_reviewer_map, read_reviews
 from ..ids import is_blank, is_encodable
+from ..names import canonical_name, check_distinct_reviewers, reviewer_key, reviewer_name
 from ..queues import (
     DECISIONS,
     QUEUE_COLUMNS,
@@ -235,7 +236,7 @@ def _mapped_reviewer(who: object, names: dict[str, str]) -> object:
     """A reviewer cell renamed by a reviewer map: by the whole name, or by the id in ``labelstudio:<id>``."""
     if is_blank(who):
         return who
-    text = str(who).strip()
+    text = canonical_name(str(who).strip())
     return names.get(text) or names.get(text.partition(":")[2] if text.startswith(("labelstudio:", "argilla:"))
                                         else "", text)
 
@@ -283,6 +284,9 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
     default_queue = given.queue.queue_id if given is not None else None
     report = ImportReport(source=name, rows=len(frame))
     pending: list[ReviewRow] = []
+    default_reviewer = reviewer_name(reviewer, "--reviewer (reviewer)") if reviewer is not None else "unknown"
+    named: list[tuple[str, str]] = []
+    moved: list[str] = []
     members_of: dict[str, dict[str, list[Member]] | None] = {}
     # A whole file from an unregistered queue is one mistake, not a bad row per line.
     for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"], strict=True):
@@ -319,16 +323,56 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         if post_id not in members:
             report.bad_rows.append((number, f"id {post_id!r} is not in queue {queue_id}"))
             continue
-        who = _text(row.reviewer) or reviewer or "unknown"
+        contradiction = _contradiction(row, post_id, members)
+        if contradiction:
+            moved.append(f"row {number}: {contradiction}")
+            continue
         note = "" if is_blank(row.note) else str(row.note)
-        if not is_encodable(who) or not is_encodable(note):
+        if not is_encodable(note) or not is_encodable(_text(row.reviewer)):
             report.bad_rows.append((number, "reviewer or note holds text that is not valid Unicode"))
             continue
+        raw = row.reviewer if isinstance(row.reviewer, str) else _text(row.reviewer)  # a number: its digits
+        who = default_reviewer if is_blank(raw) else reviewer_name(raw, f"{name}: row {number}")
+        named.append((who, f"{name}: row {number}"))
         report.reviewed += 1
         when = _text(row.reviewed_at) or imported_at
         pending.extend(ReviewRow(queue_id, m.item_id, m.post_id, m.fingerprint, decision, who, note, when, imported_at,
                                  m.model_version, m.score, name, reviewed.sha256, number) for m in members[post_id])
+    if moved:
+        raise VnflagError(f"{name}: nothing imported: {len(moved)} row(s) contradict the queue record, so a decision "
+                          "would be stored on a post its reviewer never saw (id cells moved or edited?): "
+                          + "; ".join(moved[:5]) + (" ..." if len(moved) > 5 else ""))
+    _check_new_names(db, named, store)
     return report, pending
+
+
+def _check_new_names(db: sqlite3.Connection, named: list[tuple[str, str]], store: str | os.PathLike) -> None:
+    """Refuse reviewer names (``(name, where)``) that differ only in case from each other or from a
+    name already in the store (read after NFC); a name stored exactly is that reviewer."""
+    exact: set[str] = set()
+    stored: dict[str, str] = {}
+    for (who,) in db.execute("SELECT DISTINCT reviewer FROM reviews"):
+        exact.add(canonical_name(who))
+        stored.setdefault(reviewer_key(who), canonical_name(who))
+    clashes = [(stored[reviewer_key(who)], f"{store}: in the store") for who, _ in named
+               if who not in exact and reviewer_key(who) in stored]
+    check_distinct_reviewers([*clashes[:1], *named])
+
+
+def _contradiction(row: Any, post_id: str, members: dict[str, list[Member]]) -> str:
+    """What a reviewed row says against its queue's record (``members``: each post's item), "" if
+    nothing: its ``item_id`` is not the item of its ``id``, or its ``member_ids`` name posts of the
+    queue but not exactly that item's members (a cell naming no post of the queue, e.g. a list
+    rewritten as Python text by a script, is unreadable rather than contradictory)."""
+    item = members[post_id]
+    item_id = _text(getattr(row, "item_id", ""))
+    if item_id and item_id != item[0].item_id:
+        return f"id {post_id!r} is in item {item[0].item_id}, not in the row's item_id {item_id}"
+    shown = member_list(getattr(row, "member_ids", None))
+    if any(m in members for m in shown) and set(shown) != {m.post_id for m in item}:
+        listed = ", ".join(shown[:3]) + (", ..." if len(shown) > 3 else "")
+        return f"member_ids [{listed}] are not the members of id {post_id!r}'s item {item[0].item_id}"
+    return ""
 
 
 def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[ReviewRow], sha256: str,

@@ -71,9 +71,10 @@ class LabelStore:
         stored (with ``strict``, nothing is stored). Empty ``reviewer`` cells take ``reviewer``
         (default ``unknown``); ``reviewer_map`` (``{1: "anh"}`` or a CSV/JSON file of
         ``id,name``) names Label Studio and Argilla users. A refused import (unreadable file,
-        malformed queue record, unknown queue, strict failure) writes nothing, and creates no
-        store file. Notes are stored exactly as written. ``encoding`` is the text encoding of a
-        CSV or JSONL ``source``.
+        malformed queue record, unknown queue, strict failure, a row whose ``item_id`` or
+        ``member_ids`` contradict its ``id``, a bad or case-colliding reviewer name: see
+        :mod:`~vnflag.review.names`) writes nothing, and creates no store file. Notes are stored
+        exactly as written. ``encoding`` is the text encoding of a CSV or JSONL ``source``.
 
         >>> report = LabelStore("labels.sqlite").import_reviews("review/today.xlsx")   # doctest: +SKIP
         >>> report.bad_rows                                                              # doctest: +SKIP

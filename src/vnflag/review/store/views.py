@@ -25,6 +25,7 @@ import pandas as pd
 from ...artifacts.registry import Registry
 from ...io.files import file_sha256
 from ..agreement import agreement_summary, reliability_matrix
+from ..names import canonical_name
 from ..queues import DECISIONS
 from .schema import ADJUDICATION
 
@@ -200,6 +201,7 @@ def read_view(db: sqlite3.Connection, path: str | os.PathLike, as_of: int | None
     try:
         reviews = read_frame(db, "SELECT * FROM reviews" + (" WHERE review_id <= ?" if as_of is not None else "")
                              + " ORDER BY review_id", [as_of] if as_of is not None else [])
+        reviews["reviewer"] = [canonical_name(who) for who in reviews["reviewer"]]  # NFD names of old imports
         members = read_frame(db, "SELECT m.rowid AS member_row, m.*, q.registered_at FROM queue_members m "
                                  "JOIN queues q ON q.queue_id = m.queue_id ORDER BY m.rowid")
         adjudication = frozenset(row[0] for row in db.execute(
@@ -236,7 +238,8 @@ def history(db: sqlite3.Connection, registry: str | os.PathLike | None = None) -
             mine = reviews[reviews["source_sha256"] == row.source_sha256]
         events.append({"at": row.imported_at,
                        "event": "adjudication" if mine["queue_id"].isin(adjudication).any() else "import",
-                       "who": "; ".join(sorted(set(mine["reviewer"]))), "file": row.source_file,
+                       "who": "; ".join(sorted({canonical_name(who) for who in mine["reviewer"]})),
+                       "file": row.source_file,
                        "sha256": row.source_sha256 or "",
                        "details": f"{row.rows} rows, {row.stored} reviews stored ({row.already} already), "
                                   f"{row.rejected} rejected"})
