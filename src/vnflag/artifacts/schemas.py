@@ -112,7 +112,9 @@ CHECKPOINT_SCHEMA: dict[str, Any] = {
         "sink": {
             "type": "object",
             "properties": {"bytes": _COUNT, "tail_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                           "meta_bytes": _COUNT, "parts": _COUNT},
+                           "meta_bytes": _COUNT, "parts": _COUNT, "rows": _COUNT,
+                           "part_sha256": {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
+            "dependentRequired": {"parts": ["part_sha256"]},
             "additionalProperties": False,
         },
         "totals": {
