@@ -238,7 +238,7 @@ def record_path(path: str | os.PathLike) -> Path:
     shared = own.with_name(base + RECORD_SUFFIX)
     if dot and base and shared.is_file():
         try:
-            reviewers = _read_record(shared).get("reviewers")
+            reviewers = read_json_document(shared, "vnflag-queue", _WHAT, MAX_RECORD_BYTES).get("reviewers")
         except VnflagError:
             reviewers = []
         if isinstance(reviewers, list) and reviewer in reviewers:
