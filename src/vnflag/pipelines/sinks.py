@@ -31,6 +31,7 @@ import pandas as pd
 from ..exceptions import VnflagError
 from ..io.delimited import header_length
 from ..io.files import file_sha256
+from ..io.parquet import row_count
 from ..io.tables import TableWriter, table_format
 from .parquet_append import AppendableParquet
 
@@ -217,9 +218,7 @@ class _Parts:
             if file_sha256(self.directory / self._name(number)) != recorded:
                 raise VnflagError(f"{self.directory / self._name(number)}: the part is not the one the checkpoint "
                                   "recorded (its checksum differs); run without --resume to start again")
-        import pyarrow.parquet as pq
-
-        held = sum(pq.ParquetFile(self.directory / self._name(i)).metadata.num_rows for i in range(self.parts))
+        held = sum(row_count(self.directory / self._name(i)) for i in range(self.parts))
         if held != self.rows:
             raise VnflagError(f"{self.directory}: the checkpoint records {self.rows} rows written but its parts hold "
                               f"{held}; run without --resume to start again")
