@@ -88,7 +88,13 @@ def _link_directory(model: Path) -> str:
     return "docs"
 
 
-LINKS = {"card to a secret file (issue 18)": _link_card_to_secret, "model file elsewhere": _link_model_file,
+def _hard_link(model: Path) -> str:
+    (model / "MODEL_CARD.md").unlink()
+    os.link(model.parent / "secret.txt", model / "MODEL_CARD.md")
+    return "MODEL_CARD.md"
+
+
+LINKS = {"card to a secret file (issue 18)": _link_card_to_secret, "card hard-linked to a secret file": _hard_link, "model file elsewhere": _link_model_file,
          "manifest elsewhere": _link_manifest, "link to a file inside": _link_inside,
          "link to a directory": _link_directory}
 
@@ -96,17 +102,18 @@ LINKS = {"card to a secret file (issue 18)": _link_card_to_secret, "model file e
 @pytest.mark.parametrize("case", sorted(LINKS))
 def test_a_link_inside_a_model_directory_is_refused_everywhere(model_copy, tmp_path, case):
     member = LINKS[case](model_copy)
+    kind = "hard links" if "hard" in case else "symbolic link"
     registry = tmp_path / "registry"
-    refused(*run_cli("models", "add", "--registry", registry, model_copy), f"model/{member}", "symbolic link")
+    refused(*run_cli("models", "add", "--registry", registry, model_copy), f"model/{member}", kind)
     assert not registry.exists()  # a model that may not be added creates no registry
     existing = Registry(tmp_path / "existing")
     before = tree(existing.path)
-    refused(*run_cli("models", "add", "--registry", existing.path, model_copy), "symbolic link")
+    refused(*run_cli("models", "add", "--registry", existing.path, model_copy), kind)
     assert tree(existing.path) == before
-    refused(*run_cli("score", "--model", model_copy, UNLABELLED, "-o", tmp_path / "scored.csv"), "symbolic link")
+    refused(*run_cli("score", "--model", model_copy, UNLABELLED, "-o", tmp_path / "scored.csv"), kind)
     assert not (tmp_path / "scored.csv").exists()
     for load in (load_model, read_manifest):
-        with pytest.raises(VnflagError, match="symbolic link"):
+        with pytest.raises(VnflagError, match=kind):
             load(model_copy)
 
 

@@ -232,8 +232,9 @@ def check_inside(path: str | os.PathLike, root: str | os.PathLike, what: str) ->
 
 def contained_files(directory: str | os.PathLike, what: str) -> list[Path]:
     """Every file under ``directory`` (relative paths, sorted), after refusing any symbolic link,
-    any entry that is neither a plain file nor a directory, and anything whose real path leaves
-    it: a model or registry directory is read and copied without following anything outside.
+    any entry that is neither a plain file nor a directory, a file with other hard links, and
+    anything whose real path leaves it: a model or registry directory is read and copied without
+    following anything outside.
 
     >>> contained_files("out/model", "model directory")   # doctest: +SKIP
     [PosixPath('MODEL_CARD.md'), PosixPath('manifest.json'), PosixPath('model.skops')]
@@ -253,6 +254,10 @@ def contained_files(directory: str | os.PathLike, what: str) -> list[Path]:
             if entry.is_dir(follow_symlinks=False):
                 pending.append(path)
             elif entry.is_file(follow_symlinks=False):
+                links = entry.stat(follow_symlinks=False).st_nlink
+                if links > 1:  # the same file is also elsewhere, perhaps outside: it is not the directory's own
+                    raise VnflagError(f"{path}: a file of the {what} has {links} hard links; vnflag reads no file "
+                                      "that is also elsewhere: put a copy of it in its place")
                 files.append(path.relative_to(root))
             else:
                 raise VnflagError(f"{path}: is not a plain file (a pipe, socket or device) inside the {what}; "
