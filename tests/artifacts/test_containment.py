@@ -190,6 +190,24 @@ def test_every_registry_command_refuses_a_linked_version(model_copy, text_model_
     assert tree(registry.path) == before and not (tmp_path / "scored.csv").exists()
 
 
+@pytest.mark.parametrize("name", ["registry.json", ".lock", "versions"])
+def test_a_registrys_own_files_may_not_be_links(text_model_dir, model_dir, tmp_path, name):
+    """The index, the lock file and the versions directory of an empty registry too: a new version
+    or a lock would otherwise be written outside it."""
+    registry = Registry(tmp_path / "registry")
+    (tmp_path / "registry" / ".lock").touch()
+    target = tmp_path / f"outside-{name}"
+    shutil.move(registry.path / name, target)
+    (registry.path / name).symlink_to(target)
+    before, outside = tree(registry.path), tree(tmp_path)
+    commands = [("models", "add", model_dir), ("models", "rollback")]
+    if name != ".lock":  # listing takes no lock: it opens nothing through that link
+        commands.append(("models", "list"))
+    for command in commands:
+        refused(*run_cli(*command, "--registry", registry.path), "symbolic link")
+    assert tree(registry.path) == before and tree(tmp_path) == outside
+
+
 @pytest.mark.parametrize("where", ["model", "registry", "version", "link to the model"])
 def test_a_label_store_inside_a_model_or_registry_directory_is_refused(model_copy, tmp_path, where):
     registry = Registry(tmp_path / "registry")

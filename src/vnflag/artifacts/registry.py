@@ -124,7 +124,8 @@ class Registry:
         against the directory before any field is used: each version once, kept in its own
         ``versions/<version>`` directory (present, no link in or to it, nothing leading outside the registry),
         and every promoted, stacked or logged version one of them, with event times that are times."""
-        index = self.path / INDEX
+        index = check_inside(self.path / INDEX, self.path, "the registry index")
+        self._versions_dir()
         state = read_json_document(index, "vnflag-registry", "vnflag registry index")
         validate_document(state, REGISTRY_SCHEMA, index, "vnflag registry index")
 
@@ -168,7 +169,7 @@ class Registry:
     @contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
         """Read-modify-write the index under an exclusive lock (POSIX; best effort elsewhere)."""
-        with open(self.path / ".lock", "a+") as handle:
+        with open(check_inside(self.path / ".lock", self.path, "the registry's lock file"), "a+") as handle:
             try:
                 import fcntl
 
@@ -297,8 +298,12 @@ class Registry:
 
     def _version_dir(self, version: str) -> Path:
         """``versions/<version>``, refused if it (or ``versions``) is a link or leads outside the registry."""
-        versions = check_inside(self.path / "versions", self.path, "the registry's versions directory")
+        versions = self._versions_dir()
         return check_inside(versions / version, versions, "the registry version directory")
+
+    def _versions_dir(self) -> Path:
+        """``versions``, refused if it is a link or leads outside the registry (a new version is written there)."""
+        return check_inside(self.path / "versions", self.path, "the registry's versions directory")
 
     def promoted_path(self) -> Path:
         """The model directory of the promoted version (an error if none is promoted)."""
