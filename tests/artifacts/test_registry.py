@@ -116,3 +116,20 @@ def test_a_missing_version_directory_is_refused(registry, tmp_path):
     shutil.rmtree(registry.path / "versions" / second)
     with pytest.raises(VnflagError, match=f"field 'versions.1': the directory of version '{second}'.* is missing"):
         registry.list()
+
+
+def test_rollback_never_reports_a_ghost_as_promoted(registry, tmp_path):
+    """Issue 18: an unknown version in the promotion stack made `models rollback` report it as promoted."""
+    from conftest import run_cli
+
+    registry, first, second = registry
+    registry.promote(first)
+    registry.promote(second)
+    index = registry.path / "registry.json"
+    state = json.loads(index.read_text(encoding="utf-8"))
+    state["stack"].insert(1, "ghost")
+    index.write_text(json.dumps(state), encoding="utf-8")
+    before = index.read_bytes()
+    code, out, err = run_cli("models", "rollback", "--registry", registry.path)
+    assert code == 2 and not out and err.count("\n") == 1 and "ghost" in err and "field 'stack.1'" in err
+    assert index.read_bytes() == before
