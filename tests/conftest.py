@@ -119,6 +119,8 @@ SLOW_TESTS = {
     "cli/test_review_round.py::test_two_reviewers_agreement_adjudication_and_unbiased_estimate":
         "a whole two-reviewer round through the CLI",
     "review/test_store.py::test_second_look_finds_flipped_labels": "fits out-of-fold models over the labelled posts",
+    "artifacts/test_documents.py::test_a_mutated_queue_record_is_refused_or_imported_never_a_crash":
+        "hypothesis: 50 imports of mutated queue records through the CLI, each with estimate and status",
 }
 PROCESS_MODULES = ("subprocess", "pty")
 REPORTED_SECONDS = 2.0

@@ -132,6 +132,12 @@ def test_overwrite_replaces_only_a_vnflag_model_directory(flagger, tmp_path, mon
     ("classes", [0], "classes"),
     ("model_sha256", None, "model_sha256"),
     ("versions", {"scikit-learn": 1.5}, "versions"),
+    ("threshold", float("nan"), "NaN is not a number JSON allows"),
+    ("threshold", float("inf"), "Infinity is not a number JSON allows"),
+    ("format_version", -3, "format_version"),
+    ("drift", {"score_edges": [0.5], "score_shares": [-0.1, 1.1]}, "drift.score_shares.0"),
+    ("drift", {"score_edges": [0.5], "score_shares": [0.5, 0.5], "flag_rate": 7}, "drift.flag_rate"),
+    ("params", json.loads("[" * 100 + "]" * 100), "nested 101 levels deep"),  # issue 18: RecursionError
 ])
 def test_manifest_fields_are_validated_before_use(model_dir, tmp_path, field, value, message):
     import shutil
@@ -143,8 +149,9 @@ def test_manifest_fields_are_validated_before_use(model_dir, tmp_path, field, va
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     manifest[field] = value
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(VnflagError, match=message):
+    with pytest.raises(VnflagError, match=message) as error:
         load_model(copy)
+    assert "\n" not in str(error.value) and "manifest.json" in str(error.value)
 
 
 def test_metrics_and_drift_baselines_live_in_the_manifest_not_the_model_file(model_dir, flagger):

@@ -79,6 +79,21 @@ def test_unknown_and_ambiguous_versions(registry, tmp_path):
     (lambda index: index.update(promoted=5), "promoted"),
     (lambda index: index.update(stack="abc"), "stack"),
     (lambda index: index.pop("events"), "events"),
+    (lambda index: index["events"][0].update(at=5), "events.0.at"),
+    (lambda index: index["events"][0].update(at="2026-13-45T99:00:00+00:00"), "events.0.at"),
+    (lambda index: index["events"][0].update(at="yesterday"), "events.0.at"),
+    (lambda index: index["events"][0].update(action=["promote"]), "events.0.action"),
+    (lambda index: index["events"][0].update(version={"v": 1}), "events.0.version"),
+    (lambda index: index["events"].append({**index["events"][0], "version": "ghost"}), "events.2.version"),
+    (lambda index: index["events"].append({"action": "promote", "version": index["versions"][0]["version"]}),
+     "events.2"),
+    (lambda index: index.update(stack=["ghost", *index["stack"]]), "stack.0"),
+    (lambda index: index.update(stack=[index["versions"][0]["version"], "ghost"], promoted="ghost"), "stack.1"),
+    (lambda index: index.update(promoted=index["versions"][1]["version"]), "promoted"),
+    (lambda index: index["versions"].append(dict(index["versions"][0])), "versions.2.version"),
+    (lambda index: index["versions"][0].update(training_rows=-3), "versions.0.training_rows"),
+    (lambda index: index.update(note=float("nan")), "not a number JSON allows"),
+    (lambda index: index.update(note=json.loads("[" * 70 + "]" * 70)), "nested 71 levels deep, more than the 64"),
 ])
 def test_registry_index_is_validated_and_paths_stay_inside(registry, tmp_path, change, message):
     import shutil
@@ -89,18 +104,32 @@ def test_registry_index_is_validated_and_paths_stay_inside(registry, tmp_path, c
     index = json.loads((copy / "registry.json").read_text(encoding="utf-8"))
     change(index)
     (copy / "registry.json").write_text(json.dumps(index), encoding="utf-8")
-    with pytest.raises(VnflagError, match=message):
+    with pytest.raises(VnflagError, match=message) as error:
         Registry(copy, create=False).path_of(first)
+    assert "\n" not in str(error.value) and "registry.json" in str(error.value)
 
 
-def test_a_version_directory_linked_outside_is_refused(registry, tmp_path):
+def test_a_missing_version_directory_is_refused(registry, tmp_path):
     import shutil
 
     registry, first, second = registry
-    copy = tmp_path / "copy"
-    shutil.copytree(registry.path, copy)
-    outside = tmp_path / "outside"
-    shutil.move(copy / "versions" / first, outside)
-    (copy / "versions" / first).symlink_to(outside, target_is_directory=True)
-    with pytest.raises(VnflagError, match="outside the registry"):
-        Registry(copy, create=False).path_of(first)
+    shutil.rmtree(registry.path / "versions" / second)
+    with pytest.raises(VnflagError, match=f"field 'versions.1': the directory of version '{second}'.* is missing"):
+        registry.list()
+
+
+def test_rollback_never_reports_a_ghost_as_promoted(registry, tmp_path):
+    """Issue 18: an unknown version in the promotion stack made `models rollback` report it as promoted."""
+    from conftest import run_cli
+
+    registry, first, second = registry
+    registry.promote(first)
+    registry.promote(second)
+    index = registry.path / "registry.json"
+    state = json.loads(index.read_text(encoding="utf-8"))
+    state["stack"].insert(1, "ghost")
+    index.write_text(json.dumps(state), encoding="utf-8")
+    before = index.read_bytes()
+    code, out, err = run_cli("models", "rollback", "--registry", registry.path)
+    assert code == 2 and not out and err.count("\n") == 1 and "ghost" in err and "field 'stack.1'" in err
+    assert index.read_bytes() == before

@@ -83,21 +83,27 @@ def test_estimate_reports_every_figure(work):
     assert run_cli("labels", "estimate", "--store", tmp / "nope.sqlite")[0] == 2
 
 
-def test_history_survives_registry_events_of_odd_shapes(work, text_model_dir):
-    """A registry index is untrusted input: an event whose time is not text, or whose action is
-    not a name, is listed (oldest) instead of crashing ``labels history``."""
+@pytest.mark.parametrize("event, field", [
+    ({"at": 5, "action": "promote"}, "events.1.at"),  # issue 18: a numeric time crashed labels history
+    ({"at": "not a time", "action": "promote"}, "events.1.at"),
+    ({"at": "2026-12-01T10:00:00+00:00", "action": ["promote"]}, "events.1.action"),
+    ({"at": "2026-12-01T10:00:00+00:00", "action": "promote", "version": "ghost"}, "events.1.version"),
+    ({"action": "promote"}, "events.1"),
+])
+def test_history_refuses_registry_events_of_odd_shapes(work, text_model_dir, event, field):
+    """A registry index is untrusted input, validated before any field is used: an event whose time
+    is not a time, whose action is not one of vnflag's, or whose version is not in the registry is
+    one line naming the file and the field, exit 2."""
     tmp, store = work
     registry = Registry(tmp / "registry")
     version = registry.add(text_model_dir)
     index = tmp / "registry" / "registry.json"
     state = json.loads(index.read_text(encoding="utf-8"))
-    state["events"] += [{"at": 5, "action": ["promote"], "version": {"v": 1}}, {"action": "promote", "version": version}]
+    state["events"].append({"version": version, **event})
     index.write_text(json.dumps(state), encoding="utf-8")
-    code, out, err = run_cli("labels", "history", "--store", store, "--registry", tmp / "registry", "--json")
-    assert code == 0, err
-    events = json.loads(out)
-    assert events[0]["event"] == "retrain" and events[0]["file"].endswith("manifest.json")
-    assert [e["at"] for e in events[-2:]] == [None, None] and events[-1]["details"] == "version "
-    assert events[-2]["event"] == "promotion" and events[-2]["sha256"]
-    code, out, _ = run_cli("labels", "history", "--store", store, "--registry", tmp / "registry")
-    assert code == 0 and out.splitlines()[-1].startswith("-  ")
+    before = store.read_bytes()
+    for json_flag in ((), ("--json",)):
+        code, out, err = run_cli("labels", "history", "--store", store, "--registry", tmp / "registry", *json_flag)
+        assert code == 2 and not out and err.count("\n") == 1, err
+        assert str(index) in err and f"field {field!r}" in err
+    assert store.read_bytes() == before

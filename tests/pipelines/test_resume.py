@@ -86,7 +86,8 @@ def test_resume_into_a_directory_of_parts(flagger, tmp_path, monkeypatch):
     score_file(flagger, UNLABELLED, str(tmp_path / "whole") + "/", chunksize=50, n_jobs=1)
     output = str(tmp_path / "parts") + "/"
     interrupted(flagger, UNLABELLED, output, after=2, monkeypatch=monkeypatch, chunksize=50)
-    assert state_of(output)["sink"] == {"parts": 2} and not (tmp_path / "parts").exists()
+    sink = state_of(output)["sink"]
+    assert sink["parts"] == 2 and len(sink["part_sha256"]) == 2 and not (tmp_path / "parts").exists()
     score_file(flagger, UNLABELLED, output, chunksize=50, n_jobs=1, resume=True)
     names = sorted(p.name for p in (tmp_path / "whole").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "parts").iterdir())
@@ -135,6 +136,16 @@ MALFORMED = {
     "drift counts missing": (lambda s: s["totals"]["drift"].pop("counts"), "totals.drift"),
     "identity not an object": (lambda s: s.update(identity=[]), "identity"),
     "another document": (lambda s: s.update(format="vnflag-queue"), "not a vnflag scoring checkpoint"),
+    "chunks_done -5 (issue 18)": (lambda s: s.update(chunks_done=-5), "chunks_done"),
+    "rows NaN": (lambda s: s["totals"]["summary"].update(rows=float("nan")), "NaN is not a number JSON allows"),
+    "rows Infinity": (lambda s: s["totals"]["summary"].update(rows=float("inf")), "Infinity is not a number"),
+    "nested 500 deep": (lambda s: s.update(extra=json.loads("[" * 500 + "]" * 500)), "nested 501 levels deep"),
+    "more rows than chunks hold": (lambda s: (s["totals"]["summary"].update(rows=101), s["sink"].update(rows=101)),
+                                   "totals.summary.rows"),
+    "rows written not counted": (lambda s: s["sink"].update(rows=99), "sink.rows"),
+    "more flagged than rows": (lambda s: s["totals"]["summary"].update(flagged=101), "totals.summary.flagged"),
+    "more unseen than tokens": (lambda s: s["totals"]["drift"].update(unseen=s["totals"]["drift"]["tokens"] + 1),
+                                "totals.drift"),
 }
 
 
@@ -151,6 +162,49 @@ def test_a_malformed_checkpoint_is_one_line_error_never_a_wrong_output(flagger, 
         score_file(flagger, UNLABELLED, output, chunksize=50, n_jobs=1, resume=True)
     assert named in str(error.value) and "\n" not in str(error.value) and str(path) in str(error.value)
     assert not output.exists()
+
+
+@pytest.mark.parametrize("chunks_done, rows", [(4, None), (1, None), (3, 150), (9, 450)])
+def test_a_checkpoint_claiming_other_chunks_than_its_rows_is_refused(flagger, tmp_path, monkeypatch, chunks_done,
+                                                                      rows):
+    """More or fewer chunks done than the rows it counted (or than the input has) would drop or
+    repeat rows: refused, nothing written, the checkpoint kept."""
+    output = tmp_path / "scored.csv"
+    interrupted(flagger, UNLABELLED, output, after=2, monkeypatch=monkeypatch, chunksize=50)
+    path = ScoreCheckpoint.location(output) / "checkpoint.json"
+    state = json.loads(path.read_text())
+    state["chunks_done"] = chunks_done
+    if rows is not None:
+        state["totals"]["summary"]["rows"] = rows
+    path.write_text(json.dumps(state))
+    with pytest.raises(VnflagError, match="run without --resume") as error:
+        score_file(flagger, UNLABELLED, output, chunksize=50, n_jobs=1, resume=True)
+    assert "\n" not in str(error.value)
+    assert not output.exists() and not output.with_name("scored.csv.drift.json").exists() and path.is_file()
+
+
+@pytest.mark.parametrize("output_name, parts", [("scored.xlsx", ("part-000001.parquet", "part-000002.parquet")),
+                                                ("scored.json", ("part-000002.parquet", "part-000001.parquet")),
+                                                ("parts/", ("output/part.00000.parquet", "output/part.00001.parquet"))])
+def test_a_part_copied_over_another_is_refused_never_duplicated_ids(flagger, tmp_path, monkeypatch, output_name,
+                                                                     parts):
+    """Issue 18: a part copied over another gave duplicated ids, exit 0. Each part's checksum is
+    recorded; a resumed run refuses a part that is not the one recorded."""
+    output = str(tmp_path / output_name) + ("/" if output_name.endswith("/") else "")
+    interrupted(flagger, UNLABELLED, output, after=3, monkeypatch=monkeypatch, chunksize=50)
+    directory = ScoreCheckpoint.location(output)
+    source, target = (directory / name for name in parts)
+    target.write_bytes(source.read_bytes())
+    with pytest.raises(VnflagError, match="not the one the checkpoint recorded") as error:
+        score_file(flagger, UNLABELLED, output, chunksize=50, n_jobs=1, resume=True)
+    assert str(target) in str(error.value) and "\n" not in str(error.value)
+    assert not (tmp_path / output_name.rstrip("/")).exists() and directory.is_dir()
+    path = directory / "checkpoint.json"
+    state = json.loads(path.read_text())
+    state["sink"]["part_sha256"] = state["sink"]["part_sha256"][:-1]  # a checksum fewer than parts
+    path.write_text(json.dumps(state))
+    with pytest.raises(VnflagError, match="checksums"):
+        score_file(flagger, UNLABELLED, output, chunksize=50, n_jobs=1, resume=True)
 
 
 def test_a_checkpoint_that_is_not_json_or_claims_another_output_length(flagger, tmp_path, monkeypatch):

@@ -87,3 +87,20 @@ def test_retrain_refuses_without_labels_or_data(tmp_path, text_model_dir):
     with pytest.raises(VnflagError, match="--data"):
         retrain(text_model_dir, store, output=tmp_path / "c")  # the manifest names only a file name
     assert not (tmp_path / "c").exists()
+
+
+def test_retrain_into_a_registry_refuses_a_champion_it_could_not_add_before_training(tmp_path, text_model_dir):
+    """Issue 18: only a model's own files go into a registry; a champion holding a label store is
+    refused before anything is trained or written, not after."""
+    import shutil
+
+    champion = tmp_path / "champion"
+    shutil.copytree(text_model_dir, champion)
+    (champion / "labels.sqlite").write_bytes(b"texts and notes")
+    scored = pd.DataFrame({"id": ["x1", "x2"], "text": ["một bài mới", "bài khác hẳn"], "score": [0.9, 0.1]})
+    queue = build_queue(scored, budget=2).assign(decision=["misleading", "ok"], reviewer="lan")
+    store = LabelStore(tmp_path / "labels.sqlite")
+    store.import_reviews(queue, queue=queue)
+    with pytest.raises(VnflagError, match="labels.sqlite"):
+        retrain(champion, store, output=tmp_path / "c", registry=tmp_path / "registry")
+    assert not (tmp_path / "c").exists() and not (tmp_path / "registry").exists()

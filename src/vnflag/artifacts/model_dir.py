@@ -21,7 +21,7 @@ from typing import Any
 import sklearn
 
 from ..exceptions import VnflagError
-from ..io.files import atomic_directory, file_sha256, json_text, read_json_document, side_file_suffix
+from ..io.files import atomic_directory, contained_files, file_sha256, json_text, read_json_document, side_file_suffix
 from ..model.flagger import Flagger
 from ..version import __version__
 from .model_card import write_model_card
@@ -187,7 +187,8 @@ def save_model(
 
 
 def read_manifest(directory: str | os.PathLike) -> dict[str, Any]:
-    """The manifest of a model directory, as a dict.
+    """The manifest of a model directory, as a dict, validated against its schema; a directory
+    holding a symbolic link (or anything leading outside it) is refused first.
 
     >>> read_manifest("out/model")["threshold"]   # doctest: +SKIP
     0.41
@@ -195,6 +196,7 @@ def read_manifest(directory: str | os.PathLike) -> dict[str, Any]:
     path = Path(directory) / MANIFEST
     if not path.is_file():
         raise VnflagError(f"{directory}: not a vnflag model directory (no {MANIFEST})")
+    contained_files(directory, "model directory")  # no links in it, nothing read from outside it
     manifest = read_json_document(path, "vnflag-model", "vnflag model manifest")
     validate_document(manifest, MANIFEST_SCHEMA, path, "vnflag model manifest")
     return manifest

@@ -18,20 +18,28 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..exceptions import VnflagError
-from ..io.files import atomic_directory, read_json_document, utc_now, write_json_atomic
-from .model_dir import MANIFEST, load_model, read_manifest
+from ..io.files import (
+    atomic_directory,
+    check_inside,
+    contained_files,
+    read_json_document,
+    utc_now,
+    write_json_atomic,
+)
+from .model_dir import MANIFEST, MODEL_DIR_FILES, load_model, read_manifest
 from .schemas import REGISTRY_SCHEMA, validate_document
 
 if TYPE_CHECKING:
     from ..model.flagger import Flagger
 
-__all__ = ["Registry", "is_registry", "resolve_model_dir", "resolve_model", "model_manifest"]
+__all__ = ["Registry", "is_registry", "resolve_model_dir", "resolve_model", "model_manifest", "model_files"]
 
 INDEX = "registry.json"
 
@@ -58,6 +66,22 @@ def resolve_model(model: Flagger | str | os.PathLike) -> Flagger:
     >>> resolve_model("out/model").threshold_   # doctest: +SKIP
     """
     return load_model(resolve_model_dir(model)) if isinstance(model, (str, os.PathLike)) else model
+
+
+def model_files(model_dir: str | os.PathLike) -> tuple[dict[str, Any], builtins.list[Path]]:
+    """The manifest and files of a model directory that may be copied into a registry: only the
+    files vnflag writes in one (no label store, no other file, no link, nothing leading outside).
+
+    >>> model_files("out/model")[1]   # doctest: +SKIP
+    [PosixPath('MODEL_CARD.md'), PosixPath('manifest.json'), PosixPath('model.skops')]
+    """
+    manifest = read_manifest(model_dir)
+    files = contained_files(model_dir, "model directory")
+    unknown = [str(name) for name in files if str(name) not in MODEL_DIR_FILES]
+    if unknown:
+        raise VnflagError(f"{model_dir}: holds files vnflag did not write ({', '.join(unknown[:5])}); refusing "
+                          "to copy them into the registry (only a model's own files are): move them out of it")
+    return manifest, files
 
 
 def model_manifest(model, flagger: Flagger) -> dict[str, Any]:
@@ -96,13 +120,47 @@ class Registry:
 
     # ----------------------------------------------------------------- storage
     def _read(self) -> dict[str, Any]:
-        index = self.path / INDEX
+        """The index, validated (:data:`~vnflag.artifacts.schemas.REGISTRY_SCHEMA`) and cross-checked
+        against the directory before any field is used: each version once, kept in its own
+        ``versions/<version>`` directory (present, no link in or to it, nothing leading outside the registry),
+        and every promoted, stacked or logged version one of them, with event times that are times."""
+        index = check_inside(self.path / INDEX, self.path, "the registry index")
+        self._versions_dir()
         state = read_json_document(index, "vnflag-registry", "vnflag registry index")
         validate_document(state, REGISTRY_SCHEMA, index, "vnflag registry index")
-        for entry in state["versions"]:
-            if entry["path"] != f"versions/{entry['version']}":
-                raise VnflagError(f"{index}: version {entry['version']!r} has path {entry['path']!r}; a registry "
+
+        def invalid(field: str, problem: str) -> VnflagError:
+            return VnflagError(f"{index}: invalid vnflag registry index: field {field!r}: {problem}")
+
+        known: set[str] = set()
+        for number, entry in enumerate(state["versions"]):
+            version = entry["version"]
+            if version in known:
+                raise invalid(f"versions.{number}.version", f"version {version!r} is listed twice")
+            known.add(version)
+            if entry["path"] != f"versions/{version}":
+                raise VnflagError(f"{index}: version {version!r} has path {entry['path']!r}; a registry "
                                   f"keeps each version in versions/<version>, inside the registry")
+            directory = self._version_dir(version)
+            if not directory.is_dir():
+                raise invalid(f"versions.{number}", f"the directory of version {version!r} ({directory}) is missing")
+            contained_files(directory, "registry version directory")  # no link in it either
+        promoted = state["promoted"]
+        for number, version in enumerate(state["stack"]):
+            if version not in known:
+                raise invalid(f"stack.{number}", f"version {version!r} is not in the registry")
+        if promoted is not None and promoted not in known:
+            raise invalid("promoted", f"version {promoted!r} is not in the registry")
+        if promoted != (state["stack"][-1] if state["stack"] else None):
+            raise invalid("promoted", f"{promoted!r} is not the last version of the promotion stack")
+        for number, event in enumerate(state["events"]):
+            for key in ("version", "from"):
+                if event.get(key) is not None and event[key] not in known:
+                    raise invalid(f"events.{number}.{key}", f"version {event[key]!r} is not in the registry")
+            try:
+                datetime.fromisoformat(event["at"].replace("Z", "+00:00"))
+            except ValueError:
+                raise invalid(f"events.{number}.at", f"{event['at']!r} is not a time") from None
         return state
 
     def _write(self, state: dict[str, Any]) -> None:
@@ -111,7 +169,7 @@ class Registry:
     @contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
         """Read-modify-write the index under an exclusive lock (POSIX; best effort elsewhere)."""
-        with open(self.path / ".lock", "a+") as handle:
+        with open(check_inside(self.path / ".lock", self.path, "the registry's lock file"), "a+") as handle:
             try:
                 import fcntl
 
@@ -147,7 +205,7 @@ class Registry:
         >>> snapshot = store.snapshot()                                                      # doctest: +SKIP
         >>> Registry("models").add("out/challenger", parent="2026...", labels_snapshot=snapshot)  # doctest: +SKIP
         """
-        manifest = read_manifest(model_dir)
+        manifest, files = model_files(model_dir)
         version = manifest["model_version"]
         with self._locked() as state:
             existing = [v for v in state["versions"] if v["version"] == version]
@@ -155,7 +213,8 @@ class Registry:
                 return version
             target = self.path / "versions" / version
             with atomic_directory(target) as staging:
-                shutil.copytree(model_dir, staging, dirs_exist_ok=True, symlinks=False)
+                for name in files:
+                    shutil.copy2(Path(model_dir) / name, staging / name, follow_symlinks=False)
             training = manifest.get("training_data", {})
             state["versions"].append({
                 "version": version,
@@ -195,7 +254,7 @@ class Registry:
         state = self._read()
         entry = dict(self._resolve(state, version))
         entry["promoted"] = entry["version"] == state.get("promoted")
-        entry["manifest"] = read_manifest(self.path / entry["path"])
+        entry["manifest"] = read_manifest(self._version_dir(entry["version"]))
         return entry
 
     def promote(self, version: str) -> str:
@@ -238,11 +297,13 @@ class Registry:
         return self._version_dir(self._resolve(self._read(), version)["version"])
 
     def _version_dir(self, version: str) -> Path:
-        """``versions/<version>``, refused if a link leads it outside the registry."""
-        path = self.path / "versions" / version
-        if not path.resolve().is_relative_to((self.path / "versions").resolve()):
-            raise VnflagError(f"{path}: leads outside the registry {self.path}; refusing to use it")
-        return path
+        """``versions/<version>``, refused if it (or ``versions``) is a link or leads outside the registry."""
+        versions = self._versions_dir()
+        return check_inside(versions / version, versions, "the registry version directory")
+
+    def _versions_dir(self) -> Path:
+        """``versions``, refused if it is a link or leads outside the registry (a new version is written there)."""
+        return check_inside(self.path / "versions", self.path, "the registry's versions directory")
 
     def promoted_path(self) -> Path:
         """The model directory of the promoted version (an error if none is promoted)."""
@@ -256,25 +317,16 @@ class Registry:
         return list(self._read().get("events", []))
 
     def events(self) -> builtins.list[dict[str, Any]]:
-        """:meth:`history` with plain fields for an audit log, oldest first: ``at`` (text, or
-        ``None`` if the index holds no text there), ``action``, ``version`` and ``from`` (text,
-        "" if absent) and ``manifest``, the path of the version's manifest (``None`` if the
-        version is not in the registry or has no manifest).
+        """:meth:`history` with plain fields for an audit log, oldest first: ``at``, ``action``,
+        ``version`` and ``from`` (text, "" if absent) and ``manifest``, the path of the version's
+        manifest (``None`` if the version directory has none).
 
         >>> Registry("models").events()[-1]["action"]   # doctest: +SKIP
         'promote'
         """
-        state = self._read()
-        known = {entry["version"] for entry in state["versions"]}
-
-        def text(value: Any) -> str:
-            return value if isinstance(value, str) else ""
-
         events = []
-        for event in state["events"]:
-            version = text(event.get("version"))
-            manifest = self._version_dir(version) / MANIFEST if version in known else None
-            events.append({"at": event.get("at") if isinstance(event.get("at"), str) else None,
-                           "action": text(event.get("action")), "version": version, "from": text(event.get("from")),
-                           "manifest": manifest if manifest is not None and manifest.is_file() else None})
+        for event in self._read()["events"]:  # validated: every field is text, every version known
+            manifest = self._version_dir(event["version"]) / MANIFEST
+            events.append({"at": event["at"], "action": event["action"], "version": event["version"],
+                           "from": event.get("from") or "", "manifest": manifest if manifest.is_file() else None})
         return events

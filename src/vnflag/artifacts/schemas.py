@@ -9,12 +9,16 @@ import os
 from typing import Any
 
 from ..exceptions import VnflagError
+from ..io.files import check_json_values
 
-__all__ = ["MANIFEST_SCHEMA", "REGISTRY_SCHEMA", "CHECKPOINT_SCHEMA", "validate_document", "PLAIN_NAME"]
+__all__ = ["MANIFEST_SCHEMA", "REGISTRY_SCHEMA", "CHECKPOINT_SCHEMA", "validate_document", "PLAIN_NAME",
+           "ISO_TIMESTAMP"]
 
 #: A file or version name: no path separator, no leading dot (so no ".."), nothing absolute.
 PLAIN_NAME = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$"
 _TEXT_OR_NULL = {"type": ["string", "null"]}
+#: An ISO 8601 time as vnflag writes it (:func:`~vnflag.io.files.utc_now`), with its offset.
+ISO_TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([+-][0-9]{2}:[0-9]{2}|Z)$"
 
 MANIFEST_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -22,7 +26,7 @@ MANIFEST_SCHEMA: dict[str, Any] = {
                  "classes", "threshold", "versions"],
     "properties": {
         "format": {"const": "vnflag-model"},
-        "format_version": {"type": "integer"},
+        "format_version": {"type": "integer", "minimum": 1},
         "model_version": {"type": "string", "pattern": PLAIN_NAME},
         "created_at": _TEXT_OR_NULL,
         "parent_version": _TEXT_OR_NULL,
@@ -41,10 +45,11 @@ MANIFEST_SCHEMA: dict[str, Any] = {
         "drift": {
             "type": ["object", "null"],
             "required": ["score_edges", "score_shares"],
-            "properties": {"score_edges": {"type": "array", "items": {"type": "number"}},
-                           "score_shares": {"type": "array", "items": {"type": "number"}, "minItems": 1},
-                           "flag_rate": {"type": ["number", "null"]},
-                           "unseen_token_share": {"type": ["number", "null"]}},
+            "properties": {"score_edges": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}},
+                           "score_shares": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1},
+                                            "minItems": 1},
+                           "flag_rate": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                           "unseen_token_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},
         },
         "training_data": {"type": "object"},
         "params": {"type": "object"},
@@ -60,12 +65,23 @@ REGISTRY_SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["version", "path"],
             "properties": {"version": {"type": "string", "pattern": PLAIN_NAME}, "path": {"type": "string"},
+                           "created_at": _TEXT_OR_NULL, "added_at": _TEXT_OR_NULL,
                            "parent": _TEXT_OR_NULL, "promotable": {"type": ["boolean", "null"]},
-                           "labels_snapshot": {"type": ["object", "null"]}},
+                           "labels_snapshot": {"type": ["object", "null"]},
+                           "training_rows": {"type": ["integer", "null"], "minimum": 0},
+                           "cv_roc_auc": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                           "comparison": {"type": ["object", "null"]}, "note": {"type": "string"}},
         }},
         "promoted": {"type": ["string", "null"], "pattern": PLAIN_NAME},
         "stack": {"type": "array", "items": {"type": "string", "pattern": PLAIN_NAME}},
-        "events": {"type": "array", "items": {"type": "object"}},
+        "events": {"type": "array", "items": {
+            "type": "object",
+            "required": ["at", "action", "version"],
+            "properties": {"at": {"type": "string", "pattern": ISO_TIMESTAMP},
+                           "action": {"enum": ["add", "promote", "rollback"]},
+                           "version": {"type": "string", "pattern": PLAIN_NAME},
+                           "from": {"type": ["string", "null"], "pattern": PLAIN_NAME}},
+        }},
     },
 }
 
@@ -97,7 +113,9 @@ CHECKPOINT_SCHEMA: dict[str, Any] = {
         "sink": {
             "type": "object",
             "properties": {"bytes": _COUNT, "tail_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                           "meta_bytes": _COUNT, "parts": _COUNT},
+                           "meta_bytes": _COUNT, "parts": _COUNT, "rows": _COUNT,
+                           "part_sha256": {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
+            "dependentRequired": {"parts": ["part_sha256"]},
             "additionalProperties": False,
         },
         "totals": {
@@ -118,13 +136,16 @@ CHECKPOINT_SCHEMA: dict[str, Any] = {
 
 def validate_document(document: Any, schema: dict[str, Any], path: str | os.PathLike, what: str) -> None:
     """Raise a one-line :class:`~vnflag.VnflagError` naming the first field of ``document`` that
-    does not match ``schema``.
+    does not match ``schema``, after refusing a document nested deeper than
+    :data:`~vnflag.io.files.MAX_JSON_DEPTH` or holding a NaN or infinity (which JSON Schema's
+    ranges let through), so a document given in memory is held to what its file would be.
 
     >>> validate_document({"format": "x"}, REGISTRY_SCHEMA, "registry.json", "registry index")  # doctest: +SKIP
     VnflagError: registry.json: invalid registry index: field 'format': 'vnflag-registry' was expected
     """
     import jsonschema
 
+    check_json_values(document, path, what)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.path))
     if errors:
         error = errors[0]
@@ -139,8 +160,8 @@ def validate_document(document: Any, schema: dict[str, Any], path: str | os.Path
 # JSON and in SQLite); an inclusion probability is a number in [1e-9, 1] (1e-9: one group in a
 # billion, below which a Horvitz–Thompson weight is no longer a count of posts; the queue-record
 # reader also checks it against the batch's own number of groups); every number is finite
-# (:func:`check_document_limits`); ``meta`` is an object of plain values.
-__all__ += ["QUEUE_RECORD_SCHEMA", "MIN_INCLUSION_PROBABILITY", "check_document_limits"]
+# (:func:`validate_document`); ``meta`` is an object of plain values.
+__all__ += ["QUEUE_RECORD_SCHEMA", "MIN_INCLUSION_PROBABILITY"]
 
 #: The smallest inclusion probability a queue record may give (one group in a billion).
 MIN_INCLUSION_PROBABILITY = 1e-9
@@ -204,27 +225,3 @@ QUEUE_RECORD_SCHEMA: dict[str, Any] = {
         }},
     },
 }
-
-
-def check_document_limits(document: Any, path: str | os.PathLike, what: str, max_depth: int = 16) -> None:
-    """Raise a one-line :class:`~vnflag.VnflagError` if ``document`` nests deeper than
-    ``max_depth`` or holds a number that is not finite (JSON's ``NaN``/``Infinity``, which
-    Python's reader accepts and range checks let through). Walks without recursion, so run it
-    before :func:`validate_document` on anything read from disk.
-
-    >>> check_document_limits({"a": [1, float("nan")]}, "q.json", "queue record")  # doctest: +SKIP
-    VnflagError: q.json: invalid queue record: field 'a.1': not a finite number
-    """
-    import math
-
-    stack: list[tuple[Any, tuple, int]] = [(document, (), 1)]
-    while stack:
-        value, where, depth = stack.pop()
-        field = ".".join(str(p) for p in where) or "(the document)"
-        if isinstance(value, float) and not math.isfinite(value):
-            raise VnflagError(f"{path}: invalid {what}: field {field!r}: not a finite number ({value})")
-        if isinstance(value, (dict, list)):
-            if depth > max_depth:
-                raise VnflagError(f"{path}: invalid {what}: field {field!r}: nested deeper than {max_depth} levels")
-            children = value.items() if isinstance(value, dict) else enumerate(value)
-            stack.extend((child, (*where, key), depth + 1) for key, child in children)

@@ -30,9 +30,11 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> ExitStatus:
     """Run ``vnflag models`` with parsed arguments; returns the exit status."""
-    from ..artifacts.registry import Registry
+    from ..artifacts.registry import Registry, model_files
 
     action = args.models_command
+    if action == "add":
+        model_files(args.model_dir)  # a model that may not be added creates no registry
     registry = Registry(args.registry, create=action == "add")
     if action == "list":
         listing = registry.list()

@@ -26,7 +26,9 @@ from ..exceptions import VnflagError
 __all__ = ["atomic_path", "atomic_directory", "fsync_file", "fsync_directory", "write_text_atomic",
            "write_json_atomic", "json_text",
            "read_json_document", "file_sha256", "utc_now", "current_umask", "check_output_path",
-           "check_output_paths", "side_file_suffix", "remove_stale_temporaries", "PROTECTED_MARKERS"]
+           "check_output_paths", "side_file_suffix", "remove_stale_temporaries", "PROTECTED_MARKERS",
+           "MAX_DOCUMENT_BYTES", "MAX_JSON_DEPTH", "check_json_depth", "check_json_values", "check_not_managed",
+           "check_inside", "contained_files"]
 
 #: Files that mark a directory vnflag manages (a model directory, a registry): nothing else is
 #: ever written inside one except by the code that owns it.
@@ -134,10 +136,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = "", *, managed_ok: bool =
     if target.is_dir():
         raise VnflagError(f"{path}: is a directory; give a file name for the output")
     if not managed_ok:
-        managed = _managed_directory(target.resolve().parent)
-        if managed is not None:
-            raise VnflagError(f"{path}: is inside the vnflag model or registry directory {managed}; "
-                              "write it elsewhere")
+        check_not_managed(target, "output")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(target)
@@ -220,6 +219,70 @@ def side_file_suffix(path: str | os.PathLike) -> str | None:
     return None
 
 
+def check_not_managed(path: str | os.PathLike, what: str = "output") -> None:
+    """Refuse a file of ours (an output, a label store) at a path inside a model or registry
+    directory (:data:`PROTECTED_MARKERS`), by any name: it would be copied with the model.
+
+    >>> check_not_managed("out/model/labels.sqlite", "label store")   # doctest: +SKIP
+    VnflagError: out/model/labels.sqlite: is inside the vnflag model or registry directory out/model; ...
+    """
+    managed = _managed_directory(Path(path).resolve().parent)
+    if managed is not None:
+        raise VnflagError(f"{path}: is inside the vnflag model or registry directory {managed}; "
+                          f"keep the {what} elsewhere")
+
+
+def check_inside(path: str | os.PathLike, root: str | os.PathLike, what: str) -> Path:
+    """``path`` itself, refused if it is a symbolic link or its real path leaves ``root``: nothing
+    outside a model or registry directory is read or followed through it.
+
+    >>> check_inside("models/versions/v1", "models/versions", "the registry version directory")  # doctest: +SKIP
+    PosixPath('models/versions/v1')
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise VnflagError(f"{path}: {what} is a symbolic link; vnflag follows no links inside {root}: "
+                          "put what it links to in its place")
+    if not path.resolve().is_relative_to(Path(root).resolve()):
+        raise VnflagError(f"{path}: {what} leads outside {root}; refusing to use it")
+    return path
+
+
+def contained_files(directory: str | os.PathLike, what: str) -> list[Path]:
+    """Every file under ``directory`` (relative paths, sorted), after refusing any symbolic link,
+    any entry that is neither a plain file nor a directory, a file with other hard links, and
+    anything whose real path leaves it: a model or registry directory is read and copied without
+    following anything outside.
+
+    >>> contained_files("out/model", "model directory")   # doctest: +SKIP
+    [PosixPath('MODEL_CARD.md'), PosixPath('manifest.json'), PosixPath('model.skops')]
+    """
+    root = Path(directory)
+    files: list[Path] = []
+    pending = [root]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError as exc:
+            raise VnflagError(f"{current}: cannot read the {what}: {exc.strerror or exc}") from exc
+        for entry in entries:
+            path = Path(entry.path)
+            check_inside(path, root, f"a file of the {what}")
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif entry.is_file(follow_symlinks=False):
+                links = entry.stat(follow_symlinks=False).st_nlink
+                if links > 1:  # the same file is also elsewhere, perhaps outside: it is not the directory's own
+                    raise VnflagError(f"{path}: a file of the {what} has {links} hard links; vnflag reads no file "
+                                      "that is also elsewhere: put a copy of it in its place")
+                files.append(path.relative_to(root))
+            else:
+                raise VnflagError(f"{path}: is not a plain file (a pipe, socket or device) inside the {what}; "
+                                  "refusing to read it")
+    return sorted(files)
+
+
 def check_output_path(output: str | os.PathLike, inputs: Sequence[str | os.PathLike | None] = (),
                       what: str = "output", *, side_file: bool = False) -> None:
     """Refuse an output that would destroy something: an existing directory, any of the
@@ -248,10 +311,7 @@ def check_output_path(output: str | os.PathLike, inputs: Sequence[str | os.PathL
                 or (target.exists() and source_path.exists() and os.path.samefile(target, source_path)))
         if same:
             raise VnflagError(f"{output}: the {what} is also an input ({source}); choose another {what} file")
-    managed = _managed_directory(resolved.parent)
-    if managed is not None:
-        raise VnflagError(f"{output}: is inside the vnflag model or registry directory {managed}; "
-                          f"write the {what} elsewhere")
+    check_not_managed(target, what)
 
 
 def _path_key(path: Path) -> str:
@@ -325,19 +385,94 @@ def write_json_atomic(payload: Any, path: str | os.PathLike, *, managed_ok: bool
     return write_text_atomic(json_text(payload), path, managed_ok=managed_ok)
 
 
-def read_json_document(path: str | os.PathLike, kind: str, what: str) -> dict:
-    """Read one of vnflag's own JSON documents (a manifest, a queue record, a registry index),
-    checking that its ``format`` field is ``kind``; any problem is a one-line
-    :class:`~vnflag.VnflagError` naming the file.
+#: The largest JSON document of vnflag's read (a queue record holds every member's text: a queue of
+#: a few thousand items is a few MB; manifests, registry indexes and checkpoints are KB).
+MAX_DOCUMENT_BYTES = 256 * 2**20
+#: The deepest nesting of arrays and objects in a JSON document read: vnflag's own documents nest at
+#: most 6 levels and Label Studio or Argilla exports about 8; Python's parser recurses once per level
+#: and stops near 1,000 with a RecursionError, so the text is measured before it is parsed.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def check_json_depth(text: str, where: str | os.PathLike, what: str, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON ``text`` whose arrays and objects nest deeper than ``max_depth``, measured on
+    the text (brackets inside strings do not count) before any parser recurses into it.
+
+    >>> check_json_depth('{"a": [[1]], "b": "[[[["}', "x.json", "document", max_depth=3)
+    """
+    import numpy as np
+
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if not brackets:
+        return
+    codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
+    depth = int(np.cumsum(np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)).max())
+    if depth > max_depth:
+        raise VnflagError(f"{where}: invalid {what}: nested {depth} levels deep, more than the {max_depth} "
+                          "a document may have")
+
+
+def check_json_values(document: Any, where: str | os.PathLike, what: str, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Raise a one-line :class:`~vnflag.VnflagError` if a parsed ``document`` nests deeper than
+    ``max_depth`` or holds a number that is not finite (a NaN or infinity that range checks let
+    through). Walks without recursion, so it is safe before a schema validator recurses.
+
+    >>> check_json_values({"a": [1, float("nan")]}, "q.json", "queue record")  # doctest: +SKIP
+    VnflagError: q.json: invalid queue record: field 'a.1': not a finite number (nan)
+    """
+    stack: list[tuple[Any, tuple, int]] = [(document, (), 1)]
+    while stack:
+        value, where_in, depth = stack.pop()
+        field = ".".join(str(p) for p in where_in) or "(the document)"
+        if isinstance(value, float) and not math.isfinite(value):
+            raise VnflagError(f"{where}: invalid {what}: field {field!r}: not a finite number ({value})")
+        if isinstance(value, (dict, list)):
+            if depth > max_depth:
+                raise VnflagError(f"{where}: invalid {what}: field {field!r}: nested deeper than {max_depth} levels")
+            children = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((child, (*where_in, key), depth + 1) for key, child in children)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json_document(path: str | os.PathLike, kind: str, what: str,
+                       max_bytes: int = MAX_DOCUMENT_BYTES) -> dict:
+    """Read one of vnflag's own JSON documents (a manifest, a queue record, a registry index, a
+    checkpoint), checking that it has at most ``max_bytes`` bytes and :data:`MAX_JSON_DEPTH`
+    levels, no ``NaN`` or ``Infinity``, and that its ``format`` field is ``kind``; any problem
+    is a one-line :class:`~vnflag.VnflagError` naming the file. Its fields are the caller's
+    schema's to check.
 
     >>> read_json_document("out/model/manifest.json", "vnflag-model", "vnflag model manifest")  # doctest: +SKIP
     """
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise VnflagError(f"{path}: invalid {what}: {size} bytes, more than the {max_bytes} "
+                                  "it may have")
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise VnflagError(f"{path}: cannot read {what}: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    if len(data) > max_bytes:  # grew while being read
+        raise VnflagError(f"{path}: invalid {what}: more than the {max_bytes} bytes it may have")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise VnflagError(f"{path}: unreadable {what}: {exc}") from exc
+    check_json_depth(text, path, what)
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise VnflagError(f"{path}: unreadable {what}: {exc}") from exc
+    except ValueError as exc:  # NaN/Infinity, a whole number longer than Python converts (4300 digits)
+        raise VnflagError(f"{path}: invalid {what}: {exc}") from None
+    except RecursionError:  # pragma: no cover - the depth is checked first
+        raise VnflagError(f"{path}: invalid {what}: nested too deeply to read") from None
     if not isinstance(document, dict) or document.get("format") != kind:
         raise VnflagError(f"{path}: not a {what}")
     return document

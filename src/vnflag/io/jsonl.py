@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 from .decoding import DEFAULT_ENCODING, decode_lines
-from .files import atomic_path, json_text
+from .files import atomic_path, check_json_depth, json_text
 from .frames import duplicates, text_frame
 
 __all__ = ["JsonNumber", "read_chunks", "Writer", "load_json", "iter_json_lines", "parse_json_text",
@@ -119,6 +119,7 @@ def load_json(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> Any:
     text = _read_text(path, encoding)
     if not text.strip():
         raise VnflagError(f"{path}: the file is empty")
+    check_json_depth(text, path, "JSON file")
     try:
         payload = parse_json_text(text)
     except json.JSONDecodeError as exc:

@@ -71,6 +71,31 @@ def input_identity(files: Sequence[str | os.PathLike]) -> list[dict[str, Any]]:
     return identity
 
 
+def _check_consistent(state: dict[str, Any], path: Path) -> None:
+    """Cross-check a checkpoint's counts with each other (the schema checks each alone): no more
+    rows than its chunks can hold, no part or flagged, unscored or cut post more than there can be."""
+    def invalid(field: str, problem: str) -> VnflagError:
+        return VnflagError(f"{path}: invalid scoring checkpoint: field {field!r}: {problem}; "
+                           "run without --resume to start again")
+
+    done, chunksize = state["chunks_done"], state["identity"]["chunksize"]
+    if state["sink"].get("parts", 0) > done:
+        raise invalid("sink.parts", f"{state['sink']['parts']} parts for {done} chunks done")
+    summary = state["totals"].get("summary")
+    if summary is None:
+        return
+    if state["sink"].get("rows") != summary["rows"]:
+        raise invalid("sink.rows", f"{state['sink'].get('rows')} rows written, the totals count {summary['rows']}")
+    if summary["rows"] > done * chunksize:
+        raise invalid("totals.summary.rows", f"{summary['rows']} rows in {done} chunks of at most {chunksize}")
+    for name in ("flagged", "not_scored", "truncated"):
+        if summary[name] > summary["rows"]:
+            raise invalid(f"totals.summary.{name}", f"{summary[name]}, more than the {summary['rows']} rows")
+    drift = state["totals"].get("drift")
+    if drift is not None and (sum(drift["counts"]) > summary["rows"] or drift["unseen"] > drift["tokens"]):
+        raise invalid("totals.drift", "more posts or unseen tokens counted than the checkpoint holds")
+
+
 class ScoreCheckpoint:
     """The working directory of one scoring run into ``output``, and its checkpoint.
 
@@ -124,6 +149,7 @@ class ScoreCheckpoint:
         if resume and path.is_file():
             state = read_json_document(path, _KIND, "vnflag scoring checkpoint")
             validate_document(state, CHECKPOINT_SCHEMA, path, "scoring checkpoint")
+            _check_consistent(state, path)
             different = [key for key in _IDENTITY_KEYS if state["identity"].get(key) != identity.get(key)]
             if different:
                 raise VnflagError(f"{directory}: the checkpoint was made with another {', '.join(different)}; "

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts.model_dir import load_model, read_manifest, save_model
-from ..artifacts.registry import Registry, is_registry, resolve_model_dir
+from ..artifacts.registry import Registry, is_registry, model_files, resolve_model_dir
 from ..constants import DEFAULT_ENCODING, DEFAULT_MARGIN, DEFAULT_TEST_SIZE
 from ..exceptions import VnflagError
 from ..io.files import write_json_atomic, write_text_atomic
@@ -203,6 +203,8 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     model_dir = resolve_model_dir(model)
     manifest = read_manifest(model_dir)
     champion = load_model(model_dir)
+    if registry is not None:  # the champion joins the registry at the end: refused now, not after training
+        model_files(model_dir)
     if not isinstance(labels, LabelStore) and not Path(labels).is_file():
         raise VnflagError(f"{labels}: no such label store")
     store = labels if isinstance(labels, LabelStore) else LabelStore(labels)

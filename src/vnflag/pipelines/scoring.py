@@ -314,15 +314,21 @@ def score_file(
     waiting: deque = deque()  # chunks read, in order, with the number of pieces each was cut into
 
     def pieces():
+        skipped = number = 0
         for number, chunk in enumerate(itertools.chain([first], chunks), start=1):
             if number <= done_before:
                 bar.update(len(chunk))
+                skipped += len(chunk)
+                if number == done_before:
+                    _check_skipped(checkpoint, number, skipped)
                 continue  # scored before the interruption
             starts = range(0, max(len(chunk), 1), PIECE_ROWS)
             waiting.append((chunk, len(starts)))
             rows = chunk[needed]
             for start in starts:
                 yield rows.iloc[start:start + PIECE_ROWS], column, top_k
+        if number < done_before:
+            _check_skipped(checkpoint, number, skipped)
 
     sink = None
     try:
@@ -366,6 +372,18 @@ def score_file(
     if checkpoint is not None:
         checkpoint.finish()
     return summary
+
+
+def _check_skipped(checkpoint: ScoreCheckpoint | None, chunks: int, rows: int) -> None:
+    """The chunks a resumed run skips must be the checkpoint's chunks done, holding the rows it
+    counted (a checkpoint claiming more or fewer would drop or repeat rows)."""
+    if checkpoint is None:
+        return
+    recorded = int(checkpoint.state["totals"]["summary"]["rows"])
+    if chunks != checkpoint.chunks_done or rows != recorded:
+        raise VnflagError(f"{checkpoint.directory}: the checkpoint counts {recorded} rows in {checkpoint.chunks_done} "
+                          f"chunks done, the input has {rows} rows in {chunks} chunks; "
+                          "run without --resume to start again")
 
 
 def scored_meta(flagger: Flagger, first: pd.DataFrame, text_col: str | None, top_k: int) -> pd.DataFrame:

@@ -1,17 +1,18 @@
 """Where scored chunks go: written once, into the run's working directory, moved into place at the end.
 
 Every sink writes each scored chunk once, in order, and can say how far its output is valid
-(:meth:`state`, kept in the checkpoint) and cut it back to such a point (``state`` given on
-opening), which is what ``--resume`` needs:
+(:meth:`state`, kept in the checkpoint, always with the ``rows`` written) and cut it back to such a
+point (``state`` given on opening), which is what ``--resume`` needs:
 
 - a CSV, TSV or JSONL file is appended to ``<workdir>/output``; its state is its length in bytes;
 - a directory output (Parquet parts ``part.00000.parquet``, ...) is ``<workdir>/output/``; its state
-  is the number of parts;
+  is the number of parts and the SHA-256 of each;
 - a Parquet file's row groups are appended to ``<workdir>/output`` and their metadata to
   ``<workdir>/output.meta`` (:mod:`vnflag.pipelines.parquet_append`); its state is both lengths, and
   closing it writes the footer;
 - a JSON or XLSX file cannot be appended to (nor cut back), so its chunks are kept as Parquet
-  parts ``<workdir>/part-000001.parquet`` and written into the output table at the end;
+  parts ``<workdir>/part-000001.parquet`` (state: as a directory output's) and written into the
+  output table at the end;
 - standard output (``-``) is written as the chunks come, and cannot be resumed.
 
 The working directory is beside the output (a checkpoint, :mod:`vnflag.pipelines.checkpoint`),
@@ -29,6 +30,8 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 from ..io.delimited import header_length
+from ..io.files import file_sha256
+from ..io.parquet import row_count
 from ..io.tables import TableWriter, table_format
 from .parquet_append import AppendableParquet
 
@@ -123,6 +126,7 @@ class _AppendedFile:
     def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
         self.target, self.path, self.format = target, workdir / _OUTPUT, table_format(target)
         self.length = _check_length(workdir, self.path, state)
+        self.rows = int(state.get("rows", 0))
         with open(self.path, "ab") as handle:
             handle.truncate(self.length)  # what a killed run wrote after its last checkpoint goes
 
@@ -142,9 +146,10 @@ class _AppendedFile:
         with open(self.path, "ab") as handle:
             handle.write(data)
         self.length += len(data)
+        self.rows += len(frame)
 
     def state(self) -> dict[str, Any]:
-        return {"bytes": self.length, "tail_sha256": _tail(self.path, self.length)}
+        return {"bytes": self.length, "tail_sha256": _tail(self.path, self.length), "rows": self.rows}
 
     def sync(self) -> None:
         """The recorded length is on disk before the checkpoint says so."""
@@ -163,6 +168,7 @@ class _ParquetFile:
     def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
         self.target, self.workdir = target, workdir
         _check_length(workdir, workdir / _OUTPUT, state)
+        self.rows = int(state.get("rows", 0))
         try:
             self.parquet = AppendableParquet(workdir / _OUTPUT, state)
         except ValueError as exc:
@@ -176,9 +182,11 @@ class _ParquetFile:
         import pyarrow as pa
 
         self.parquet.write(pa.Table.from_pandas(frame, preserve_index=False))
+        self.rows += len(frame)
 
     def state(self) -> dict[str, Any]:
-        return {**self.parquet.state(), "tail_sha256": _tail(self.parquet.path, self.parquet.length)}
+        return {**self.parquet.state(), "tail_sha256": _tail(self.parquet.path, self.parquet.length),
+                "rows": self.rows}
 
     def sync(self) -> None:
         self.parquet.sync()
@@ -188,18 +196,32 @@ class _ParquetFile:
 
 
 class _Parts:
-    """Numbered Parquet parts in a directory, one per chunk; parts past the recorded number (a
-    killed run's last, unrecorded ones) are removed on resume."""
+    """Numbered Parquet parts in a directory, one per chunk, each recorded with its SHA-256: on
+    resume a part that changed (or was copied over another) is refused, and parts past the
+    recorded number (a killed run's last, unrecorded ones) are removed."""
 
     def __init__(self, directory: Path, state: dict[str, Any]):
         self.directory = directory
         self.parts = int(state.get("parts", 0))
+        self.rows = int(state.get("rows", 0))
+        self.hashes: list[str] = list(state.get("part_sha256", []))
+        if len(self.hashes) != self.parts:
+            raise VnflagError(f"{self.directory}: the checkpoint records {self.parts} parts and {len(self.hashes)} "
+                              "checksums; run without --resume to start again")
         self.directory.mkdir(exist_ok=True)
         present = {p.name for p in self.directory.iterdir() if p.name.startswith("part") and p.suffix == ".parquet"}
         missing = [self._name(i) for i in range(self.parts) if self._name(i) not in present]
         if missing:
             raise VnflagError(f"{self.directory}: the checkpoint records {self.parts} parts but {missing[0]} is "
                               "missing; run without --resume to start again")
+        for number, recorded in enumerate(self.hashes):  # a part changed, or copied over another: never kept
+            if file_sha256(self.directory / self._name(number)) != recorded:
+                raise VnflagError(f"{self.directory / self._name(number)}: the part is not the one the checkpoint "
+                                  "recorded (its checksum differs); run without --resume to start again")
+        held = sum(row_count(self.directory / self._name(i)) for i in range(self.parts))
+        if held != self.rows:
+            raise VnflagError(f"{self.directory}: the checkpoint records {self.rows} rows written but its parts hold "
+                              f"{held}; run without --resume to start again")
         for name in present:
             if name not in {self._name(i) for i in range(self.parts)}:
                 (self.directory / name).unlink()
@@ -212,11 +234,14 @@ class _Parts:
         raise NotImplementedError
 
     def write(self, frame: pd.DataFrame) -> None:
-        _write_whole(self.directory / self._name(self.parts), frame)
+        path = self.directory / self._name(self.parts)
+        _write_whole(path, frame)
+        self.hashes.append(file_sha256(path))
         self.parts += 1
+        self.rows += len(frame)
 
     def state(self) -> dict[str, Any]:
-        return {"parts": self.parts}
+        return {"parts": self.parts, "part_sha256": list(self.hashes), "rows": self.rows}
 
     def sync(self) -> None:
         return None  # each part is written atomically

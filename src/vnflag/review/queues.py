@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..artifacts.schemas import QUEUE_RECORD_SCHEMA, check_document_limits, validate_document
+from ..artifacts.schemas import QUEUE_RECORD_SCHEMA, validate_document
 from ..constants import (
     DECISIONS,
     DEFAULT_BUDGET,
@@ -41,7 +41,7 @@ from ..constants import (
     QUEUE_RECORD_SUFFIX,
 )
 from ..exceptions import VnflagError
-from ..io.files import read_json_document, side_file_suffix, utc_now
+from ..io.files import MAX_DOCUMENT_BYTES, read_json_document, side_file_suffix, utc_now
 from ..model.inputs import check_columns, parse_labels
 from ..progress import progress_bar, wanted
 from .grouping import group_near_duplicates
@@ -59,7 +59,7 @@ QUEUE_COLUMNS = ("rank", "item_id", "id", "member_ids", "group_size", "why", "sc
                  "model_version", "text", "decision", "reviewer", "note", "queue_id")
 RECORD_SUFFIX = QUEUE_RECORD_SUFFIX
 #: The largest queue record read (it holds every member's text; a queue of a few thousand items is a few MB).
-MAX_RECORD_BYTES = 256 * 2**20
+MAX_RECORD_BYTES = MAX_DOCUMENT_BYTES
 _WHAT = "vnflag queue record"
 
 
@@ -254,7 +254,7 @@ def _shared_record(path: Path, record_of: Any) -> Path | None:
         return None
     shared, reviewer = candidate
     try:
-        reviewers = _read_record(shared).get("reviewers")
+        reviewers = read_json_document(shared, "vnflag-queue", _WHAT, MAX_RECORD_BYTES).get("reviewers")
     except VnflagError:
         return None
     key = reviewer_key(reviewer)
@@ -403,7 +403,7 @@ def queue_record(queue: pd.DataFrame) -> dict[str, Any]:
 
 def check_queue_record(record: Any, where: str | os.PathLike = "queue record") -> dict[str, Any]:
     """``record``, checked before anything uses it: the shape and ranges of
-    :data:`~vnflag.artifacts.schemas.QUEUE_RECORD_SCHEMA`, no deeper than 16 levels, finite
+    :data:`~vnflag.artifacts.schemas.QUEUE_RECORD_SCHEMA`, no deeper than 64 levels, finite
     numbers, each item and post once, and no inclusion probability below 1 / the batch's scored
     groups (a random part draws at least one of at most that many). A problem is a one-line
     :class:`~vnflag.VnflagError` naming ``where`` and the field.
@@ -411,7 +411,6 @@ def check_queue_record(record: Any, where: str | os.PathLike = "queue record") -
     >>> check_queue_record({"format": "vnflag-queue", "queue_id": "q1", "items": []})["queue_id"]
     'q1'
     """
-    check_document_limits(record, where, _WHAT)
     validate_document(record, QUEUE_RECORD_SCHEMA, where, _WHAT)
     groups = record.get("scored_groups", record.get("groups"))
     items: set[str] = set()
@@ -445,18 +444,5 @@ def read_queue_record(path: str | os.PathLike) -> dict[str, Any]:
     if not record_file.is_file():
         raise VnflagError(f"{path}: no queue record {record_file.name} beside it; "
                           "it is written by vnflag queue next to the export")
-    return check_queue_record(_read_record(record_file), record_file)
-
-
-def _read_record(record_file: Path) -> dict[str, Any]:
-    """The JSON of a queue record file, within :data:`MAX_RECORD_BYTES` and Python's nesting limit."""
-    size = record_file.stat().st_size
-    if size > MAX_RECORD_BYTES:
-        raise VnflagError(f"{record_file}: invalid {_WHAT}: {size} bytes, more than the {MAX_RECORD_BYTES} "
-                          "a queue record may have")
-    try:
-        return read_json_document(record_file, "vnflag-queue", _WHAT)
-    except RecursionError:
-        raise VnflagError(f"{record_file}: invalid {_WHAT}: nested too deeply to read") from None
-    except ValueError as exc:  # e.g. a whole number longer than Python converts (4300 digits)
-        raise VnflagError(f"{record_file}: invalid {_WHAT}: {exc}") from None
+    return check_queue_record(read_json_document(record_file, "vnflag-queue", _WHAT, MAX_RECORD_BYTES),
+                              record_file)

@@ -150,7 +150,7 @@ def test_a_well_formed_record_imports_and_estimates(reviewed):
 def test_an_oversized_record_is_refused_before_it_is_read(reviewed, monkeypatch):
     csv, _ = reviewed
     monkeypatch.setattr(queues, "MAX_RECORD_BYTES", 100)
-    with pytest.raises(VnflagError, match="more than the 100 a queue record may have"):
+    with pytest.raises(VnflagError, match="invalid vnflag queue record: .* bytes, more than the 100 "):
         read_queue_record(csv)
 
 

@@ -4,6 +4,7 @@ place and reads as before; another program's database and a newer store are refu
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -146,6 +147,27 @@ def test_another_programs_database_is_refused_untouched(make, queue, tmp_path):
         assert code == 2 and err.count("\n") == 1 and "not a vnflag label store" in err
     assert path.read_bytes() == before and _objects(path) == objects
     assert not any(p.name.startswith(path.name + "-") for p in tmp_path.iterdir())  # no journal left behind
+
+
+def test_another_programs_database_in_wal_mode_gets_no_side_files(queue, tmp_path):
+    """Reading a WAL-mode database makes SQLite create ``-wal`` and ``-shm`` beside it; the check
+    that refuses another program's database must leave its directory as it was."""
+    path = tmp_path / "other.db"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.executescript("CREATE TABLE queues (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO queues (name) "
+                         "VALUES ('mail');")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+    filled = queue.assign(decision="ok", reviewer="lan")
+    filled.to_csv(tmp_path / "q.csv", index=False)
+    record = _record(queue, tmp_path)
+    for argv in (("import", tmp_path / "q.csv", "--store", path, "--queue", record), ("status", "--store", path),
+                 ("history", "--store", path)):
+        code, _, err = run_cli("labels", *argv)
+        assert code == 2 and err.count("\n") == 1 and "not a vnflag label store" in err
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db", "q.csv", "q.vnflag-queue.json"]
 
 
 def _record(queue: pd.DataFrame, tmp_path: Path) -> Path:

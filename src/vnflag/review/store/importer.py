@@ -158,6 +158,12 @@ def _insert(db: sqlite3.Connection, table: str, rows: Sequence[NamedTuple]) -> i
     return db.total_changes - before
 
 
+def _real(value: Any) -> float | None:
+    """A checked record's number for a REAL column, as a float: JSON may write ``1e30`` as a whole
+    number, which SQLite cannot bind as an INTEGER (its schema bounds every number already)."""
+    return None if value is None else float(value)
+
+
 def design_rows(record: dict[str, Any]) -> tuple[DesignRow, list[ItemRow]]:
     """The ``queue_design`` row and ``queue_items`` rows of a checked queue record.
 
@@ -173,13 +179,13 @@ def design_rows(record: dict[str, Any]) -> tuple[DesignRow, list[ItemRow]]:
     design = DesignRow(queue_id, record.get("purpose") or "review",
                        record.get("scored_posts", record.get("scored_rows")),
                        groups, json.dumps(list(record.get("reviewers") or []), ensure_ascii=False),
-                       record.get("overlap"))
+                       _real(record.get("overlap")))
     rows = []
     for item in items:
         why = item.get("why")
         flagged = item.get("flagged")
         rows.append(ItemRow(queue_id, item["item_id"], why,
-                            item.get("inclusion_probability", default_random if why == "random" else 1.0),
+                            _real(item.get("inclusion_probability", default_random if why == "random" else 1.0)),
                             None if flagged is None else int(bool(flagged)),
                             int(item.get("group_size", len(item["members"]))),
                             json.dumps(list(item.get("assigned_to") or []), ensure_ascii=False)))
@@ -198,8 +204,8 @@ def queue_rows(queue: pd.DataFrame | dict | str | os.PathLike, source: str = "")
         source = source or str(record_path(queue) if not str(queue).endswith(RECORD_SUFFIX) else queue)
     queue_id = record["queue_id"]
     queue_row = QueueRow(queue_id, record.get("created_at"), record.get("policy"), record.get("budget"),
-                         record.get("explore"), int(bool(record.get("redacted"))), utc_now(), source)
-    members = [MemberRow(queue_id, item["item_id"], m["id"], m.get("fingerprint"), m.get("text"), m.get("score"),
+                         _real(record.get("explore")), int(bool(record.get("redacted"))), utc_now(), source)
+    members = [MemberRow(queue_id, item["item_id"], m["id"], m.get("fingerprint"), m.get("text"), _real(m.get("score")),
                          m.get("model_version"), json.dumps(m.get("meta") or {}, ensure_ascii=False))
                for item in record["items"] for m in item["members"]]
     return QueueRows(queue_row, members, *design_rows(record))

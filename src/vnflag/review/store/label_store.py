@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ...exceptions import VnflagError
-from ...io.files import utc_now
+from ...io.files import check_not_managed, utc_now
 from ..queues import check_queue_record
 from . import importer, views
 from .importer import DesignRow, ImportReport, ItemRow
@@ -35,6 +35,7 @@ class LabelStore:
         self.path = Path(path)
         if self.path.is_dir():
             raise VnflagError(f"{path}: is a directory; the label store is one file (e.g. labels.sqlite)")
+        check_not_managed(self.path, "label store")  # it would be copied with the model, texts and notes
 
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         with open_store(self.path) as db:

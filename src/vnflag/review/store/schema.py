@@ -157,6 +157,21 @@ def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
     return sqlite3.connect(target, uri=uri, timeout=60, isolation_level=None)
 
 
+#: The first bytes of every SQLite database; bytes 18 and 19 are 2 in WAL mode.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _probe_uri(path: Path, read_only: str) -> str:
+    """The URI that checks an existing file without changing anything beside it: a database in
+    WAL mode with no ``-wal`` file (nobody has it open) is read ``immutable``, as SQLite would
+    otherwise create its ``-wal`` and ``-shm`` side files even to read it. vnflag's stores are
+    not in WAL mode, so a store being written concurrently is always read with SQLite's locks."""
+    with open(path, "rb") as handle:
+        header = handle.read(20)
+    wal = len(header) == 20 and header.startswith(_SQLITE_HEADER) and header[18] == 2
+    return read_only + "&immutable=1" if wal and not Path(f"{path}-wal").exists() else read_only
+
+
 @contextmanager
 def open_store(path: str | os.PathLike, write: bool = False) -> Iterator[sqlite3.Connection]:
     """A connection to the store at ``path`` (autocommit mode: writers use :func:`transaction`),
@@ -173,7 +188,7 @@ def open_store(path: str | os.PathLike, write: bool = False) -> Iterator[sqlite3
     try:
         version = None
         if exists:
-            with closing(_connect(read_only, uri=True)) as probe:
+            with closing(_connect(_probe_uri(path, read_only), uri=True)) as probe:
                 version = store_version(probe, path)
         if write or (version is not None and version < VERSION):
             path.parent.mkdir(parents=True, exist_ok=True)
