@@ -244,3 +244,47 @@ def test_label_studio_user_ids_as_json_numbers_keep_their_digits(queue, tmp_path
     (tmp_path / "numbers.json").write_text(text, encoding="utf-8")
     assert read_reviews(tmp_path / "numbers.json")["reviewer"].tolist() == [
         "labelstudio:1", "labelstudio:12345678901234567890", "labelstudio:1e999999999"]
+
+
+# -- issue 18 class 6: formulas after , ; tab or a line break; a reviewer's own leading quote -----------
+SPLITS = ("Tin nóng;=1+1", "Tin nóng,=HYPERLINK(\"http://x.vn\")", "a\t@SUM(A1)", "dòng 1\n+1", "dòng 1\r\n-1",
+          "giảm giá; \"=1\"", "a;'b", "x;\uff1d1")
+
+
+def _split_pieces_of_file(path: Path) -> list[str]:
+    """Every piece a spreadsheet can make of the file's text by splitting at , ; tab or a line break,
+    whatever the CSV quoting."""
+    import re
+
+    return re.split("[,;\t\r\n]", path.read_text(encoding="utf-8"))
+
+
+def _starts_like_formula(piece: str) -> bool:
+    return piece.lstrip().lstrip('"').lstrip()[:1] in ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def test_no_split_piece_of_a_csv_queue_starts_like_a_formula(tmp_path):
+    scored = pd.DataFrame({"id": [f"{t[:3]}-id{i}" for i, t in enumerate(SPLITS)], "text": list(SPLITS),
+                           "score": [0.9 - 0.05 * i for i in range(len(SPLITS))], "reasons": list(SPLITS),
+                           "model_version": "m1"})
+    queue = build_queue(scored, budget=len(SPLITS), similarity=1.0)
+    for name, reviewers in (("q.csv", ()), ("r.csv", ("anh", "binh"))):
+        export_queue(queue, tmp_path / name, reviewers=reviewers)
+    written = [p for p in tmp_path.glob("*.csv")]
+    assert len(written) == 3
+    for path in written:
+        assert not [p for p in _split_pieces_of_file(path) if _starts_like_formula(p)], path.name
+    assert "Tin nóng;'=1+1" in (tmp_path / "q.csv").read_text(encoding="utf-8")
+    back = read_reviews(tmp_path / "q.csv")
+    assert back["text"].tolist() == queue["text"].tolist() and back["id"].tolist() == queue["id"].tolist()
+    assert back["reasons"].tolist() == queue["reasons"].tolist()
+
+
+@pytest.mark.parametrize("note", ["'tin đồn' là sai", "'VTV' nói vậy; 'nguồn' khác", "'"])
+def test_a_note_typed_with_a_leading_quote_keeps_it(tmp_path, queue, note):
+    path = tmp_path / "q.csv"
+    export_queue(queue, path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["decision"], frame["note"] = "ok", note  # typed by the reviewer, as the file keeps it
+    frame.to_csv(path, index=False)
+    assert set(read_reviews(path)["note"]) == {note}
