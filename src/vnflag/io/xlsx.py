@@ -31,10 +31,19 @@ from ..exceptions import VnflagError
 from .cells import escape_xlsx_text, looks_like_formula, unescape_xlsx_text
 from .frames import MAX_LISTED, check_unique, first_line, listed, text_frame
 
-__all__ = ["SheetLayout", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame", "load_workbook_raw"]
+__all__ = ["SheetLayout", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame", "load_workbook_raw",
+           "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS"]
 
 # Whole numbers from this size on are not all representable as floats, which spreadsheets store.
 _EXACT_FLOAT_LIMIT = 2 ** 53
+#: The format's limits: characters in a cell (as written, ``_xHHHH_`` escapes included; openpyxl
+#: and Excel cut longer text silently), rows of a sheet (the header included) and columns.
+MAX_CELL_CHARS = 32_767
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+# An escape is at most 7 characters for 1, so shorter texts cannot pass the cell limit.
+_SURELY_FITS = MAX_CELL_CHARS // 7
+_USE_INSTEAD = "use Parquet or CSV for this table"
 
 
 @dataclass(frozen=True)
@@ -197,6 +206,59 @@ def _xlsx_value(value: Any) -> Any:
     return str(value)
 
 
+def _too_long(value: Any) -> int | None:
+    """The written length of a text cell longer than :data:`MAX_CELL_CHARS`, else ``None``."""
+    if not isinstance(value, str) or len(value) <= _SURELY_FITS:
+        return None
+    length = len(escape_xlsx_text(value))
+    return length if length > MAX_CELL_CHARS else None
+
+
+def _inexact(value: Any) -> bool:
+    """A whole number a spreadsheet cannot keep exactly (it stores numbers as floats)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _EXACT_FLOAT_LIMIT
+
+
+def check_frame(frame: pd.DataFrame, name: str, start: int = 0) -> None:
+    """Refuse, before anything is written, a table that an XLSX sheet cannot hold exactly: more
+    than :data:`MAX_ROWS` rows (counting the header and ``start`` rows written before) or
+    :data:`MAX_COLUMNS` columns, a cell longer than :data:`MAX_CELL_CHARS` characters as written
+    (escapes included), or a whole number from 2**53 on. The error names the rows and columns.
+
+    >>> check_frame(pd.DataFrame({"text": ["x" * 40_000]}), "out.xlsx")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    vnflag.exceptions.VnflagError: out.xlsx: ... data row 1 (sheet row 2), column 'text': 40,000 characters; ...
+    """
+    if frame.shape[1] > MAX_COLUMNS:
+        raise VnflagError(f"{name}: {frame.shape[1]:,} columns, more than the {MAX_COLUMNS:,} an XLSX sheet holds; "
+                          f"{_USE_INSTEAD}")
+    if start + len(frame) + 1 > MAX_ROWS:
+        raise VnflagError(f"{name}: {start + len(frame):,} data rows, more than the {MAX_ROWS - 1:,} an XLSX sheet "
+                          f"holds under its header; {_USE_INSTEAD}")
+    found: list[str] = []
+    total = 0
+    for position, column in enumerate(frame.columns):
+        header = _too_long(_xlsx_value(column))
+        if header is not None:
+            total += 1
+            found.append(f"the name of column {position + 1}: {header:,} characters")
+        for number, raw in enumerate(frame.iloc[:, position].tolist(), start=start + 1):
+            value = _xlsx_value(raw)
+            length = _too_long(value)
+            if length is None and not _inexact(value):
+                continue
+            total += 1
+            if len(found) < MAX_LISTED:
+                what = f"{length:,} characters" if length is not None else f"the whole number {value}"
+                found.append(f"data row {number} (sheet row {number + 1}), column {column!r}: {what}")
+    if found:
+        limits = [f"an XLSX cell holds at most {MAX_CELL_CHARS:,} characters (as written: a control character "
+                  "takes 7)" if any("characters" in f for f in found) else "",
+                  "a spreadsheet number keeps about 15 digits" if any("whole number" in f for f in found) else ""]
+        raise VnflagError(f"{name}: {' and '.join(filter(None, limits))}, which would cut "
+                          f"{listed(found, total)}; {_USE_INSTEAD}")
+
+
 def fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
     """Write ``frame`` (header, then rows) into an openpyxl sheet safely: text cells are strings
     (never formulas; quote prefix when formula-like; :func:`escape_xlsx_text`), numbers numbers.
@@ -231,6 +293,7 @@ def write_xlsx_frame(frame: pd.DataFrame, target: str | os.PathLike | IO[bytes],
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    check_frame(frame, str(getattr(target, "name", target)))
     layout = layout or SheetLayout()
     book = Workbook()
     sheet = book.active

@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 from ..io.delimited import header_length
-from ..io.tables import TableWriter, table_format
+from ..io.tables import TableWriter, check_writable, table_format
 from .parquet_append import AppendableParquet
 
 __all__ = ["open_sink", "is_directory_output", "directory_target"]
@@ -242,11 +242,21 @@ class _GatheredParts(_Parts):
     """A JSON or XLSX file: its chunks kept as Parquet parts, written into the table at the end."""
 
     def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
+        import pyarrow.parquet as pq
+
         self.target = target
         super().__init__(workdir, state)
+        self.rows = sum(pq.ParquetFile(self.directory / self._name(n)).metadata.num_rows for n in range(self.parts))
 
     def _name(self, number: int) -> str:
         return f"part-{number + 1:06d}.parquet"
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Keep a chunk, after checking that the output's format can hold it (an XLSX cell's size):
+        a run that would cut a cell stops at the first such chunk, not after scoring everything."""
+        check_writable(frame, self.target, self.rows)
+        super().write(frame)
+        self.rows += len(frame)
 
     def close(self) -> None:
         import pyarrow.parquet as pq

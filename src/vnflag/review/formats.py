@@ -40,7 +40,7 @@ from ..io.jsonl import (
     parse_json_text,
     write_json_document,
 )
-from ..io.tables import read_table, table_source, write_table
+from ..io.tables import check_writable, read_table, table_source, write_table
 from ..io.xlsx import SheetLayout
 from ..model.inputs import check_columns
 from . import argilla, labelstudio
@@ -134,24 +134,35 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
     names = check_reviewers(reviewers, overlap)
     record = queue_record(queue)
     frame = queue[list(QUEUE_COLUMNS)].copy()
-    if not names:
-        _write_export(frame, path, fmt)
-    else:
+    files: list[tuple[str | os.PathLike, pd.DataFrame]] = [(path, frame)]
+    if names:
         assigned = dict(zip(frame["item_id"], assign_reviewers(len(frame), names, overlap, random_state), strict=True))
         record = {**record, "reviewers": names, "overlap": float(overlap),
                   "items": [{**item, "assigned_to": assigned.get(item["item_id"], [])} for item in record["items"]]}
+        files = []
         for name in names:
             mine = frame[[name in assigned[i] for i in frame["item_id"]]].copy()
             mine["reviewer"] = name
-            _write_export(mine, reviewer_path(path, name), fmt)
+            files.append((reviewer_path(path, name), mine))
+    for target, rows in files:  # every file checked before the first is written: all of them, or none
+        if fmt in ("csv", "xlsx"):
+            check_writable(_spreadsheet_rows(rows), target)
+    for target, rows in files:
+        _write_export(rows, target, fmt)
     return write_json_document(record, own_record_path(path))
+
+
+def _spreadsheet_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Queue rows as a CSV or XLSX file holds them: ``member_ids`` as a JSON list."""
+    flat = frame.copy()
+    flat["member_ids"] = [json.dumps(list(m), ensure_ascii=False) for m in frame["member_ids"]]
+    return flat
 
 
 def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
     """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``."""
     if fmt in ("csv", "xlsx"):
-        flat = frame.copy()
-        flat["member_ids"] = [json.dumps(list(m), ensure_ascii=False) for m in frame["member_ids"]]
+        flat = _spreadsheet_rows(frame)
         if fmt == "csv":
             write_table(flat, path, spreadsheet_safe=True)
         else:
