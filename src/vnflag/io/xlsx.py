@@ -6,7 +6,10 @@ Reading: the one sheet that has data (several → an error naming them; choose o
 (``2020-03-01``, ``2020-03-01T08:30:00``), formulas as their text (``=1+1``), never computed. A
 number too large for a spreadsheet to hold exactly (an 18-digit id stored as a number has already
 lost its last digits) is an error naming the cell, as are values in columns without a header.
-Entirely empty rows are skipped.
+Every row between the header and the last row with a value (an empty text cell, as vnflag writes
+an empty post, is a value) is a row: an empty one is an empty post in a one-column sheet and an
+error naming it in a wider sheet (as a blank line of a CSV file is). Empty rows before the header
+or after the last value are no rows.
 
 Writing: text cells are always strings, never formulas, with Excel's quote prefix on formula-like
 ones and characters XML cannot hold escaped (:mod:`vnflag.io.cells`); numbers stay numbers. A
@@ -118,6 +121,12 @@ def _cell(value: Any, where: str) -> str:
     return str(value)
 
 
+def _holds_value(cell: Any) -> bool:
+    """Whether a cell holds a value, an empty text included (vnflag writes an empty post as an
+    empty text cell, so that a sheet's last rows can be empty posts)."""
+    return cell.value is not None or getattr(cell, "data_type", None) in ("s", "inlineStr", "str")
+
+
 def _has_values(sheet) -> bool:
     return any(v is not None for row in sheet.iter_rows(values_only=True) for v in row)
 
@@ -151,8 +160,14 @@ def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | N
         header: list[str] | None = None
         rows: list[list[str]] = []
         beyond: list[str] = []
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            if all(v is None or v == "" for v in values):
+        empty: list[int] = []  # empty sheet rows since the last row with a value
+        blank: list[str] = []  # empty sheet rows inside a table of several columns
+        for number, row in enumerate(worksheet.iter_rows(), start=1):
+            values = [c.value for c in row]
+            if header is None and all(v is None or v == "" for v in values):
+                continue  # empty rows before the header
+            if header is not None and not any(_holds_value(c) for c in row):
+                empty.append(number)
                 continue
             cells = [_cell(v, f"{where} cell {get_column_letter(i)}{number}") for i, v in enumerate(values, start=1)]
             if header is None:
@@ -161,6 +176,11 @@ def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | N
                 header = cells
                 check_unique(header, where)
                 continue
+            if len(header) == 1:
+                rows += [[""] for _ in empty]  # an empty row of a one-column sheet: an empty post
+            else:
+                blank += [str(n) for n in empty]
+            empty = []
             beyond += [f"{get_column_letter(i)}{number}" for i, c in enumerate(cells, start=1) if i > len(header) and c]
             rows.append((cells + [""] * len(header))[:len(header)])
     except VnflagError:
@@ -174,6 +194,9 @@ def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | N
     if beyond:
         raise VnflagError(f"{where}: cell(s) {listed(beyond[:MAX_LISTED], len(beyond))} hold "
                           "values in columns without a header name")
+    if blank:
+        raise VnflagError(f"{where}: row(s) {listed(blank[:MAX_LISTED], len(blank))} of the sheet are empty inside "
+                          f"a table of {len(header)} columns; delete them or fill them in (no row is skipped)")
     yield text_frame(header, rows, 0)
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 from ..io.delimited import header_length
-from ..io.tables import TableWriter, check_writable, table_format
+from ..io.tables import TableWriter, check_writable, known_rows, table_format
 from .parquet_append import AppendableParquet
 
 __all__ = ["open_sink", "is_directory_output", "directory_target"]
@@ -242,11 +242,9 @@ class _GatheredParts(_Parts):
     """A JSON or XLSX file: its chunks kept as Parquet parts, written into the table at the end."""
 
     def __init__(self, target: Path, workdir: Path, state: dict[str, Any]):
-        import pyarrow.parquet as pq
-
         self.target = target
         super().__init__(workdir, state)
-        self.rows = sum(pq.ParquetFile(self.directory / self._name(n)).metadata.num_rows for n in range(self.parts))
+        self.rows = sum(known_rows(self.directory / self._name(n)) or 0 for n in range(self.parts))
 
     def _name(self, number: int) -> str:
         return f"part-{number + 1:06d}.parquet"
