@@ -10,10 +10,12 @@ duplicate columns or keys refused, big ids exact, undecodable bytes named by off
 ``book.xlsx#Sheet`` for a workbook with several sheets); :mod:`.labelstudio` and
 :mod:`.argilla` are adapters between their JSON shape and queue rows. Post texts are written by
 strangers, so the spreadsheet exports go through the cell codec :mod:`vnflag.io.cells`: no cell
-is ever a formula (XLSX cells are strings; a CSV cell that looks like a formula, or starts with
-``'``, gets a leading ``'``), characters XLSX
-cannot hold are escaped as ``_xHHHH_``, and :func:`read_reviews` undoes both, so ids, texts and
-notes come back exactly. Numbers (``rank``, ``group_size``, ``score``) stay numbers.
+is ever a formula (XLSX cells are strings; in a CSV cell, every piece a spreadsheet may split off
+at ``,`` ``;`` tab or a line break that looks like a formula, or starts with ``'``, gets a ``'``
+in front), characters XLSX cannot hold are escaped as ``_xHHHH_``, and :func:`read_reviews`
+undoes exactly that, so ids, texts and notes come back exactly. Numbers (``rank``,
+``group_size``, ``score``) stay numbers. A queue that a format cannot hold exactly (an XLSX
+cell's size) is refused before any of its files is written.
 
 Reviewer identity: a Label Studio reviewer is ``labelstudio:<user id>`` (see
 :mod:`.labelstudio`), an Argilla reviewer its ``user_id``. A ``reviewer_map`` (``{1: "anh"}``, or a
