@@ -273,6 +273,8 @@ def score_file(
     stdin, stdout = files == ["-"], str(output) == "-"
     if resume and (stdin or stdout):
         raise VnflagError("--resume needs an input file and an output file, not standard input or output")
+    if not (stdin or stdout):
+        ScoreCheckpoint.check(output)  # before the model is loaded or anything is read or written
     flagger = resolve_model(model)
     chunks = _chunks(files, chunksize, encoding)
     first = next(chunks)  # iter_table gives at least one chunk, or says why the file is empty
