@@ -321,7 +321,7 @@ def test_jsonl_blank_lines_are_no_rows_and_every_object_is_one(tmp_path):
 TEXTS = st.lists(st.text(st.sampled_from(list("ab ,;=\"'\t")), max_size=4), min_size=1, max_size=12)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=TEXTS)
 def test_row_counts_in_equal_out(tmp_path, texts):
     """One-column files as people make them (CSV lines, spreadsheet rows with empty cells left
