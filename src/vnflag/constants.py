@@ -14,7 +14,6 @@ __all__ = [
     "DECISIONS", "REVIEW_FORMATS", "POLICIES", "TOKENIZERS", "ENGINES", "SCORE_COLUMNS",
     "DEFAULT_ENCODING", "DEFAULT_TEXT_COL", "DEFAULT_LABEL_COL", "DEFAULT_ID_COL", "DEFAULT_CHUNKSIZE",
     "DEFAULT_REASONS", "DEFAULT_BUDGET", "DEFAULT_SIMILARITY", "DEFAULT_RANDOM_SHARE", "DEFAULT_BOOTSTRAP",
-    "MAX_BOOTSTRAP",
     "DEFAULT_MARGIN", "DEFAULT_TEST_SIZE", "QUEUE_RECORD_SUFFIX",
 ]
 
@@ -54,10 +53,6 @@ DEFAULT_LABEL_COL = "label"
 DEFAULT_ID_COL = "id"
 #: Bootstrap resamples behind the confidence intervals of an evaluation (0: none).
 DEFAULT_BOOTSTRAP = 1000
-#: Most bootstrap resamples accepted (``--bootstrap``): a percentile interval's ends stop moving long before
-#: (100 times the default), while time grows with the count and a stratified estimate holds one row of
-#: resampled items per resample in memory, so 10**8 would fail hours later or run out of memory.
-MAX_BOOTSTRAP = 100_000
 
 # --------------------------------------------------------------------------- retraining
 #: How much worse than the champion a challenger may be and still be promotable.

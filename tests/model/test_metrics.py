@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
@@ -16,15 +14,12 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from vnflag import VnflagError
-from vnflag.constants import MAX_BOOTSTRAP
 from vnflag.model.metrics import (
     _average_precision,
     _roc_auc,
     binary_metrics,
     bootstrap_ci,
     budget_table,
-    check_bootstrap,
     expected_calibration_error,
     headline_metrics,
 )
@@ -119,21 +114,3 @@ def test_headline_metrics_are_binary_metrics_with_one_rule_when_nothing_is_flagg
     assert np.isnan(headline_metrics(y, s, 0.99)["precision_at_threshold"])
     assert np.isnan(binary_metrics(y, s, 0.99, n_bootstrap=0)["precision"])
     assert headline_metrics(y, s, 0.99)["recall_at_threshold"] == 0.0
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.one_of(st.integers(), st.floats(allow_nan=True), st.booleans(), st.text(max_size=3)), st.integers(0, 1))
-def test_bootstrap_counts_are_whole_numbers_in_the_documented_range(n_bootstrap, minimum):
-    valid = (isinstance(n_bootstrap, int) and not isinstance(n_bootstrap, bool)
-             and minimum <= n_bootstrap <= MAX_BOOTSTRAP)
-    if valid:
-        assert check_bootstrap(n_bootstrap, minimum) == n_bootstrap
-    else:
-        with pytest.raises(VnflagError, match=f"from {minimum} to 100,000"):
-            check_bootstrap(n_bootstrap, minimum)
-
-
-def test_bootstrap_interval_refuses_too_many_resamples_before_resampling():
-    with pytest.raises(VnflagError, match="100,000"):
-        bootstrap_ci(roc_auc_score, [0, 1], [0.2, 0.8], 100_000_000)
-    assert check_bootstrap(MAX_BOOTSTRAP) == MAX_BOOTSTRAP and check_bootstrap(np.int64(5)) == 5

@@ -68,8 +68,6 @@ def test_a_dataframe_is_evaluated_like_its_file(text_model_dir, tmp_path):
 
 @pytest.mark.parametrize(("options", "words"), [
     ({"n_bootstrap": -1}, "n_bootstrap"),
-    ({"n_bootstrap": 100_000_000}, "from 0 to 100,000"),  # issue 18: "out of memory; ... --chunksize"
-    ({"n_bootstrap": 2.5}, "whole number"),
     ({"store": "MISSING"}, "no such label store"),
     ({"slice_cols": ["source"]}, "'source'"),
     ({"label_col": "num_share"}, "'num_share'"),

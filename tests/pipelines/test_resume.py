@@ -15,7 +15,7 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import many_posts_csv, run_cli
+from conftest import many_posts_csv
 
 from vnflag import VnflagError, score_file
 from vnflag.pipelines.checkpoint import CHECKPOINT_SUFFIX, EDGE_BYTES, ScoreCheckpoint, input_identity
@@ -222,42 +222,3 @@ def test_resume_after_kill_9_from_the_command_line(text_model_dir, tmp_path):
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert not (tmp_path / f"out.csv{CHECKPOINT_SUFFIX}").exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
-
-
-@pytest.mark.parametrize("resume", [True, False])
-def test_a_symlinked_checkpoint_is_refused_before_any_work(flagger, tmp_path, monkeypatch, resume):
-    """Issue 18: with --resume and a symlinked checkpoint directory the output was written, then exit 2 and no
-    drift file. Every check of the checkpoint comes first: nothing is written, an earlier output is unchanged."""
-    output = tmp_path / "scored.csv"
-    interrupted(flagger, UNLABELLED, output, after=2, monkeypatch=monkeypatch, chunksize=50)
-    elsewhere = tmp_path / "elsewhere"
-    ScoreCheckpoint.location(output).rename(elsewhere)
-    ScoreCheckpoint.location(output).symlink_to(elsewhere, target_is_directory=True)
-    output.write_text("an earlier output\n", encoding="utf-8")
-    before = sorted(p.name for p in tmp_path.iterdir()), sorted(p.name for p in elsewhere.iterdir())
-    with pytest.raises(VnflagError, match="is a symbolic link, not a vnflag checkpoint"):
-        score_file(flagger, UNLABELLED, output, chunksize=50, n_jobs=1, resume=resume)
-    assert output.read_text(encoding="utf-8") == "an earlier output\n"
-    assert (sorted(p.name for p in tmp_path.iterdir()), sorted(p.name for p in elsewhere.iterdir())) == before
-
-
-def test_a_checkpoint_holding_a_symbolic_link_is_refused(flagger, tmp_path, monkeypatch):
-    """A link inside the checkpoint (its state, its output) would be read or written through, outside it."""
-    output = tmp_path / "scored.csv"
-    interrupted(flagger, UNLABELLED, output, after=2, monkeypatch=monkeypatch, chunksize=50)
-    state = ScoreCheckpoint.location(output) / "checkpoint.json"
-    state.rename(tmp_path / "state.json")
-    state.symlink_to(tmp_path / "state.json")
-    with pytest.raises(VnflagError, match=r"holds symbolic links \(checkpoint.json\)"):
-        score_file(flagger, UNLABELLED, output, chunksize=50, n_jobs=1, resume=True)
-    assert not output.exists() and not (tmp_path / "scored.csv.drift.json").exists()
-
-
-def test_symlinked_checkpoint_from_the_command_line(text_model_dir, tmp_path):
-    output, elsewhere = tmp_path / "scored.csv", tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    ScoreCheckpoint.location(output).symlink_to(elsewhere, target_is_directory=True)
-    status, _, err = run_cli("score", UNLABELLED, "--model", text_model_dir, "-o", output, "--resume", "-q")
-    assert status == 2 and err.count("\n") == 1 and "is a symbolic link" in err, err
-    assert not output.exists() and not list(elsewhere.iterdir())
-    assert not (tmp_path / "scored.csv.drift.json").exists()

@@ -68,15 +68,3 @@ def test_probabilities_outside_the_floor_and_unknown_group_sizes_give_a_note_not
     for pi, size in ((1e-300, 1), (np.inf, 1), (np.nan, 1), (0.5, np.nan)):
         r = ht_estimates([1, 0], [1, size], [1, pi], ["top", "random"], [True, False], [True, False], n_posts=10)
         assert r["prevalence"]["estimate"] is None and r["prevalence"]["note"].startswith("stratum random"), (pi, size)
-
-
-def test_too_many_resamples_are_refused_before_the_store_is_opened(tmp_path):
-    from vnflag import VnflagError
-    from vnflag.review.estimation import estimate_store
-
-    store = tmp_path / "labels.sqlite"
-    with pytest.raises(VnflagError, match="from 0 to 100,000"):
-        estimate_store(store, n_bootstrap=100_000_000)
-    with pytest.raises(VnflagError, match="from 0 to 100,000"):
-        ht_estimates([1], [1], [1.0], ["top"], [True], [True], n_posts=1, n_bootstrap=-1)
-    assert not list(tmp_path.iterdir())  # no store file created

@@ -38,11 +38,8 @@ class OneLineErrorParser(argparse.ArgumentParser):
     """An argument parser whose mistakes end like every other: one line ``vnflag: error: ...``, status 2."""
 
     def error(self, message: str):
-        """``vnflag: error: [COMMAND: ]MESSAGE (see PROG --help)``: the sub-command named once, the top-level
-        parser (prog ``vnflag``, already the prefix) not at all; white space, newlines included, collapsed."""
-        command = self.prog.removeprefix("vnflag").strip()
-        where = f"{command}: " if command else ""
-        self.exit(ExitStatus.USER_ERROR, f"vnflag: error: {where}{' '.join(message.split())} (see {self.prog} --help)\n")
+        command = self.prog.removeprefix("vnflag ")
+        self.exit(ExitStatus.USER_ERROR, f"vnflag: error: {command}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,24 +9,19 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..constants import DEFAULT_BOOTSTRAP, DEFAULT_ENCODING, MAX_BOOTSTRAP, REVIEW_FORMATS  # REVIEW_FORMATS: --format
+from ..constants import DEFAULT_ENCODING, REVIEW_FORMATS  # REVIEW_FORMATS: for the commands' --format
 
-__all__ = ["column_list", "add_encoding", "add_quiet", "add_bootstrap", "progress_wanted", "share",
+__all__ = ["column_list", "add_encoding", "add_quiet", "progress_wanted", "share",
            "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
 
 
 def column_list(value: str) -> list[str]:
-    """``--meta-cols a,b`` → ``["a", "b"]``: the argument type of every comma-separated list of columns
-    or names. A list that names nothing (``""``, ``","``, ``" , "``) is a mistake, never "none": silently
-    empty, ``--reviewers ,`` gave an unshared queue.
+    """``--meta-cols a,b`` → ``["a", "b"]``.
 
     >>> column_list("num_like, num_share,")
     ['num_like', 'num_share']
     """
-    names = [c.strip() for c in value.split(",") if c.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError(f"must name at least one, comma-separated, got {value!r}")
-    return names
+    return [c.strip() for c in value.split(",") if c.strip()]
 
 
 def add_encoding(p: argparse.ArgumentParser, what: str = "input tables") -> None:
@@ -42,15 +37,6 @@ def add_quiet(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress bars (they are shown on stderr only when it is a terminal; "
                    "the one-line summary and warnings are still printed)")
-
-
-def add_bootstrap(p: argparse.ArgumentParser, minimum: int, what: str) -> None:
-    """Add ``--bootstrap N``: resamples behind ``what``, from ``minimum`` to :data:`~vnflag.constants.MAX_BOOTSTRAP`,
-    checked when the arguments are read, before any work."""
-    none = "; 0: none" if minimum == 0 else ""
-    p.add_argument("--bootstrap", type=whole_number(minimum, MAX_BOOTSTRAP), default=DEFAULT_BOOTSTRAP, metavar="N",
-                   help=f"bootstrap resamples for {what} (default: {DEFAULT_BOOTSTRAP}{none}; at most {MAX_BOOTSTRAP:,}: "
-                   "the intervals stop changing long before, while time and memory grow with N)")
 
 
 def progress_wanted(args: argparse.Namespace) -> bool | None:
@@ -75,11 +61,11 @@ def share(value: str) -> float:
     return number
 
 
-def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
-    """An argument type: a whole number of at least ``minimum`` (and at most ``maximum``, if given).
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argument type: a whole number of at least ``minimum``.
 
-    >>> whole_number(1)("20000"), whole_number(0, 10)("10")
-    (20000, 10)
+    >>> whole_number(1)("20000")
+    20000
     """
     def parse(value: str) -> int:
         try:
@@ -88,11 +74,9 @@ def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], in
             raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
         if number < minimum:
             raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
-        if maximum is not None and number > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, got {value}")
         return number
 
-    parse.__name__ = f"whole number >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+    parse.__name__ = f"whole number >= {minimum}"
     return parse
 
 

@@ -10,9 +10,9 @@ import argparse
 import sys
 from typing import Any
 
-from ..constants import DEFAULT_LABEL_COL
+from ..constants import DEFAULT_BOOTSTRAP, DEFAULT_LABEL_COL
 from ..exceptions import ExitStatus
-from .common import add_bootstrap, add_encoding, add_quiet, progress_wanted
+from .common import add_encoding, add_quiet, progress_wanted, whole_number
 
 
 def run(args: argparse.Namespace) -> ExitStatus:
@@ -53,7 +53,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    help="also report metrics for each value of this column (repeatable)")
     p.add_argument("--report", required=True, help="HTML report to write")
     p.add_argument("--markdown", default=None, help="Markdown summary to write (default: the report path with .md)")
-    add_bootstrap(p, 0, "the confidence intervals")
+    p.add_argument("--bootstrap", type=whole_number(0), default=DEFAULT_BOOTSTRAP,
+                   help=f"bootstrap resamples for confidence intervals (default: {DEFAULT_BOOTSTRAP}; 0: none)")
     p.add_argument("--store", default=None, help="label store the labels came from: adds reviewer agreement "
                    "(percent, Cohen's kappa, Krippendorff's alpha) to the report")
     add_encoding(p, "the labelled posts")

@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import REVIEW_FORMATS, add_bootstrap, add_encoding, print_json, whole_number
+from .common import REVIEW_FORMATS, add_encoding, print_json, whole_number
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -55,14 +55,14 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     adj.set_defaults(run=_adjudicate)
 
     est = commands.add_parser("estimate", help="unbiased estimates of prevalence, precision and recall",
-                              description="Horvitz-Thompson estimates with stratified bootstrap 95% intervals, per "
+                              description="Horvitz-Thompson estimates with stratified bootstrap 95%% intervals, per "
                               "queue and overall: the share of scored posts needing verification, the precision of "
                               "the model's flags and the recall of the top part. Unlabelled items (unreviewed, "
                               "unsure, unresolved) are taken as missing at random within their part of the queue.")
     est.add_argument("--store", required=True, help="label store file")
     est.add_argument("--queue", action="append", default=[], metavar="ID_OR_RECORD",
                      help="a queue id in the store, or a queue record/export (repeatable; default: every queue)")
-    add_bootstrap(est, 1, "the intervals")
+    est.add_argument("--bootstrap", type=whole_number(1), default=1000, help="bootstrap resamples (default: 1000)")
     est.add_argument("--json", action="store_true", help="print JSON")
     est.set_defaults(run=_estimate)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from ..artifacts.registry import model_manifest, resolve_model
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
-from ..model.metrics import binary_metrics, budget_table, check_bootstrap
+from ..model.metrics import binary_metrics, budget_table
 from ..progress import progress_bar, wanted
 from ..scoring.score import SCORE_COLUMNS, score_frame
 from ..text.normalization import teencode_pattern
@@ -143,7 +143,6 @@ def evaluate(
     >>> result = evaluate("out/model", read_table("held_out.csv"), slice_cols=["source"])  # doctest: +SKIP
     >>> result.metrics["roc_auc"], result.budgets                                          # doctest: +SKIP
     """
-    n_bootstrap = check_bootstrap(n_bootstrap)
     flagger = resolve_model(model)
     text_col = text_col or flagger.text_col
     check_columns(frame, [text_col, label_col, *slice_cols])

@@ -36,9 +36,10 @@ import pandas as pd
 from ..exceptions import VnflagError
 from .decoding import DEFAULT_ENCODING
 from .files import atomic_path
+from .frames import TableLimitError
 
 __all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows",
-           "table_source", "check_writable"]
+           "table_source", "check_writable", "TableLimitError"]
 
 # extension → (format name, module of vnflag.io that reads and writes it)
 _REGISTRY = {
@@ -135,9 +136,10 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
 
 
 def check_writable(frame: pd.DataFrame, path: str | os.PathLike, start: int = 0) -> None:
-    """Refuse ``frame`` if the format of ``path`` cannot hold it exactly, before anything is written;
-    ``start`` is the number of rows written before it to the same table (so errors name the right
-    rows). Call it on everything first when one step writes several files (a queue's reviewer files).
+    """Refuse ``frame`` (:class:`TableLimitError`) if the format of ``path`` cannot hold it exactly,
+    before anything is written; ``start`` is the number of rows written before it to the same table
+    (so errors name the right rows). Call it on everything first when one step writes several
+    files (a queue's reviewer files).
 
     >>> check_writable(pd.DataFrame({"text": ["x" * 40_000]}), "posts.csv")   # CSV holds any text
     """

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 from .cells import escape_xlsx_text, looks_like_formula, unescape_xlsx_text
-from .frames import MAX_LISTED, check_unique, first_line, listed, text_frame
+from .frames import MAX_LISTED, TableLimitError, check_unique, first_line, listed, text_frame
 
 __all__ = ["SheetLayout", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame", "load_workbook_raw",
            "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS"]
@@ -250,13 +250,13 @@ def check_frame(frame: pd.DataFrame, name: str, start: int = 0) -> None:
 
     >>> check_frame(pd.DataFrame({"text": ["x" * 40_000]}), "out.xlsx")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    vnflag.exceptions.VnflagError: out.xlsx: ... data row 1 (sheet row 2), column 'text': 40,000 characters; ...
+    vnflag.io.frames.TableLimitError: out.xlsx: ... data row 1 (sheet row 2), column 'text': 40,000 characters; ...
     """
     if frame.shape[1] > MAX_COLUMNS:
-        raise VnflagError(f"{name}: {frame.shape[1]:,} columns, more than the {MAX_COLUMNS:,} an XLSX sheet holds; "
+        raise TableLimitError(f"{name}: {frame.shape[1]:,} columns, more than the {MAX_COLUMNS:,} an XLSX sheet holds; "
                           f"{_USE_INSTEAD}")
     if start + len(frame) + 1 > MAX_ROWS:
-        raise VnflagError(f"{name}: {start + len(frame):,} data rows, more than the {MAX_ROWS - 1:,} an XLSX sheet "
+        raise TableLimitError(f"{name}: {start + len(frame):,} data rows, more than the {MAX_ROWS - 1:,} an XLSX sheet "
                           f"holds under its header; {_USE_INSTEAD}")
     found: list[str] = []
     total = 0
@@ -278,7 +278,7 @@ def check_frame(frame: pd.DataFrame, name: str, start: int = 0) -> None:
         limits = [f"an XLSX cell holds at most {MAX_CELL_CHARS:,} characters (as written: a control character "
                   "takes 7)" if any("characters" in f for f in found) else "",
                   "a spreadsheet number keeps about 15 digits" if any("whole number" in f for f in found) else ""]
-        raise VnflagError(f"{name}: {' and '.join(filter(None, limits))}, which would cut "
+        raise TableLimitError(f"{name}: {' and '.join(filter(None, limits))}, which would cut "
                           f"{listed(found, total)}; {_USE_INSTEAD}")
 
 

@@ -17,7 +17,6 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "headline_metrics": ".metrics",
     "cross_validation_metrics": ".metrics",
     "bootstrap_ci": ".metrics",
-    "check_bootstrap": ".metrics",
     "budget_table": ".metrics",
     "expected_calibration_error": ".metrics",
     "reliability_table": ".metrics",

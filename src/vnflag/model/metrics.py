@@ -24,9 +24,6 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from ..constants import MAX_BOOTSTRAP
-from ..exceptions import VnflagError
-
 __all__ = [
     "binary_metrics",
     "headline_metrics",
@@ -34,7 +31,6 @@ __all__ = [
     "cross_validation_metrics",
     "fold_spread",
     "bootstrap_ci",
-    "check_bootstrap",
     "budget_table",
     "expected_calibration_error",
     "reliability_table",
@@ -108,20 +104,6 @@ def _average_precision(y_true: np.ndarray, scores: np.ndarray) -> float:
 _FAST = {roc_auc_score: _roc_auc, average_precision_score: _average_precision}
 
 
-def check_bootstrap(n_bootstrap: object, minimum: int = 0) -> int:
-    """``n_bootstrap`` if it is a whole number from ``minimum`` to :data:`~vnflag.constants.MAX_BOOTSTRAP`, else a
-    one-line :class:`~vnflag.exceptions.VnflagError`: called before any work, not after the data is read and scored.
-
-    >>> check_bootstrap(1000)
-    1000
-    """
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) \
-            or not minimum <= n_bootstrap <= MAX_BOOTSTRAP:
-        raise VnflagError(f"n_bootstrap (--bootstrap) must be a whole number from {minimum} to {MAX_BOOTSTRAP:,} "
-                          f"(the intervals stop changing long before), got {n_bootstrap!r}")
-    return int(n_bootstrap)
-
-
 def bootstrap_ci(metric, y_true, scores, n_bootstrap: int = 1000, level: float = 0.95,
                  random_state: int | None = 0) -> tuple[float, float]:
     """Percentile bootstrap confidence interval of ``metric(y_true, scores)`` over posts.
@@ -131,7 +113,6 @@ def bootstrap_ci(metric, y_true, scores, n_bootstrap: int = 1000, level: float =
     >>> bootstrap_ci(roc_auc_score, [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], n_bootstrap=200)  # doctest: +SKIP
     (0.5, 1.0)
     """
-    n_bootstrap = check_bootstrap(n_bootstrap)
     y_true = np.asarray(y_true)
     scores = np.asarray(scores, dtype=float)
     metric = _FAST.get(metric, metric)

@@ -101,25 +101,10 @@ class ScoreCheckpoint:
         return Path(f"{str(output).rstrip('/' + os.sep) or output}{CHECKPOINT_SUFFIX}")
 
     @classmethod
-    def check(cls, output: str | os.PathLike) -> Path:
-        """The checkpoint directory of ``output``, refused if vnflag cannot have made it: a symbolic link (a
-        resumed run would read its state and write its output through it, elsewhere), not a directory, or
-        holding a symbolic link. Scoring calls this before any work; :meth:`start` again."""
-        directory = cls.location(output)
-        if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
-            kind = "a symbolic link" if directory.is_symlink() else "not a directory"
-            raise VnflagError(f"{directory}: is {kind}, not a vnflag checkpoint; move it away")
-        links = sorted(p.name for p in directory.iterdir() if p.is_symlink()) if directory.exists() else []
-        if links:
-            raise VnflagError(f"{directory}: holds symbolic links ({', '.join(links[:5])}), so it is not a vnflag "
-                              "checkpoint; move it away")
-        return directory
-
-    @classmethod
     def start(cls, output: str | os.PathLike, identity: dict[str, Any], resume: bool) -> ScoreCheckpoint:
         """Open the checkpoint of ``output``: continue it with ``resume`` (refused if its identity
         differs, or if it is malformed), or replace a stale one left by an earlier run."""
-        directory = cls.check(output)
+        directory = cls.location(output)
         path = directory / _STATE
         if resume and path.is_file():
             state = read_json_document(path, _KIND, "vnflag scoring checkpoint")
@@ -155,7 +140,9 @@ class ScoreCheckpoint:
 
     @staticmethod
     def _remove(directory: Path) -> None:
-        """Remove a checkpoint directory (already :meth:`check`-ed), only if its files are all vnflag's."""
+        """Remove a checkpoint directory, only if vnflag made it (its files are all vnflag's)."""
+        if not directory.is_dir() or directory.is_symlink():
+            raise VnflagError(f"{directory}: exists and is not a vnflag checkpoint; move it away")
         ours = {_STATE, "output", "output.meta"}
         foreign = [p.name for p in directory.iterdir()
                    if p.name not in ours and not p.name.startswith(("part-", "chunk.", "."))]

@@ -21,7 +21,6 @@ from ..evaluation.report import write_report
 from ..exceptions import VnflagError
 from ..io.files import check_output_path
 from ..io.tables import read_table
-from ..model.metrics import check_bootstrap
 from ..review.store import LabelStore
 
 __all__ = ["EvaluationRun", "evaluate_file"]
@@ -62,7 +61,8 @@ def evaluate_file(
     >>> run = evaluate_file("out/model", "held_out.csv", "report.html", slice_cols=["source"])  # doctest: +SKIP
     >>> run.result.metrics["roc_auc"], run.report, run.markdown                                # doctest: +SKIP
     """
-    n_bootstrap = check_bootstrap(n_bootstrap)
+    if n_bootstrap < 0:
+        raise VnflagError(f"n_bootstrap (--bootstrap) must be 0 or more, got {n_bootstrap}")
     markdown = Path(markdown) if markdown else Path(os.path.splitext(str(report))[0] + ".md")
     from_file = not isinstance(data, pd.DataFrame)
     for output in (report, markdown):

@@ -28,7 +28,7 @@ import pandas as pd
 from ..artifacts.registry import resolve_model
 from ..exceptions import VnflagError
 from ..io.files import check_output_path, json_text, write_text_atomic
-from ..io.tables import FORMATS, iter_table, known_rows, table_format, table_source
+from ..io.tables import FORMATS, TableLimitError, iter_table, known_rows, table_format, table_source
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..progress import progress_bar, wanted
@@ -273,8 +273,6 @@ def score_file(
     stdin, stdout = files == ["-"], str(output) == "-"
     if resume and (stdin or stdout):
         raise VnflagError("--resume needs an input file and an output file, not standard input or output")
-    if not (stdin or stdout):
-        ScoreCheckpoint.check(output)  # before the model is loaded or anything is read or written
     flagger = resolve_model(model)
     chunks = _chunks(files, chunksize, encoding)
     first = next(chunks)  # iter_table gives at least one chunk, or says why the file is empty
@@ -356,9 +354,9 @@ def score_file(
         else:
             write_text_atomic(json_text(summary.drift), drift_path)
         sink.close()
-    except BaseException:
-        if checkpoint is not None:
-            checkpoint.discard()
+    except BaseException as exc:
+        if checkpoint is not None:  # a format that cannot hold a row never will: nothing to resume
+            checkpoint.finish() if isinstance(exc, TableLimitError) else checkpoint.discard()
         raise
     finally:
         bar.close()

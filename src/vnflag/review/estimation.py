@@ -33,7 +33,6 @@ import pandas as pd
 
 from ..artifacts.schemas import MIN_INCLUSION_PROBABILITY
 from ..exceptions import VnflagError
-from ..model.metrics import check_bootstrap
 from .queues import read_queue_record
 from .store import LabelStore
 
@@ -72,7 +71,6 @@ def ht_estimates(
     >>> r["prevalence"]["estimate"], r["recall_top"]["estimate"]
     (0.5, 0.3333333333333333)
     """
-    n_bootstrap = check_bootstrap(n_bootstrap)
     y = np.asarray(labels, dtype=float)
     g = np.asarray(group_sizes, dtype=float)
     pi = np.asarray(inclusion_probabilities, dtype=float)
@@ -140,7 +138,6 @@ def estimate_store(store: str | os.PathLike, queues: Sequence[str | os.PathLike]
     >>> estimate_store("labels.sqlite")["overall"]["prevalence"]["estimate"]   # doctest: +SKIP
     0.083
     """
-    check_bootstrap(n_bootstrap)  # before the store is opened or a queue registered
     label_store = LabelStore(store)
     ids = []
     for queue in queues:
