@@ -288,3 +288,37 @@ def test_a_note_typed_with_a_leading_quote_keeps_it(tmp_path, queue, note):
     frame["decision"], frame["note"] = "ok", note  # typed by the reviewer, as the file keeps it
     frame.to_csv(path, index=False)
     assert set(read_reviews(path)["note"]) == {note}
+
+
+#: Arbitrary texts, some of them long enough to pass an XLSX cell's 32,767 characters once escaped.
+ANY_TEXT = st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+                     st.builds(lambda piece, times: piece * times,
+                               st.lists(st.sampled_from(["\x01", "x", ";=", "_x0041_", "'", "ữ"]), min_size=1,
+                                        max_size=3).map("".join), st.integers(3000, 12_000)))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(ANY_TEXT, min_size=1, max_size=3))
+def test_any_text_round_trips_through_csv_and_xlsx_queues_or_is_refused(tmp_path, texts):
+    from vnflag.io.tables import TableLimitError
+
+    scored = pd.DataFrame({"id": [f"p{n}" for n in range(len(texts))],
+                           "text": [f"{t}#{n}" for n, t in enumerate(texts)],  # distinct: none grouped together
+                           "score": [0.9 - 0.1 * n for n in range(len(texts))], "reasons": "", "model_version": "m1"})
+    queue = build_queue(scored, budget=len(texts), similarity=1.0)
+    for name in ("q.csv", "q.xlsx"):
+        out = tmp_path / name.replace(".", "-")
+        out.mkdir(exist_ok=True)
+        for old in out.iterdir():
+            old.unlink()
+        try:
+            export_queue(queue, out / name, reviewers=("anh", "binh"), overlap=1.0)
+        except TableLimitError:
+            assert name == "q.xlsx" and not list(out.iterdir())  # refused before any file was written
+            continue
+        for reviewer in ("anh", "binh"):
+            back = read_reviews(out / name.replace(".", f".{reviewer}."))
+            assert back["text"].tolist() == queue["text"].tolist(), name
+            if name == "q.csv":  # no piece a spreadsheet splits off starts like a formula
+                pieces = _split_pieces_of_file(out / name.replace(".", f".{reviewer}."))
+                assert not [p for p in pieces if _starts_like_formula(p)]
