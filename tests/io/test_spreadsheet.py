@@ -114,3 +114,19 @@ def test_scored_xlsx_tables_never_crash_and_never_hold_formulas(tmp_path):
     back = read_table(tmp_path / "scored.xlsx")
     assert back["text"].tolist() == texts and back["id"].tolist() == frame["id"].tolist()
     assert back["score"].tolist() == ["-0.5", "0.1", "0.2", "0.3", "0.4", "0.5"]
+
+
+def test_scored_csv_is_data_written_exactly(tmp_path, text_model_dir):
+    """A scored table is data for pandas and analysts: ids and texts exactly as they came, formula-like
+    or not (files for people, the review queues, are the neutralised ones)."""
+    import csv
+
+    from conftest import run_cli
+
+    rows = [["=1+1", '=HYPERLINK("http://x.vn","bấm")'], ["'007", "Tin nóng;=1+1"], ["@x", "'tin đồn' là sai"]]
+    posts = tmp_path / "posts.csv"
+    write_table(pd.DataFrame(rows, columns=["id", "text"]), posts)
+    assert run_cli("score", "--model", text_model_dir, posts, "-o", tmp_path / "scored.csv", "-q")[0] == 0
+    with open(tmp_path / "scored.csv", encoding="utf-8", newline="") as handle:
+        written = [row[:2] for row in csv.reader(handle)][1:]
+    assert written == rows
