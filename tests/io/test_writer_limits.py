@@ -115,5 +115,6 @@ def test_queue_to_xlsx_refuses_a_post_it_would_cut_and_writes_no_file(tmp_path, 
     out.mkdir()
     argv = ["queue", tmp_path / "scored.parquet", "-o", out / "q.xlsx", "--policy", "threshold", "--threshold", "0"]
     status, _, err = run_cli(*argv, *(["--reviewers", ",".join(reviewers)] if reviewers else []))
-    assert status == 2 and "35,003 characters" in err and err.count("\n") == 1
+    assert status == 2 and "35,003 characters" in err and "write this queue as CSV or JSONL" in err
+    assert err.count("\n") == 1
     assert not list(out.iterdir())  # neither a reviewer's file nor the queue record

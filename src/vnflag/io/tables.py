@@ -135,17 +135,19 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
         raise VnflagError(f"{name}: cannot read: {exc.strerror or exc}") from exc
 
 
-def check_writable(frame: pd.DataFrame, path: str | os.PathLike, start: int = 0) -> None:
+def check_writable(frame: pd.DataFrame, path: str | os.PathLike, start: int = 0, advice: str | None = None) -> None:
     """Refuse ``frame`` (:class:`TableLimitError`) if the format of ``path`` cannot hold it exactly,
     before anything is written; ``start`` is the number of rows written before it to the same table
-    (so errors name the right rows). Call it on everything first when one step writes several
-    files (a queue's reviewer files).
+    (so errors name the right rows); ``advice`` replaces the error's last words (which formats to
+    use instead). Call it on everything first when one step writes several files (a queue's
+    reviewer files).
 
     >>> check_writable(pd.DataFrame({"text": ["x" * 40_000]}), "posts.csv")   # CSV holds any text
     """
     check = getattr(_module(table_format(path)), "check_frame", None)
     if check is not None:
-        check(frame, "standard output" if str(path) == "-" else str(path), start)
+        check(frame, "standard output" if str(path) == "-" else str(path), start,
+              **({} if advice is None else {"advice": advice}))
 
 
 def known_rows(path: str | os.PathLike) -> int | None:

@@ -35,7 +35,7 @@ from .cells import escape_xlsx_text, looks_like_formula, unescape_xlsx_text
 from .frames import MAX_LISTED, TableLimitError, check_unique, first_line, listed, text_frame
 
 __all__ = ["SheetLayout", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame", "load_workbook_raw",
-           "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS"]
+           "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS", "USE_INSTEAD"]
 
 # Whole numbers from this size on are not all representable as floats, which spreadsheets store.
 _EXACT_FLOAT_LIMIT = 2 ** 53
@@ -46,7 +46,8 @@ MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 # An escape is at most 7 characters for 1, so shorter texts cannot pass the cell limit.
 _SURELY_FITS = MAX_CELL_CHARS // 7
-_USE_INSTEAD = "use Parquet or CSV for this table"
+#: What a refusal advises unless the caller knows better (a review queue: CSV or JSONL).
+USE_INSTEAD = "use Parquet or CSV for this table"
 
 
 @dataclass(frozen=True)
@@ -242,11 +243,12 @@ def _inexact(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _EXACT_FLOAT_LIMIT
 
 
-def check_frame(frame: pd.DataFrame, name: str, start: int = 0) -> None:
+def check_frame(frame: pd.DataFrame, name: str, start: int = 0, advice: str = USE_INSTEAD) -> None:
     """Refuse, before anything is written, a table that an XLSX sheet cannot hold exactly: more
     than :data:`MAX_ROWS` rows (counting the header and ``start`` rows written before) or
     :data:`MAX_COLUMNS` columns, a cell longer than :data:`MAX_CELL_CHARS` characters as written
-    (escapes included), or a whole number from 2**53 on. The error names the rows and columns.
+    (escapes included), or a whole number from 2**53 on. The error names the rows and columns and
+    ends with ``advice``.
 
     >>> check_frame(pd.DataFrame({"text": ["x" * 40_000]}), "out.xlsx")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -254,10 +256,10 @@ def check_frame(frame: pd.DataFrame, name: str, start: int = 0) -> None:
     """
     if frame.shape[1] > MAX_COLUMNS:
         raise TableLimitError(f"{name}: {frame.shape[1]:,} columns, more than the {MAX_COLUMNS:,} an XLSX sheet holds; "
-                          f"{_USE_INSTEAD}")
+                          f"{advice}")
     if start + len(frame) + 1 > MAX_ROWS:
         raise TableLimitError(f"{name}: {start + len(frame):,} data rows, more than the {MAX_ROWS - 1:,} an XLSX sheet "
-                          f"holds under its header; {_USE_INSTEAD}")
+                          f"holds under its header; {advice}")
     found: list[str] = []
     total = 0
     for position, column in enumerate(frame.columns):
@@ -279,7 +281,7 @@ def check_frame(frame: pd.DataFrame, name: str, start: int = 0) -> None:
                   "takes 7)" if any("characters" in f for f in found) else "",
                   "a spreadsheet number keeps about 15 digits" if any("whole number" in f for f in found) else ""]
         raise TableLimitError(f"{name}: {' and '.join(filter(None, limits))}, which would cut "
-                          f"{listed(found, total)}; {_USE_INSTEAD}")
+                          f"{listed(found, total)}; {advice}")
 
 
 def fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:

@@ -148,7 +148,7 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
             files.append((reviewer_path(path, name), mine))
     for target, rows in files:  # every file checked before the first is written: all of them, or none
         if fmt in ("csv", "xlsx"):
-            check_writable(_spreadsheet_rows(rows), target)
+            check_writable(_spreadsheet_rows(rows), target, advice="write this queue as CSV or JSONL")
     for target, rows in files:
         _write_export(rows, target, fmt)
     return write_json_document(record, own_record_path(path))
