@@ -255,18 +255,19 @@ def check_frame(frame: pd.DataFrame, name: str, start: int = 0, advice: str = US
     vnflag.io.frames.TableLimitError: out.xlsx: ... data row 1 (sheet row 2), column 'text': 40,000 characters; ...
     """
     if frame.shape[1] > MAX_COLUMNS:
-        raise TableLimitError(f"{name}: {frame.shape[1]:,} columns, more than the {MAX_COLUMNS:,} an XLSX sheet holds; "
-                          f"{advice}")
+        raise TableLimitError(f"{name}: {frame.shape[1]:,} columns, more than the {MAX_COLUMNS:,} an XLSX sheet "
+                              f"holds; {advice}")
     if start + len(frame) + 1 > MAX_ROWS:
-        raise TableLimitError(f"{name}: {start + len(frame):,} data rows, more than the {MAX_ROWS - 1:,} an XLSX sheet "
-                          f"holds under its header; {advice}")
+        raise TableLimitError(f"{name}: {start + len(frame):,} data rows, more than the {MAX_ROWS - 1:,} an XLSX "
+                              f"sheet holds under its header; {advice}")
     found: list[str] = []
     total = 0
     for position, column in enumerate(frame.columns):
         header = _too_long(_xlsx_value(column))
         if header is not None:
             total += 1
-            found.append(f"the name of column {position + 1}: {header:,} characters")
+            if len(found) < MAX_LISTED:
+                found.append(f"the name of column {position + 1}: {header:,} characters")
         for number, raw in enumerate(frame.iloc[:, position].tolist(), start=start + 1):
             value = _xlsx_value(raw)
             length = _too_long(value)
@@ -281,7 +282,7 @@ def check_frame(frame: pd.DataFrame, name: str, start: int = 0, advice: str = US
                   "takes 7)" if any("characters" in f for f in found) else "",
                   "a spreadsheet number keeps about 15 digits" if any("whole number" in f for f in found) else ""]
         raise TableLimitError(f"{name}: {' and '.join(filter(None, limits))}, which would cut "
-                          f"{listed(found, total)}; {advice}")
+                              f"{listed(found, total)}; {advice}")
 
 
 def fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
