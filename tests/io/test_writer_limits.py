@@ -118,3 +118,21 @@ def test_queue_to_xlsx_refuses_a_post_it_would_cut_and_writes_no_file(tmp_path, 
     assert status == 2 and "35,003 characters" in err and "write this queue as CSV or JSONL" in err
     assert err.count("\n") == 1
     assert not list(out.iterdir())  # neither a reviewer's file nor the queue record
+
+
+def test_a_resumed_xlsx_run_names_the_row_in_the_whole_table(tmp_path, text_flagger, monkeypatch):
+    """After --resume the XLSX sink counts the rows of the parts already kept, so a refusal names the
+    row of the whole table; the refusal leaves no checkpoint (no retry of that output can succeed)."""
+    from pipelines.test_resume import interrupted
+    from vnflag import score_file
+    from vnflag.pipelines.checkpoint import ScoreCheckpoint
+
+    texts = [f"bài {n}" for n in range(150)]
+    texts[129] = "x" * 40_000
+    posts = tmp_path / "posts.csv"
+    write_table(pd.DataFrame({"id": [str(n) for n in range(150)], "text": texts}), posts)
+    output = tmp_path / "scored.xlsx"
+    interrupted(text_flagger, posts, output, after=1, monkeypatch=monkeypatch, chunksize=50)
+    with pytest.raises(VnflagError, match=r"data row 130 \(sheet row 131\), column 'text': 40,000 characters"):
+        score_file(text_flagger, posts, output, chunksize=50, n_jobs=1, resume=True)
+    assert not output.exists() and not ScoreCheckpoint.location(output).exists()
