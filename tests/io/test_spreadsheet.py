@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vnflag import read_table, write_table
@@ -32,12 +34,52 @@ def test_xlsx_escape_is_exact_and_leaves_only_legal_characters(text):
     assert not set(escaped) & XML_ILLEGAL
 
 
-@given(ANY)
-def test_csv_escape_is_exact_and_never_starts_like_a_formula(text):
+SPLITS = re.compile("[,;\t\r\n]")
+SIGNS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: Texts made of the characters that matter to the CSV codec: separators, formula signs, quotes.
+SEPARATED = st.lists(st.sampled_from(list("=+-@'\" ,;\t\r\nab") + ["\uff1d", "\u3000", "\x0b", "\ud800", "_x005F_"]),
+                     max_size=30).map("".join)
+
+
+def split_pieces(cell: str) -> list[str]:
+    """Every piece a spreadsheet can make of a written cell by splitting it at , ; tab or a line break."""
+    return SPLITS.split(cell)
+
+
+def starts_like_formula(piece: str) -> bool:
+    return piece.lstrip().lstrip('"').lstrip()[:1] in SIGNS
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(ANY, SEPARATED))
+def test_csv_escape_is_exact_and_no_split_piece_starts_like_a_formula(text):
     escaped = escape_csv_text(text)
     assert unescape_csv_text(escaped) == text
     assert not looks_like_formula(escaped)
+    assert not [piece for piece in split_pieces(escaped) if starts_like_formula(piece)], escaped
     escaped.encode("utf-8")  # lone surrogates escaped too
+
+
+@settings(max_examples=200, deadline=None)
+@given(SEPARATED)
+def test_csv_unescape_keeps_text_the_writer_did_not_write(text):
+    """A ' is removed only where the writer put one: text with no piece starting with ' (as a
+    reviewer types it) is kept byte for byte, and unescaping is the exact inverse on what was written."""
+    if "_x" not in text and not any(piece.startswith("'") for piece in split_pieces(text)):
+        assert unescape_csv_text(text) == text
+
+
+@pytest.mark.parametrize("text, escaped", [("Tin nóng;=1+1", "Tin nóng;'=1+1"), ("a\t@b", "a\t'@b"),
+                                           ("a,+1", "a,'+1"), ("a\n-1", "a\n'-1"), ("a\r\n=1", "a\r\n'=1"),
+                                           ("a; \"=1\"", "a;' \"=1\""), ("a;'b", "a;''b"), ("x;\uff1d1", "x;'\uff1d1"),
+                                           ("a=b;c+d", "a=b;c+d"), (" \n=1", "' \n'=1")])
+def test_csv_escape_marks_every_split_piece(text, escaped):
+    assert escape_csv_text(text) == escaped and unescape_csv_text(escaped) == text
+
+
+@pytest.mark.parametrize("note", ["'tin đồn' là sai", "'", "a;'b'", "'nguồn: VTV'", "'x\n'y"])
+def test_a_reviewers_own_leading_quote_is_kept(note):
+    assert unescape_csv_text(note) == note
 
 
 @pytest.mark.parametrize("text, escaped", [("=1+1", "'=1+1"), ("  @x", "'  @x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
@@ -72,3 +114,19 @@ def test_scored_xlsx_tables_never_crash_and_never_hold_formulas(tmp_path):
     back = read_table(tmp_path / "scored.xlsx")
     assert back["text"].tolist() == texts and back["id"].tolist() == frame["id"].tolist()
     assert back["score"].tolist() == ["-0.5", "0.1", "0.2", "0.3", "0.4", "0.5"]
+
+
+def test_scored_csv_is_data_written_exactly(tmp_path, text_model_dir):
+    """A scored table is data for pandas and analysts: ids and texts exactly as they came, formula-like
+    or not (files for people, the review queues, are the neutralised ones)."""
+    import csv
+
+    from conftest import run_cli
+
+    rows = [["=1+1", '=HYPERLINK("http://x.vn","bấm")'], ["'007", "Tin nóng;=1+1"], ["@x", "'tin đồn' là sai"]]
+    posts = tmp_path / "posts.csv"
+    write_table(pd.DataFrame(rows, columns=["id", "text"]), posts)
+    assert run_cli("score", "--model", text_model_dir, posts, "-o", tmp_path / "scored.csv", "-q")[0] == 0
+    with open(tmp_path / "scored.csv", encoding="utf-8", newline="") as handle:
+        written = [row[:2] for row in csv.reader(handle)][1:]
+    assert written == rows

@@ -2,6 +2,8 @@
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vnflag import VnflagError
 from vnflag.io.tables import TableWriter, iter_table, read_table, table_format, write_table
@@ -288,6 +290,53 @@ def test_blank_line_of_a_wider_csv_is_a_field_count_error(tmp_path, body, where)
         read_table(path)
 
 
+def test_empty_row_of_a_one_column_xlsx_is_an_empty_post(tmp_path):
+    path = _book(tmp_path, {"Sheet": [[None], ["text"], ["a"], [None], ["b"], [None]]}, "one.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.active.cell(9, 1).style = "Good"  # an empty but formatted row below the table, as spreadsheets leave them
+    book.save(path)
+    assert read_table(path)["text"].tolist() == ["a", "", "b"]  # the rows after the last value are no rows
+
+
+@pytest.mark.parametrize("rows,where", [([["id", "text"], ["1", "a"], [None], ["2", "b"]], "row(s) 3 of the sheet"),
+                                        ([["id", "text"], ["1", "a"], [None], [None, None], ["2", "b"], [None]],
+                                         "row(s) 3; 4 of the sheet")])
+def test_empty_row_inside_a_wider_xlsx_is_an_error_naming_it(tmp_path, rows, where):
+    with pytest.raises(VnflagError, match=re.escape(f"wide.xlsx: sheet 'Sheet': {where} are empty inside")):
+        read_table(_book(tmp_path, {"Sheet": rows}, "wide.xlsx"))
+
+
+@pytest.mark.parametrize("frame", [pd.DataFrame({"text": ["a", "", ""]}), pd.DataFrame({"text": ["", ""]}),
+                                   pd.DataFrame({"id": ["", "1", ""], "text": ["", "a", ""]})])
+def test_own_xlsx_keeps_empty_posts_even_last(tmp_path, frame):
+    write_table(frame, tmp_path / "own.xlsx")
+    assert read_table(tmp_path / "own.xlsx").to_dict("records") == frame.to_dict("records")
+
+
+def test_jsonl_blank_lines_are_no_rows_and_every_object_is_one(tmp_path):
+    path = _raw(tmp_path, "p.jsonl", b'{"text": "a"}\n\n  \n{"text": ""}\n{"text": "b"}\n\n')
+    assert read_table(path)["text"].tolist() == ["a", "", "b"]
+
+
+TEXTS = st.lists(st.text(st.sampled_from(list("ab ,;=\"'\t")), max_size=4), min_size=1, max_size=12)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=TEXTS)
+def test_row_counts_in_equal_out(tmp_path, texts):
+    """One-column files as people make them (CSV lines, spreadsheet rows with empty cells left
+    empty) and as vnflag writes them: every row in is a row out."""
+    plain = [t.replace('"', "").replace(",", "").replace("\t", "") for t in texts]
+    csv_path = _raw(tmp_path, "people.csv", ("text\n" + "".join(t + "\n" for t in plain)).encode())
+    assert read_table(csv_path)["text"].tolist() == plain
+    last = max((n for n, t in enumerate(texts) if t), default=-1)  # a sheet's trailing empty rows are no rows
+    sheet = _book(tmp_path, {"Sheet": [["text"], *[[t or None] for t in texts]]}, "people.xlsx")
+    assert read_table(sheet)["text"].tolist() == texts[:last + 1]
+    for suffix in (".csv", ".tsv", ".xlsx", ".jsonl", ".parquet"):
+        write_table(pd.DataFrame({"text": texts}, dtype=object), tmp_path / f"own{suffix}")
+        assert read_table(tmp_path / f"own{suffix}")["text"].tolist() == texts, suffix
+
+
 # -- Writers as context managers, options for the format ----------------------------------------
 
 import re  # noqa: E402
@@ -361,3 +410,15 @@ def test_duplicate_key_in_a_json_document_is_named_with_line_and_column(tmp_path
     path = _raw(tmp_path, "d.json", '[{"id": 1},\n {"id": 2, "deep": {"a": 1, "a": 2}}]'.encode())
     with pytest.raises(VnflagError, match=re.escape("d.json: line 2, column 20: not valid JSON (duplicate key(s) 'a')")):
         read_table(path)
+
+
+@pytest.mark.parametrize("name", ["posts.csv", "posts.xlsx"])
+def test_score_gives_every_row_of_a_one_column_file_with_an_empty_post(tmp_path, text_model_dir, name):
+    from conftest import run_cli
+
+    path = (_raw(tmp_path, name, b"text\nTin n\xc3\xb3ng\n\nb\xc3\xa0i hai\n") if name.endswith(".csv")
+            else _book(tmp_path, {"Sheet": [["text"], ["Tin nóng"], [None], ["bài hai"]]}, name))
+    status, _, err = run_cli("score", "--model", text_model_dir, path, "-o", tmp_path / "scored.csv", "-q")
+    assert status == 0, err
+    scored = read_table(tmp_path / "scored.csv")
+    assert scored["text"].tolist() == ["Tin nóng", "", "bài hai"] and scored["error"].tolist()[1] != ""

@@ -12,16 +12,21 @@ from vnflag.review.adjudication import adjudicate, conflicts_queue
 
 @pytest.fixture()
 def store(tmp_path) -> LabelStore:
+    return _store(tmp_path, "ảnh cũ")
+
+
+def _store(tmp_path, note: str) -> LabelStore:
+    """A store where lan (writing ``note``) and minh disagree on p0, p2 and p5."""
     scored = pd.DataFrame({"id": [f"p{i}" for i in range(6)],
                            "text": [f"Bài số {i} nói về chủ đề {w} hoàn toàn khác" for i, w in
                                     enumerate(["giá vàng", "thời tiết", "bóng đá", "xe máy", "du lịch", "nấu ăn"])],
                            "score": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4], "model_version": "m1"})
     queue = build_queue(scored, budget=6)
     store = LabelStore(tmp_path / "labels.sqlite")
-    for who, decisions, note in [("lan", ["misleading", "ok", "misleading", "ok", "unsure", "ok"], "ảnh cũ"),
-                                 ("minh", ["ok", "ok", "ok", "ok", "ok", "misleading"], "")]:
+    for who, decisions, written in [("lan", ["misleading", "ok", "misleading", "ok", "unsure", "ok"], note),
+                                    ("minh", ["ok", "ok", "ok", "ok", "ok", "misleading"], "")]:
         filled = queue.copy()
-        filled["decision"], filled["reviewer"], filled["note"] = decisions, who, note
+        filled["decision"], filled["reviewer"], filled["note"] = decisions, who, written
         store.import_reviews(filled, queue=queue, source_name=f"{who}.csv")
     return store
 
@@ -66,3 +71,16 @@ def test_an_unsure_adjudication_leaves_the_conflict_open(store, tmp_path):
     filled["decision"], filled["reviewer"] = "unsure", "thu"
     store.import_reviews(filled, queue=queue)
     assert store.status()["conflicts_unresolved"] == 3
+
+
+def test_the_adjudication_sheet_neutralises_formulas_after_separators(tmp_path):
+    """Reviewers' notes reach the adjudication sheet's ``reasons``: no piece a spreadsheet splits off
+    at , ; tab or a line break starts like a formula, and the sheet reads back exactly."""
+    import re
+
+    store = _store(tmp_path, "xem;=HYPERLINK(\"http://x.vn\",\"bấm\"),\t@SUM(A1)")
+    queue = adjudicate(store.path, tmp_path / "conflicts.csv")
+    text = (tmp_path / "conflicts.csv").read_text(encoding="utf-8")
+    pieces = re.split("[,;\t\r\n]", text)
+    assert not [p for p in pieces if p.lstrip().lstrip('"').lstrip()[:1] in ("=", "+", "-", "@")]
+    assert read_reviews(tmp_path / "conflicts.csv")["reasons"].tolist() == queue["reasons"].tolist()

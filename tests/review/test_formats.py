@@ -244,3 +244,81 @@ def test_label_studio_user_ids_as_json_numbers_keep_their_digits(queue, tmp_path
     (tmp_path / "numbers.json").write_text(text, encoding="utf-8")
     assert read_reviews(tmp_path / "numbers.json")["reviewer"].tolist() == [
         "labelstudio:1", "labelstudio:12345678901234567890", "labelstudio:1e999999999"]
+
+
+# -- issue 18 class 6: formulas after , ; tab or a line break; a reviewer's own leading quote -----------
+SPLITS = ("Tin nóng;=1+1", "Tin nóng,=HYPERLINK(\"http://x.vn\")", "a\t@SUM(A1)", "dòng 1\n+1", "dòng 1\r\n-1",
+          "giảm giá; \"=1\"", "a;'b", "x;\uff1d1")
+
+
+def _split_pieces_of_file(path: Path) -> list[str]:
+    """Every piece a spreadsheet can make of the file's text by splitting at , ; tab or a line break,
+    whatever the CSV quoting."""
+    import re
+
+    return re.split("[,;\t\r\n]", path.read_text(encoding="utf-8"))
+
+
+def _starts_like_formula(piece: str) -> bool:
+    return piece.lstrip().lstrip('"').lstrip()[:1] in ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def test_no_split_piece_of_a_csv_queue_starts_like_a_formula(tmp_path):
+    scored = pd.DataFrame({"id": [f"{t[:3]}-id{i}" for i, t in enumerate(SPLITS)], "text": list(SPLITS),
+                           "score": [0.9 - 0.05 * i for i in range(len(SPLITS))], "reasons": list(SPLITS),
+                           "model_version": "m1"})
+    queue = build_queue(scored, budget=len(SPLITS), similarity=1.0)
+    for name, reviewers in (("q.csv", ()), ("r.csv", ("anh", "binh"))):
+        export_queue(queue, tmp_path / name, reviewers=reviewers)
+    written = [p for p in tmp_path.glob("*.csv")]
+    assert len(written) == 3
+    for path in written:
+        assert not [p for p in _split_pieces_of_file(path) if _starts_like_formula(p)], path.name
+    assert "Tin nóng;'=1+1" in (tmp_path / "q.csv").read_text(encoding="utf-8")
+    back = read_reviews(tmp_path / "q.csv")
+    assert back["text"].tolist() == queue["text"].tolist() and back["id"].tolist() == queue["id"].tolist()
+    assert back["reasons"].tolist() == queue["reasons"].tolist()
+
+
+@pytest.mark.parametrize("note", ["'tin đồn' là sai", "'VTV' nói vậy; 'nguồn' khác", "'"])
+def test_a_note_typed_with_a_leading_quote_keeps_it(tmp_path, queue, note):
+    path = tmp_path / "q.csv"
+    export_queue(queue, path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["decision"], frame["note"] = "ok", note  # typed by the reviewer, as the file keeps it
+    frame.to_csv(path, index=False)
+    assert set(read_reviews(path)["note"]) == {note}
+
+
+#: Arbitrary texts, some of them long enough to pass an XLSX cell's 32,767 characters once escaped.
+ANY_TEXT = st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+                     st.builds(lambda piece, times: piece * times,
+                               st.lists(st.sampled_from(["\x01", "x", ";=", "_x0041_", "'", "ữ"]), min_size=1,
+                                        max_size=3).map("".join), st.integers(3000, 12_000)))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(ANY_TEXT, min_size=1, max_size=3))
+def test_any_text_round_trips_through_csv_and_xlsx_queues_or_is_refused(tmp_path, texts):
+    from vnflag.io.tables import TableLimitError
+
+    scored = pd.DataFrame({"id": [f"p{n}" for n in range(len(texts))],
+                           "text": [f"{t}#{n}" for n, t in enumerate(texts)],  # distinct: none grouped together
+                           "score": [0.9 - 0.1 * n for n in range(len(texts))], "reasons": "", "model_version": "m1"})
+    queue = build_queue(scored, budget=len(texts), similarity=1.0)
+    for name in ("q.csv", "q.xlsx"):
+        out = tmp_path / name.replace(".", "-")
+        out.mkdir(exist_ok=True)
+        for old in out.iterdir():
+            old.unlink()
+        try:
+            export_queue(queue, out / name, reviewers=("anh", "binh"), overlap=1.0)
+        except TableLimitError:
+            assert name == "q.xlsx" and not list(out.iterdir())  # refused before any file was written
+            continue
+        for reviewer in ("anh", "binh"):
+            back = read_reviews(out / name.replace(".", f".{reviewer}."))
+            assert back["text"].tolist() == queue["text"].tolist(), name
+            if name == "q.csv":  # no piece a spreadsheet splits off starts like a formula
+                pieces = _split_pieces_of_file(out / name.replace(".", f".{reviewer}."))
+                assert not [p for p in pieces if _starts_like_formula(p)]

@@ -16,9 +16,16 @@ input methods make them; some applications read them as formulas). Then:
 * **XLSX**: text cells are always written as strings (``data_type "s"``, never a formula) with
   Excel's *quote prefix* style on formula-like ones, so that editing such a cell does not turn it
   into a formula either. The value itself is not changed.
-* **CSV**: a formula-like text, *and* a text that already starts with ``'``, gets one leading
-  ``'`` (the OWASP advice); :func:`unescape_csv_text` removes exactly one, so every text comes
-  back as it was.
+* **CSV** (files for people: review queues and adjudication sheets): a spreadsheet may split a
+  CSV line on ``,``, ``;`` (Excel's list separator in Vietnamese and other decimal-comma
+  locales), tab or a line break whatever the quoting, so *every piece* of a text between such
+  separators counts, not just its start: a piece that looks like a formula (its first character
+  after white space and ``"`` is a formula sign), *and* a piece that already starts with ``'``,
+  gets one ``'`` in front (the OWASP advice; ``Tin nóng;=1+1`` is written ``Tin nóng;'=1+1``).
+  :func:`unescape_csv_text` removes a ``'`` only where the writer put one (a piece starting with
+  ``'`` whose rest the writer would have marked), so every text comes back as it was and a
+  reviewer's own ``'tin đồn' là sai`` keeps its quote. Tables that are *data*
+  (``vnflag score -o scored.csv``) are written exactly, without this codec.
 
 Only text is escaped: numbers (``score``, ``rank``, ``-0.5``) are data and stay numbers. In a
 text column, a *string* such as ``"-5"`` is text and is escaped. The rule is per cell: ``str``
@@ -50,12 +57,17 @@ from collections.abc import Callable
 import pandas as pd
 
 __all__ = ["FORMULA_SIGNS", "looks_like_formula", "escape_csv_text", "unescape_csv_text", "escape_xlsx_text",
-           "unescape_xlsx_text", "neutralise_csv_frame", "restore_csv_frame"]
+           "unescape_xlsx_text", "neutralise_csv_frame", "restore_csv_frame", "CSV_SPLITS"]
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-#: Written before a formula-like (or ``'``-initial) CSV text.
+#: Written before a formula-like (or ``'``-initial) piece of a CSV text.
 CSV_ESCAPE = "'"
+#: Where a spreadsheet may split a CSV line, whatever its quoting: the comma, Excel's list
+#: separator ``;`` of decimal-comma locales, tab, and line breaks.
+CSV_SPLITS = ",;\t\r\n"
+_SPLIT = re.compile("([,;\t\r\n])")
+_PIECE_HEAD = re.compile('[\\s"]*')  # white space and quotes a spreadsheet may skip before a formula sign
 
 _XML_UNSAFE = "\x00-\x08\x0b\x0c\r\x0e-\x1f\ud800-\udfff\ufffe\uffff"
 _CSV_UNSAFE = "\ud800-\udfff"
@@ -130,25 +142,51 @@ def unescape_xlsx_text(text: str) -> str:
     return _unescape_chars(text, _any_code)
 
 
-def escape_csv_text(text: str) -> str:
-    """A text as a CSV cell: a leading ``'`` if it looks like a formula or starts with ``'``;
-    lone surrogates (not UTF-8) as ``_xHHHH_``.
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """``text`` as (piece, separator after it) pairs, cut at every :data:`CSV_SPLITS` character; the
+    last separator is ``""``. Joining them all gives ``text`` back."""
+    parts = _SPLIT.split(text)
+    return list(zip(parts[::2], [*parts[1::2], ""], strict=True))
 
-    >>> escape_csv_text("@cmd"), escape_csv_text("'quoted"), escape_csv_text("tin thật")
-    ("'@cmd", "''quoted", 'tin thật')
+
+def _marked(piece: str, first: bool, separator: str) -> bool:
+    """Whether the CSV writer puts :data:`CSV_ESCAPE` before ``piece`` (a :func:`_pieces` piece):
+    it starts with ``'`` or like a formula (after white space and ``"``), or it is the cell's first
+    piece, blank, and followed by tab or a line break (OWASP: a cell starting with tab or CR)."""
+    if piece.startswith(CSV_ESCAPE):
+        return True
+    head = _PIECE_HEAD.match(piece)
+    assert head is not None  # the pattern matches the empty string
+    rest = piece[head.end():]
+    return rest[:1] in FORMULA_SIGNS if rest else first and separator not in ("", ",", ";")
+
+
+def escape_csv_text(text: str) -> str:
+    """A text as a CSV cell for people: one ``'`` before each piece between :data:`CSV_SPLITS`
+    separators that looks like a formula or starts with ``'`` (see the module docstring); lone
+    surrogates (not UTF-8) as ``_xHHHH_``.
+
+    >>> escape_csv_text("@cmd"), escape_csv_text("'quoted"), escape_csv_text("Tin nóng;=1+1")
+    ("'@cmd", "''quoted", "Tin nóng;'=1+1")
     """
     text = _escape_chars(text, _CSV_UNSAFE, _csv_code)
-    return CSV_ESCAPE + text if text.startswith(CSV_ESCAPE) or looks_like_formula(text) else text
+    pieces = _pieces(text)
+    return "".join((CSV_ESCAPE if _marked(piece, number == 0, separator) else "") + piece + separator
+                   for number, (piece, separator) in enumerate(pieces))
 
 
 def unescape_csv_text(text: str) -> str:
-    """The original text of a CSV cell written by :func:`escape_csv_text`.
+    """The original text of a CSV cell written by :func:`escape_csv_text`: a ``'`` is removed only
+    where that function put one, so text it did not write (a reviewer's note) is kept as it is.
 
-    >>> unescape_csv_text("''quoted"), unescape_csv_text("tin thật")
-    ("'quoted", 'tin thật')
+    >>> unescape_csv_text("''quoted"), unescape_csv_text("Tin nóng;'=1+1"), unescape_csv_text("'tin' là sai")
+    ("'quoted", 'Tin nóng;=1+1', "'tin' là sai")
     """
-    if text.startswith(CSV_ESCAPE):
-        text = text[len(CSV_ESCAPE):]
+    pieces = _pieces(text)
+    text = "".join(
+        (piece[len(CSV_ESCAPE):] if piece.startswith(CSV_ESCAPE) and _marked(piece[len(CSV_ESCAPE):], number == 0,
+                                                                            separator) else piece) + separator
+        for number, (piece, separator) in enumerate(pieces))
     return _unescape_chars(text, _csv_code)
 
 

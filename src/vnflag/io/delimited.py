@@ -8,9 +8,10 @@ it is a row with too few fields (an error), never silently dropped. Blank lines 
 header are skipped. Writing quotes every field that needs it (line breaks, bare ``\\r``,
 delimiters, quotes), so vnflag's own output always reads back unchanged.
 
-With ``spreadsheet_safe=True`` the cells go through the spreadsheet codec
-(:mod:`vnflag.io.cells`): text that a spreadsheet would run as a formula gets a leading ``'`` on
-writing, and reading removes it again.
+With ``spreadsheet_safe=True`` (files for people: review queues) the cells go through the
+spreadsheet codec (:mod:`vnflag.io.cells`): each piece of a text that a spreadsheet splitting at
+``,`` ``;`` tab or a line break would run as a formula gets a ``'`` in front on writing, and
+reading removes exactly those again. Without it (data: scored tables) every cell is written as it is.
 """
 
 from __future__ import annotations

@@ -10,10 +10,15 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 
-__all__ = ["MAX_LISTED", "text_frame", "duplicates", "check_unique", "listed", "first_line"]
+__all__ = ["MAX_LISTED", "text_frame", "duplicates", "check_unique", "listed", "first_line", "TableLimitError"]
 
 #: Rows or cells named in one error message.
 MAX_LISTED = 5
+
+
+class TableLimitError(VnflagError):
+    """A table the output's format cannot hold exactly (an XLSX cell's size): refused before it is
+    written, and no retry of the same output can succeed, so a resumable run drops its checkpoint."""
 
 
 def text_frame(columns: list[str], rows: list[list[str]], start: int) -> pd.DataFrame:

@@ -9,6 +9,8 @@ digit), bytes that do not decode stop with the byte offset, the line and the lik
 As a table, values are cells of text: ``true`` is ``"true"``, ``null`` and a missing key are
 ``""``, nested values are compact JSON text. Columns are the keys in order of first appearance in
 the whole file. A malformed line or a line that is not an object is an error naming the line.
+Every line holding an object is one row; a blank (or white-space) line holds no object, so it is
+no row (JSON Lines writers may end a file with one): an empty post is ``{"text": ""}``, a row.
 """
 
 from __future__ import annotations

@@ -11,9 +11,14 @@ UTF-8 (a byte-order mark is dropped) unless ``encoding`` names another codec (se
 :mod:`vnflag.io.decoding`); ``-`` means standard input or output as CSV, and every write is
 atomic: the file appears whole under its final name or not at all.
 
+Every writer keeps every cell exactly or refuses the table before writing it: a format with
+limits (XLSX: characters per cell, rows, columns) has a ``check_frame(frame, name, start)`` that
+:func:`check_writable` and every :class:`TableWriter` call on each chunk first, and that names
+the rows and columns a write would cut. CSV, TSV, JSONL, JSON and Parquet have no such limits.
+
 Adding a format is one module (``read_chunks(path, name, fmt, chunksize, encoding, **options)``
-and a ``Writer(target, fmt, **options)`` with ``write``, ``close`` and ``abort``) and one line of
-:data:`_REGISTRY`.
+and a ``Writer(target, fmt, **options)`` with ``write``, ``close`` and ``abort``; ``check_frame``
+if it has limits) and one line of :data:`_REGISTRY`.
 """
 
 from __future__ import annotations
@@ -31,9 +36,10 @@ import pandas as pd
 from ..exceptions import VnflagError
 from .decoding import DEFAULT_ENCODING
 from .files import atomic_path
+from .frames import TableLimitError
 
 __all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows",
-           "table_source"]
+           "table_source", "check_writable", "TableLimitError"]
 
 # extension → (format name, module of vnflag.io that reads and writes it)
 _REGISTRY = {
@@ -129,6 +135,21 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
         raise VnflagError(f"{name}: cannot read: {exc.strerror or exc}") from exc
 
 
+def check_writable(frame: pd.DataFrame, path: str | os.PathLike, start: int = 0, advice: str | None = None) -> None:
+    """Refuse ``frame`` (:class:`TableLimitError`) if the format of ``path`` cannot hold it exactly,
+    before anything is written; ``start`` is the number of rows written before it to the same table
+    (so errors name the right rows); ``advice`` replaces the error's last words (which formats to
+    use instead). Call it on everything first when one step writes several files (a queue's
+    reviewer files).
+
+    >>> check_writable(pd.DataFrame({"text": ["x" * 40_000]}), "posts.csv")   # CSV holds any text
+    """
+    check = getattr(_module(table_format(path)), "check_frame", None)
+    if check is not None:
+        check(frame, "standard output" if str(path) == "-" else str(path), start,
+              **({} if advice is None else {"advice": advice}))
+
+
 def known_rows(path: str | os.PathLike) -> int | None:
     """The number of rows of a table when it can be known without reading it (a Parquet
     footer), else ``None``.
@@ -182,7 +203,10 @@ class TableWriter:
             self.abort()
 
     def write(self, frame: pd.DataFrame) -> None:
-        """Append rows: a DataFrame, or for a Parquet output also a pyarrow Table."""
+        """Append rows: a DataFrame, or for a Parquet output also a pyarrow Table; rows the format
+        cannot hold exactly are refused (:func:`check_writable`) before any of them is written."""
+        if isinstance(frame, pd.DataFrame):
+            check_writable(frame, self.path, self._rows)
         self._rows += len(frame)
         self._writer.write(frame)
 

@@ -6,7 +6,10 @@ Reading: the one sheet that has data (several → an error naming them; choose o
 (``2020-03-01``, ``2020-03-01T08:30:00``), formulas as their text (``=1+1``), never computed. A
 number too large for a spreadsheet to hold exactly (an 18-digit id stored as a number has already
 lost its last digits) is an error naming the cell, as are values in columns without a header.
-Entirely empty rows are skipped.
+Every row between the header and the last row with a value (an empty text cell, as vnflag writes
+an empty post, is a value) is a row: an empty one is an empty post in a one-column sheet and an
+error naming it in a wider sheet (as a blank line of a CSV file is). Empty rows before the header
+or after the last value are no rows.
 
 Writing: text cells are always strings, never formulas, with Excel's quote prefix on formula-like
 ones and characters XML cannot hold escaped (:mod:`vnflag.io.cells`); numbers stay numbers. A
@@ -29,12 +32,22 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 from .cells import escape_xlsx_text, looks_like_formula, unescape_xlsx_text
-from .frames import MAX_LISTED, check_unique, first_line, listed, text_frame
+from .frames import MAX_LISTED, TableLimitError, check_unique, first_line, listed, text_frame
 
-__all__ = ["SheetLayout", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame", "load_workbook_raw"]
+__all__ = ["SheetLayout", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame", "load_workbook_raw",
+           "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS", "USE_INSTEAD"]
 
 # Whole numbers from this size on are not all representable as floats, which spreadsheets store.
 _EXACT_FLOAT_LIMIT = 2 ** 53
+#: The format's limits: characters in a cell (as written, ``_xHHHH_`` escapes included; openpyxl
+#: and Excel cut longer text silently), rows of a sheet (the header included) and columns.
+MAX_CELL_CHARS = 32_767
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+# An escape is at most 7 characters for 1, so shorter texts cannot pass the cell limit.
+_SURELY_FITS = MAX_CELL_CHARS // 7
+#: What a refusal advises unless the caller knows better (a review queue: CSV or JSONL).
+USE_INSTEAD = "use Parquet or CSV for this table"
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,12 @@ def _cell(value: Any, where: str) -> str:
     return str(value)
 
 
+def _holds_value(cell: Any) -> bool:
+    """Whether a cell holds a value, an empty text included (vnflag writes an empty post as an
+    empty text cell, so that a sheet's last rows can be empty posts)."""
+    return cell.value is not None or getattr(cell, "data_type", None) in ("s", "inlineStr", "str")
+
+
 def _has_values(sheet) -> bool:
     return any(v is not None for row in sheet.iter_rows(values_only=True) for v in row)
 
@@ -142,8 +161,14 @@ def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | N
         header: list[str] | None = None
         rows: list[list[str]] = []
         beyond: list[str] = []
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            if all(v is None or v == "" for v in values):
+        empty: list[int] = []  # empty sheet rows since the last row with a value
+        blank: list[str] = []  # empty sheet rows inside a table of several columns
+        for number, row in enumerate(worksheet.iter_rows(), start=1):
+            values = [c.value for c in row]
+            if header is None and all(v is None or v == "" for v in values):
+                continue  # empty rows before the header
+            if header is not None and not any(_holds_value(c) for c in row):
+                empty.append(number)
                 continue
             cells = [_cell(v, f"{where} cell {get_column_letter(i)}{number}") for i, v in enumerate(values, start=1)]
             if header is None:
@@ -152,6 +177,11 @@ def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | N
                 header = cells
                 check_unique(header, where)
                 continue
+            if len(header) == 1:
+                rows += [[""] for _ in empty]  # an empty row of a one-column sheet: an empty post
+            else:
+                blank += [str(n) for n in empty]
+            empty = []
             beyond += [f"{get_column_letter(i)}{number}" for i, c in enumerate(cells, start=1) if i > len(header) and c]
             rows.append((cells + [""] * len(header))[:len(header)])
     except VnflagError:
@@ -165,6 +195,9 @@ def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | N
     if beyond:
         raise VnflagError(f"{where}: cell(s) {listed(beyond[:MAX_LISTED], len(beyond))} hold "
                           "values in columns without a header name")
+    if blank:
+        raise VnflagError(f"{where}: row(s) {listed(blank[:MAX_LISTED], len(blank))} of the sheet are empty inside "
+                          f"a table of {len(header)} columns; delete them or fill them in (no row is skipped)")
     yield text_frame(header, rows, 0)
 
 
@@ -195,6 +228,61 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
         return value
     return str(value)
+
+
+def _too_long(value: Any) -> int | None:
+    """The written length of a text cell longer than :data:`MAX_CELL_CHARS`, else ``None``."""
+    if not isinstance(value, str) or len(value) <= _SURELY_FITS:
+        return None
+    length = len(escape_xlsx_text(value))
+    return length if length > MAX_CELL_CHARS else None
+
+
+def _inexact(value: Any) -> bool:
+    """A whole number a spreadsheet cannot keep exactly (it stores numbers as floats)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _EXACT_FLOAT_LIMIT
+
+
+def check_frame(frame: pd.DataFrame, name: str, start: int = 0, advice: str = USE_INSTEAD) -> None:
+    """Refuse, before anything is written, a table that an XLSX sheet cannot hold exactly: more
+    than :data:`MAX_ROWS` rows (counting the header and ``start`` rows written before) or
+    :data:`MAX_COLUMNS` columns, a cell longer than :data:`MAX_CELL_CHARS` characters as written
+    (escapes included), or a whole number from 2**53 on. The error names the rows and columns and
+    ends with ``advice``.
+
+    >>> check_frame(pd.DataFrame({"text": ["x" * 40_000]}), "out.xlsx")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    vnflag.io.frames.TableLimitError: out.xlsx: ... data row 1 (sheet row 2), column 'text': 40,000 characters; ...
+    """
+    if frame.shape[1] > MAX_COLUMNS:
+        raise TableLimitError(f"{name}: {frame.shape[1]:,} columns, more than the {MAX_COLUMNS:,} an XLSX sheet "
+                              f"holds; {advice}")
+    if start + len(frame) + 1 > MAX_ROWS:
+        raise TableLimitError(f"{name}: {start + len(frame):,} data rows, more than the {MAX_ROWS - 1:,} an XLSX "
+                              f"sheet holds under its header; {advice}")
+    found: list[str] = []
+    total = 0
+    for position, column in enumerate(frame.columns):
+        header = _too_long(_xlsx_value(column))
+        if header is not None:
+            total += 1
+            if len(found) < MAX_LISTED:
+                found.append(f"the name of column {position + 1}: {header:,} characters")
+        for number, raw in enumerate(frame.iloc[:, position].tolist(), start=start + 1):
+            value = _xlsx_value(raw)
+            length = _too_long(value)
+            if length is None and not _inexact(value):
+                continue
+            total += 1
+            if len(found) < MAX_LISTED:
+                what = f"{length:,} characters" if length is not None else f"the whole number {value}"
+                found.append(f"data row {number} (sheet row {number + 1}), column {column!r}: {what}")
+    if found:
+        limits = [f"an XLSX cell holds at most {MAX_CELL_CHARS:,} characters (as written: a control character "
+                  "takes 7)" if any("characters" in f for f in found) else "",
+                  "a spreadsheet number keeps about 15 digits" if any("whole number" in f for f in found) else ""]
+        raise TableLimitError(f"{name}: {' and '.join(filter(None, limits))}, which would cut "
+                              f"{listed(found, total)}; {advice}")
 
 
 def fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
@@ -231,6 +319,7 @@ def write_xlsx_frame(frame: pd.DataFrame, target: str | os.PathLike | IO[bytes],
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    check_frame(frame, str(getattr(target, "name", target)))
     layout = layout or SheetLayout()
     book = Workbook()
     sheet = book.active

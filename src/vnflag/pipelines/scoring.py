@@ -29,7 +29,7 @@ from ..artifacts.registry import resolve_model
 from ..constants import DRIFT_SUFFIX
 from ..exceptions import VnflagError
 from ..io.files import check_output_path, json_text, write_text_atomic
-from ..io.tables import FORMATS, iter_table, known_rows, table_format, table_source
+from ..io.tables import FORMATS, TableLimitError, iter_table, known_rows, table_format, table_source
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..progress import progress_bar, wanted
@@ -363,9 +363,9 @@ def score_file(
         else:
             write_text_atomic(json_text(summary.drift), drift_path)
         sink.close()
-    except BaseException:
-        if checkpoint is not None:
-            checkpoint.discard()
+    except BaseException as exc:
+        if checkpoint is not None:  # a format that cannot hold a row never will: nothing to resume
+            checkpoint.finish() if isinstance(exc, TableLimitError) else checkpoint.discard()
         raise
     finally:
         bar.close()

@@ -32,7 +32,7 @@ from ..exceptions import VnflagError
 from ..io.delimited import header_length
 from ..io.files import file_sha256
 from ..io.parquet import row_count
-from ..io.tables import TableWriter, table_format
+from ..io.tables import TableWriter, check_writable, table_format
 from .parquet_append import AppendableParquet
 
 __all__ = ["open_sink", "is_directory_output", "directory_target"]
@@ -272,6 +272,13 @@ class _GatheredParts(_Parts):
 
     def _name(self, number: int) -> str:
         return f"part-{number + 1:06d}.parquet"
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Keep a chunk, after checking that the output's format can hold it (an XLSX cell's size):
+        a run that would cut a cell stops at the first such chunk, not after scoring everything."""
+        check_writable(frame, self.target, self.rows)
+        super().write(frame)
+        self.rows += len(frame)
 
     def close(self) -> None:
         import pyarrow.parquet as pq

@@ -10,10 +10,12 @@ duplicate columns or keys refused, big ids exact, undecodable bytes named by off
 ``book.xlsx#Sheet`` for a workbook with several sheets); :mod:`.labelstudio` and
 :mod:`.argilla` are adapters between their JSON shape and queue rows. Post texts are written by
 strangers, so the spreadsheet exports go through the cell codec :mod:`vnflag.io.cells`: no cell
-is ever a formula (XLSX cells are strings; a CSV cell that looks like a formula, or starts with
-``'``, gets a leading ``'``), characters XLSX
-cannot hold are escaped as ``_xHHHH_``, and :func:`read_reviews` undoes both, so ids, texts and
-notes come back exactly. Numbers (``rank``, ``group_size``, ``score``) stay numbers.
+is ever a formula (XLSX cells are strings; in a CSV cell, every piece a spreadsheet may split off
+at ``,`` ``;`` tab or a line break that looks like a formula, or starts with ``'``, gets a ``'``
+in front), characters XLSX cannot hold are escaped as ``_xHHHH_``, and :func:`read_reviews`
+undoes exactly that, so ids, texts and notes come back exactly. Numbers (``rank``,
+``group_size``, ``score``) stay numbers. A queue that a format cannot hold exactly (an XLSX
+cell's size) is refused before any of its files is written.
 
 Reviewer identity: a Label Studio reviewer is ``labelstudio:<user id>`` (see
 :mod:`.labelstudio`), an Argilla reviewer its ``user_id``. A ``reviewer_map`` (``{1: "anh"}``, or a
@@ -45,7 +47,7 @@ from ..io.jsonl import (
     parse_json_text,
     write_json_document,
 )
-from ..io.tables import read_table, table_source, write_table
+from ..io.tables import check_writable, read_table, table_source, write_table
 from ..io.xlsx import SheetLayout
 from ..model.inputs import check_columns
 from . import argilla, labelstudio
@@ -145,24 +147,35 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
     check_output_paths(outputs, side_files=[(record_file, "queue record")])
     record = queue_record(queue)
     frame = queue[list(QUEUE_COLUMNS)].copy()
-    if not names:
-        _write_export(frame, path, fmt)
-    else:
+    files: list[tuple[str | os.PathLike, pd.DataFrame]] = [(path, frame)]
+    if names:
         assigned = dict(zip(frame["item_id"], assign_reviewers(len(frame), names, overlap, random_state), strict=True))
         record = {**record, "reviewers": names, "overlap": float(overlap),
                   "items": [{**item, "assigned_to": assigned.get(item["item_id"], [])} for item in record["items"]]}
+        files = []
         for name, (reviewer_file, _) in zip(names, outputs, strict=True):
             mine = frame[[name in assigned[i] for i in frame["item_id"]]].copy()
             mine["reviewer"] = name
-            _write_export(mine, reviewer_file, fmt)
+            files.append((reviewer_file, mine))
+    for target, rows in files:  # every file checked before the first is written: all of them, or none
+        if fmt in ("csv", "xlsx"):
+            check_writable(_spreadsheet_rows(rows), target, advice="write this queue as CSV or JSONL")
+    for target, rows in files:
+        _write_export(rows, target, fmt)
     return write_json_document(record, record_file)
+
+
+def _spreadsheet_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Queue rows as a CSV or XLSX file holds them: ``member_ids`` as a JSON list."""
+    flat = frame.copy()
+    flat["member_ids"] = [json.dumps(list(m), ensure_ascii=False) for m in frame["member_ids"]]
+    return flat
 
 
 def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
     """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``."""
     if fmt in ("csv", "xlsx"):
-        flat = frame.copy()
-        flat["member_ids"] = [json.dumps(list(m), ensure_ascii=False) for m in frame["member_ids"]]
+        flat = _spreadsheet_rows(frame)
         if fmt == "csv":
             write_table(flat, path, spreadsheet_safe=True)
         else:
