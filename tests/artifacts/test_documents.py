@@ -196,7 +196,7 @@ def reviewed_queue(tmp_path_factory) -> tuple[Path, dict]:
     rows = read_reviews(directory / "q.csv")
     rows["decision"], rows["reviewer"] = "ok", "lan"
     rows.drop(columns=["source_row", "reviewed_at"]).to_csv(directory / "q.csv", index=False)
-    return directory / "q.csv", json.loads((directory / "q.vnflag-queue.json").read_text(encoding="utf-8"))
+    return directory / "q.csv", json.loads((directory / "q.csv.vnflag-queue.json").read_text(encoding="utf-8"))
 
 
 @SETTINGS
@@ -207,7 +207,7 @@ def test_a_mutated_queue_record_is_refused_or_imported_never_a_crash(reviewed_qu
     value = data.draw(VALUES)
     work = tmp_path_factory.mktemp("import")
     shutil.copy(csv, work / "q.csv")
-    record_file = work / "q.vnflag-queue.json"
+    record_file = work / "q.csv.vnflag-queue.json"
     record_file.write_text(mutated(record, path, value), encoding="utf-8")
     store = work / "labels.sqlite"
     code, _, err = run_cli("labels", "import", work / "q.csv", "--store", store)

@@ -278,7 +278,6 @@ class _GatheredParts(_Parts):
         a run that would cut a cell stops at the first such chunk, not after scoring everything."""
         check_writable(frame, self.target, self.rows)
         super().write(frame)
-        self.rows += len(frame)
 
     def close(self) -> None:
         import pyarrow.parquet as pq

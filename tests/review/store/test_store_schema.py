@@ -167,11 +167,11 @@ def test_another_programs_database_in_wal_mode_gets_no_side_files(queue, tmp_pat
         code, _, err = run_cli("labels", *argv)
         assert code == 2 and err.count("\n") == 1 and "not a vnflag label store" in err
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db", "q.csv", "q.vnflag-queue.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db", "q.csv", "q.csv.vnflag-queue.json"]
 
 
 def _record(queue: pd.DataFrame, tmp_path: Path) -> Path:
-    target = tmp_path / "q.vnflag-queue.json"
+    target = tmp_path / "q.csv.vnflag-queue.json"
     target.write_text(json.dumps(queue.attrs["vnflag_queue"]), encoding="utf-8")
     return target
 
