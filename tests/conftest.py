@@ -220,3 +220,24 @@ def to_cp1258(text: str) -> bytes:
             base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
             out.append((base + "".join(c for c in parts if c in TONE_MARKS)).encode("cp1258"))
     return b"".join(out)
+
+
+def reviewed_queue_csv(directory: Path, posts: int, budget: int, explore: float) -> tuple[Path, dict]:
+    """A queue of ``posts`` distinct scored posts exported to ``directory/q.csv`` and reviewed (every
+    item ``ok`` by ``lan``), with its record beside it: (the CSV, the record as written)."""
+    import hashlib
+    import json
+
+    from vnflag import build_queue, export_queue, read_reviews
+
+    scored = pd.DataFrame({"id": [f"p{i}" for i in range(posts)],
+                           "text": [" ".join(hashlib.sha256(f"{i}-{k}".encode()).hexdigest()[:6] for k in range(8))
+                                    for i in range(posts)],
+                           "score": [1 - i / posts for i in range(posts)], "model_version": "m1",
+                           "num_like": [str(i) for i in range(posts)]})
+    queue = build_queue(scored, budget=budget, explore=explore, random_share=0.5, meta_cols=["num_like"])
+    export_queue(queue, directory / "q.csv")
+    rows = read_reviews(directory / "q.csv")
+    rows["decision"], rows["reviewer"] = "ok", "lan"
+    rows.drop(columns=["source_row", "reviewed_at"]).to_csv(directory / "q.csv", index=False)
+    return directory / "q.csv", json.loads((directory / "q.csv.vnflag-queue.json").read_text(encoding="utf-8"))

@@ -6,19 +6,17 @@ one-line VnflagError, never another exception, and a refused document changes no
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import reviewed_queue_csv, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vnflag import Registry, VnflagError, build_queue, export_queue, read_reviews
+from vnflag import Registry, VnflagError
 from vnflag.io.files import MAX_JSON_DEPTH, check_json_depth, read_json_document
 from vnflag.pipelines.checkpoint import ScoreCheckpoint
 from vnflag.pipelines.sinks import open_sink
@@ -185,18 +183,7 @@ def test_a_mutated_checkpoint_is_refused_or_read_never_a_crash(checkpoint_copy, 
 # ----------------------------------------------------------------------------- queue record
 @pytest.fixture(scope="module")
 def reviewed_queue(tmp_path_factory) -> tuple[Path, dict]:
-    directory = tmp_path_factory.mktemp("queue")
-    scored = pd.DataFrame({"id": [f"p{i}" for i in range(10)],
-                           "text": [" ".join(hashlib.sha256(f"{i}-{k}".encode()).hexdigest()[:6] for k in range(6))
-                                    for i in range(10)],
-                           "score": [1 - i / 10 for i in range(10)], "model_version": "m1",
-                           "num_like": [str(i) for i in range(10)]})
-    queue = build_queue(scored, budget=5, explore=0.4, random_share=0.5, meta_cols=["num_like"])
-    export_queue(queue, directory / "q.csv")
-    rows = read_reviews(directory / "q.csv")
-    rows["decision"], rows["reviewer"] = "ok", "lan"
-    rows.drop(columns=["source_row", "reviewed_at"]).to_csv(directory / "q.csv", index=False)
-    return directory / "q.csv", json.loads((directory / "q.csv.vnflag-queue.json").read_text(encoding="utf-8"))
+    return reviewed_queue_csv(tmp_path_factory.mktemp("queue"), posts=10, budget=5, explore=0.4)
 
 
 @SETTINGS

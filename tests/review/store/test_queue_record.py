@@ -4,15 +4,13 @@ one line, exit 2, and nothing is stored (no store file is even created)."""
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from conftest import run_cli
-from vnflag import LabelStore, VnflagError, build_queue, export_queue, read_reviews
+from conftest import reviewed_queue_csv, run_cli
+from vnflag import LabelStore, VnflagError
 from vnflag.review import queues
 from vnflag.review.queues import check_queue_record, read_queue_record
 
@@ -20,18 +18,7 @@ from vnflag.review.queues import check_queue_record, read_queue_record
 @pytest.fixture()
 def reviewed(tmp_path) -> tuple[Path, dict]:
     """A reviewed CSV with its queue record beside it: (the CSV, the record as written)."""
-    scored = pd.DataFrame({"id": [f"p{i}" for i in range(12)],
-                           "text": [" ".join(hashlib.sha256(f"{i}-{k}".encode()).hexdigest()[:6] for k in range(8))
-                                    for i in range(12)],
-                           "score": [1 - i / 12 for i in range(12)], "model_version": "m1",
-                           "num_like": [str(i) for i in range(12)]})
-    queue = build_queue(scored, budget=6, explore=0.5, random_share=0.5, meta_cols=["num_like"])
-    export_queue(queue, tmp_path / "q.csv")
-    rows = read_reviews(tmp_path / "q.csv")
-    rows["decision"], rows["reviewer"] = "ok", "lan"
-    rows.drop(columns=["source_row", "reviewed_at"]).to_csv(tmp_path / "q.csv", index=False)
-    record = json.loads((tmp_path / "q.csv.vnflag-queue.json").read_text(encoding="utf-8"))
-    return tmp_path / "q.csv", record
+    return reviewed_queue_csv(tmp_path, posts=12, budget=6, explore=0.5)
 
 
 def _break(record: dict, how: str) -> str:
