@@ -121,6 +121,7 @@ SLOW_TESTS = {
     "review/test_store.py::test_second_look_finds_flipped_labels": "fits out-of-fold models over the labelled posts",
     "artifacts/test_documents.py::test_a_mutated_queue_record_is_refused_or_imported_never_a_crash":
         "hypothesis: 50 imports of mutated queue records through the CLI, each with estimate and status",
+    "test_packaging.py::test_wheel_ships_license_py_typed_and_the_one_version": "builds a wheel (about 10 s)",
 }
 PROCESS_MODULES = ("subprocess", "pty")
 REPORTED_SECONDS = 2.0
