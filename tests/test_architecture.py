@@ -4,11 +4,13 @@ across modules, lazy public names, and a command line that starts without the he
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import vnflag
@@ -115,6 +117,37 @@ def test_cli_help_loads_no_heavy_library():
     code = "import sys\nfrom vnflag.cli import main\ntry:\n    main(['score', '--help'])\nexcept SystemExit:\n    pass"
     loaded = _loaded_after(code)
     assert not [m for m in loaded if m.split(".")[0] in HEAVY]
+
+
+def test_commands_that_need_no_model_import_no_scikit_learn(tmp_path, text_model_dir):
+    """``vnflag --help``, ``normalize``, ``labels status`` (with two reviewers: agreement is computed) and
+    ``models list`` need no model: each answers in a fresh interpreter without importing scikit-learn (nor
+    scipy, skops or matplotlib)."""
+    from vnflag import LabelStore, Registry, build_queue
+
+    registry = Registry(tmp_path / "models")
+    registry.promote(registry.add(text_model_dir))
+    texts = [" ".join(hashlib.sha256(f"{i}-{k}".encode()).hexdigest()[:6] for k in range(8)) for i in range(8)]
+    scored = pd.DataFrame({"id": [f"p{i}" for i in range(8)], "text": texts,
+                           "score": [1 - i / 8 for i in range(8)], "model_version": "m1"})
+    queue = build_queue(scored, budget=8)
+    store = LabelStore(tmp_path / "labels.sqlite")
+    for who, flipped in (("lan", set()), ("minh", {0, 3})):
+        reviews = queue.assign(decision=["misleading" if (i % 2 == 0) != (i in flipped) else "ok"
+                                         for i in range(len(queue))], reviewer=who)
+        assert store.import_reviews(reviews, queue=queue).stored == len(queue)
+    # Each command, and what its output shows (so that the probe checks a command that did its work).
+    commands = [(["--help"], "usage: vnflag"), (["normalize", "Ko bít đâu, share gấp!!"], '"segmented": "Không'),
+                (["labels", "status", "--store", str(store.path)], "lan-minh"),
+                (["labels", "status", "--store", str(store.path), "--json"], '"cohen_kappa"'),
+                (["models", "list", "--registry", str(registry.path)], "promoted")]
+    for argv, shown in commands:
+        code = ("import contextlib, io\nfrom vnflag.cli import main\nout = io.StringIO()\n"
+                f"with contextlib.redirect_stdout(out):\n    status = main({argv!r})\n"
+                f"assert status == 0 and {shown!r} in out.getvalue(), (status, out.getvalue())")
+        loaded = _loaded_after(code)
+        heavy = sorted({m.split(".")[0] for m in loaded} & {"sklearn", "skops", "matplotlib", "scipy"})
+        assert not heavy, f"vnflag {' '.join(argv[:2])} imports {heavy}"
 
 
 def test_every_public_name_resolves_and_is_listed():

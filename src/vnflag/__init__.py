@@ -17,7 +17,7 @@ _PUBLIC = {
     # text: normalisation and segmentation
     "normalize_text": ".text.normalization",
     "normalize_texts": ".text.normalization",
-    "Segmenter": ".text.segmentation",
+    "Segmenter": ".text.segmenter",
     "segment_text": ".text.segmentation",
     # model: features, the estimator, metrics, thresholds
     "CountFeatures": ".model.features",

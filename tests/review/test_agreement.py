@@ -3,12 +3,18 @@ published examples, percent agreement by hand."""
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
 from vnflag.review.agreement import (
     agreement_summary,
+    cohen_kappa,
     krippendorff_alpha,
     pairwise_kappa,
     percent_agreement,
@@ -59,3 +65,26 @@ def test_percent_agreement_by_hand_and_undefined_figures():
 def test_reliability_matrix_keeps_each_raters_last_value():
     m = reliability_matrix(["u1", "u1", "u1", "u2"], ["lan", "minh", "lan", "lan"], ["ok", "ok", "misleading", "ok"])
     assert m.loc["u1", "lan"] == "misleading" and m.loc["u2", "minh"] is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["misleading", "ok", "unsure", "x"]),
+                          st.sampled_from(["misleading", "ok", "unsure"])), min_size=1, max_size=40))
+def test_cohen_kappa_is_scikit_learns_without_importing_it(pairs):
+    first, second = [a for a, _ in pairs], [b for _, b in pairs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = float(cohen_kappa_score(first, second))
+    mine = cohen_kappa(first, second)
+    if math.isnan(expected):
+        assert mine is None
+    else:
+        assert mine == pytest.approx(expected, abs=1e-12)
+
+
+def test_cohen_kappa_undefined_and_mismatched_inputs():
+    assert cohen_kappa(["ok", "ok"], ["ok", "ok"]) is None  # one decision throughout: chance agreement is perfect
+    assert cohen_kappa([], []) is None
+    assert cohen_kappa(["ok", "misleading"], ["misleading", "ok"]) == pytest.approx(-1.0)
+    with pytest.raises(ValueError, match="2 against 1"):
+        cohen_kappa(["ok", "ok"], ["ok"])

@@ -4,7 +4,8 @@ import pickle
 
 from sklearn.base import clone
 
-from vnflag.text.segmentation import Segmenter, segment_text
+from vnflag.text.segmentation import segment_text, segment_texts
+from vnflag.text.segmenter import Segmenter
 
 
 def test_compounds_joined_with_underscore():
@@ -19,7 +20,7 @@ def test_placeholders_and_emoji_never_glued_to_words():
 
 def test_batch_matches_single_and_keeps_order():
     texts = ["người dân", "", "Bộ Y tế", "người dân"]
-    assert Segmenter().transform(texts) == [segment_text(t) for t in texts]
+    assert Segmenter().transform(texts) == [segment_text(t) for t in texts] == segment_texts(texts)
 
 
 def test_segmenter_is_configuration_free_and_single_process():

@@ -16,16 +16,16 @@ import platform
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-import sklearn
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import VnflagError
 from ..io.files import atomic_directory, contained_files, file_sha256, json_text, read_json_document, side_file_suffix
-from ..model.flagger import Flagger
 from ..version import __version__
 from .model_card import write_model_card
 from .schemas import MANIFEST_SCHEMA, validate_document
+
+if TYPE_CHECKING:  # imported where a model is saved or loaded: reading a manifest needs no scikit-learn
+    from ..model.flagger import Flagger
 
 __all__ = ["save_model", "load_model", "read_manifest", "FORMAT_VERSION", "TRUSTED_TYPES"]
 
@@ -158,6 +158,8 @@ def save_model(
 
     with atomic_directory(target) as staging:
         sio.dump(stored, staging / MODEL_FILE)
+        import sklearn
+
         manifest = {
             "format": "vnflag-model",
             "format_version": FORMAT_VERSION,
@@ -208,6 +210,8 @@ def _check_compatible(manifest: dict[str, Any], directory: str | os.PathLike) ->
             f"{directory}: model format {manifest.get('format_version')} is not supported by vnflag "
             f"{__version__} (format {FORMAT_VERSION}); retrain the model with this version"
         )
+    import sklearn
+
     versions = manifest.get("versions", {})
     for package, current in (("scikit-learn", sklearn.__version__), ("underthesea", _underthesea_version())):
         made_with = str(versions.get(package, "unknown"))
@@ -244,6 +248,8 @@ def load_model(directory: str | os.PathLike) -> Flagger:
     if refused:
         raise VnflagError(f"{path}: refusing to load types vnflag does not trust: {', '.join(refused)}")
     flagger = sio.load(path, trusted=sorted(untrusted))
+    from ..model.flagger import Flagger
+
     if not isinstance(flagger, Flagger):
         raise VnflagError(f"{path}: does not hold a vnflag Flagger")
     drift = manifest.get("drift")

@@ -9,7 +9,6 @@ decision ever used, so chance agreement is perfect) are ``None``.
 
 from __future__ import annotations
 
-import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from itertools import combinations
@@ -17,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import cohen_kappa_score
 
-__all__ = ["reliability_matrix", "percent_agreement", "pairwise_kappa", "krippendorff_alpha", "agreement_summary"]
+__all__ = ["reliability_matrix", "percent_agreement", "cohen_kappa", "pairwise_kappa", "krippendorff_alpha",
+           "agreement_summary"]
 
 
 def reliability_matrix(units: Sequence[Any], raters: Sequence[Any], values: Sequence[Any]) -> pd.DataFrame:
@@ -60,9 +59,30 @@ def percent_agreement(matrix: pd.DataFrame) -> dict[str, Any]:
     return {"percent": 100.0 * float(np.mean(same)), "n": int(len(units))}
 
 
+def cohen_kappa(first: Sequence[Any], second: Sequence[Any]) -> float | None:
+    """Cohen's kappa of two raters' decisions on the same units, as scikit-learn's ``cohen_kappa_score``
+    computes it, without importing scikit-learn (``vnflag labels status`` starts without it); ``None`` where it
+    is undefined (both raters used one and the same decision throughout: chance agreement is perfect).
+
+    >>> round(cohen_kappa(["ok", "misleading", "ok"], ["ok", "misleading", "misleading"]), 6)
+    0.4
+    """
+    if len(first) != len(second):
+        raise ValueError(f"two raters' decisions on the same units: {len(first)} against {len(second)}")
+    if not len(first):
+        return None
+    index = {value: number for number, value in enumerate(dict.fromkeys([*first, *second]))}
+    confusion = np.zeros((len(index), len(index)))
+    np.add.at(confusion, ([index[v] for v in first], [index[v] for v in second]), 1)
+    expected = np.outer(confusion.sum(axis=1), confusion.sum(axis=0)) / confusion.sum()
+    disagree = 1 - np.eye(len(index))
+    chance = float((disagree * expected).sum())
+    return None if chance == 0 else 1 - float((disagree * confusion).sum()) / chance
+
+
 def pairwise_kappa(matrix: pd.DataFrame) -> dict[str, Any]:
-    """Cohen's kappa (scikit-learn's) for every pair of reviewers, on the units both decided,
-    and the mean over the pairs where it is defined.
+    """Cohen's kappa (:func:`cohen_kappa`, equal to scikit-learn's) for every pair of reviewers, on the units
+    both decided, and the mean over the pairs where it is defined.
 
     >>> pairwise_kappa(pd.DataFrame({"lan": ["ok", "misleading"], "minh": ["ok", "misleading"]}))["mean"]
     1.0
@@ -70,12 +90,7 @@ def pairwise_kappa(matrix: pd.DataFrame) -> dict[str, Any]:
     pairs: list[dict[str, Any]] = []
     for a, b in combinations(sorted(matrix.columns, key=str), 2):
         both = matrix[[a, b]].dropna()
-        kappa = None
-        if len(both) >= 2:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                value = float(cohen_kappa_score(both[a].astype(str), both[b].astype(str)))
-            kappa = None if np.isnan(value) else value
+        kappa = cohen_kappa(list(both[a].astype(str)), list(both[b].astype(str))) if len(both) >= 2 else None
         if len(both):
             pairs.append({"raters": [str(a), str(b)], "kappa": kappa, "n": int(len(both))})
     defined = [p["kappa"] for p in pairs if p["kappa"] is not None]

@@ -10,6 +10,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "PLACEHOLDER_LABELS": ".normalization",
     "EMAIL_PATTERN": ".normalization",
     "PHONE_PATTERN": ".normalization",
-    "Segmenter": ".segmentation",
+    "Segmenter": ".segmenter",
     "segment_text": ".segmentation",
+    "segment_texts": ".segmentation",
 })

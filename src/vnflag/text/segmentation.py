@@ -2,7 +2,8 @@
 
 Two tokenisers (:data:`TOKENIZERS`, chosen by ``Flagger(tokenizer=...)``):
 
-- ``"underthesea"``: :class:`Segmenter` joins the syllables of compound words with ``_``
+- ``"underthesea"``: :func:`segment_texts` (and :class:`~vnflag.text.segmenter.Segmenter`, its scikit-learn
+  transformer) joins the syllables of compound words with ``_``
   (``Bộ Y_tế khuyến_cáo``) so that the word vectoriser sees words, not syllables. It holds
   no configuration; the underthesea model is loaded lazily, on first use, so a segmenter
   pickles and clones as nothing at all. It runs in the calling process: parallelism belongs to
@@ -11,7 +12,8 @@ Two tokenisers (:data:`TOKENIZERS`, chosen by ``Flagger(tokenizer=...)``):
   punctuation split off (``Bộ Y tế khuyến cáo``); no model, many times faster. Word bigrams
   still see two-syllable compounds.
 
-:func:`tokenize_texts` runs either one over a batch.
+:func:`tokenize_texts` runs either one over a batch. Nothing here imports scikit-learn (``vnflag normalize``
+starts without it); the transformer is in :mod:`vnflag.text.segmenter`.
 """
 
 from __future__ import annotations
@@ -21,12 +23,11 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import emoji
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..constants import TOKENIZERS  # the values of ``Flagger(tokenizer=...)``
 from .normalization import PLACEHOLDER_LABELS
 
-__all__ = ["Segmenter", "segment_text", "split_syllables", "tokenize_texts", "text_pieces", "MAX_PIECE_CHARS",
+__all__ = ["segment_text", "segment_texts", "split_syllables", "tokenize_texts", "text_pieces", "MAX_PIECE_CHARS",
            "TOKENIZERS"]
 
 _PROTECTED = frozenset(PLACEHOLDER_LABELS)
@@ -83,7 +84,7 @@ def tokenize_texts(texts: Sequence[str], tokenizer: str = "underthesea") -> list
     if tokenizer == "syllables":
         return [split_syllables(t) for t in texts]
     if tokenizer == "underthesea":
-        return Segmenter().transform(texts)
+        return segment_texts(texts)
     raise ValueError(f"tokenizer must be one of {TOKENIZERS}, got {tokenizer!r}")
 
 
@@ -116,28 +117,13 @@ def text_pieces(text: str, size: int = MAX_PIECE_CHARS) -> list[str]:
 _segment_cached = lru_cache(maxsize=65_536)(segment_text)
 
 
-class Segmenter(TransformerMixin, BaseEstimator):
-    """Batch word segmentation with underthesea, in this process; each distinct text is segmented once.
+def segment_texts(texts: Iterable[str]) -> list[str]:
+    """Segment normalised texts (:func:`segment_text`), one string per input in order; each distinct text is
+    segmented once, and recent ones are remembered across calls. A text that is not a string counts as empty.
 
-    Examples
-    --------
-    >>> Segmenter().transform(["người dân", "người dân"])
-    ['người_dân', 'người_dân']
+    >>> segment_texts(["người dân", "người dân", None])
+    ['người_dân', 'người_dân', '']
     """
-
-    def fit(self, X=None, y=None) -> Segmenter:
-        """Nothing to learn; returns ``self``."""
-        return self
-
-    def transform(self, X: Iterable[str]) -> list[str]:
-        """Segment normalised texts, returning one string per input, in order."""
-        texts = ["" if not isinstance(t, str) else t for t in X]
-        segmented = {text: _segment_cached(text) for text in dict.fromkeys(texts)}
-        return [segmented[t] for t in texts]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = False
-        return tags
+    texts = ["" if not isinstance(t, str) else t for t in texts]
+    segmented = {text: _segment_cached(text) for text in dict.fromkeys(texts)}
+    return [segmented[t] for t in texts]
