@@ -14,6 +14,7 @@ import subprocess
 import sys
 import termios
 import time
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -75,6 +76,23 @@ def test_enabled_bar_writes_rows_rate_and_total_to_stderr(capfd):
     out, err = capfd.readouterr()
     assert out == ""
     assert "demo" in err and BAR.search(err) and "50/50" in err
+
+
+def test_bars_come_from_tqdm_auto_so_that_notebooks_get_widgets(monkeypatch):
+    made = []
+
+    class Widget:  # what tqdm.auto gives in a Jupyter kernel
+        def __init__(self, **kwargs):
+            made.append(kwargs)
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", types.SimpleNamespace(tqdm=Widget))
+    assert isinstance(progress_bar(7, desc="score", enabled=True), Widget)
+    assert made == [dict(made[0], total=7, desc="score", unit="posts", file=sys.stderr)]
+    monkeypatch.undo()
+    from tqdm.auto import tqdm
+    from tqdm.std import tqdm as terminal
+
+    assert issubclass(tqdm, terminal) and tqdm.__module__ != "tqdm.notebook"  # outside a notebook: the text bar
 
 
 def test_build_queue_progress_true_shows_a_bar_and_false_nothing(scored, capfd):

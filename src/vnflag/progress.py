@@ -1,9 +1,10 @@
 """Progress bars on standard error: one small API for every long-running step.
 
 A bar is a `tqdm <https://tqdm.github.io/>`_ bar writing to ``sys.stderr`` (rows done, rate,
-ETA when the total is known) or, when progress is off, a do-nothing object with the same
-methods, so callers never branch. tqdm is imported only when a bar is actually shown: ``import
-vnflag`` and ``vnflag --help`` stay fast.
+ETA when the total is known) from ``tqdm.auto``: in a terminal the text bar, in a Jupyter notebook
+a widget (with ipywidgets installed; tqdm warns and draws text without it) or, when progress is
+off, a do-nothing object with the same methods, so callers never branch. tqdm is imported only
+when a bar is actually shown: ``import vnflag`` and ``vnflag --help`` stay fast.
 
 Who decides whether a bar is shown: the Python API takes ``progress=True/False`` (default
 ``False``: a notebook or a script stays quiet unless asked); the command line passes ``None``,
@@ -93,7 +94,7 @@ def progress_bar(total: float | None = None, *, desc: str, unit: str = "posts", 
     """
     if not enabled:
         return NoProgress(total)
-    from tqdm import tqdm  # lazily: ``import vnflag`` and ``vnflag --help`` must not load it
+    from tqdm.auto import tqdm  # lazily: ``import vnflag`` and ``vnflag --help`` must not load it
 
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=leave, dynamic_ncols=True,
                  mininterval=0.2, smoothing=0.1)
