@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..display import MAX_DISPLAY_ROWS, html_table
 from ..exceptions import VnflagError
 from ..io.files import (
     atomic_directory,
@@ -117,6 +118,21 @@ class Registry:
                 raise VnflagError(f"{path}: exists and is not a model registry; choose an empty or new directory")
             (self.path / "versions").mkdir(parents=True, exist_ok=True)
             self._write({"format": "vnflag-registry", "versions": [], "promoted": None, "stack": [], "events": []})
+
+    # ----------------------------------------------------------------- display
+    def __repr__(self) -> str:
+        return f"Registry({str(self.path)!r})"  # reads nothing: a repr never fails on a damaged registry
+
+    def to_frame(self) -> pd.DataFrame:
+        """The versions, oldest first, as a DataFrame: :meth:`list`."""
+        return self.list()
+
+    def _repr_html_(self) -> str:
+        """The versions as a table, for Jupyter (:meth:`list`; every value escaped)."""
+        listing = self.list()
+        promoted = listing.loc[listing["promoted"], "version"].tolist()
+        return html_table(listing, caption=f"vnflag model registry {self.path}: {len(listing)} versions, promoted: "
+                                           f"{promoted[0] if promoted else 'none'}", max_rows=MAX_DISPLAY_ROWS)
 
     # ----------------------------------------------------------------- storage
     def _read(self) -> dict[str, Any]:

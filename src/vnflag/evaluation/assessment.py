@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts.registry import model_manifest, resolve_model
+from ..display import figure_table, format_value
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..model.metrics import binary_metrics, budget_table, check_bootstrap
@@ -104,6 +105,21 @@ class EvaluationResult:
     def to_frame(self) -> pd.DataFrame:
         """The headline metrics as a one-row DataFrame."""
         return pd.DataFrame([self.metrics])
+
+    def __repr__(self) -> str:
+        """One line: the model, the posts and the headline ranking metrics (the arrays are not printed)."""
+        m = self.metrics
+        return (f"EvaluationResult(model_version={self.manifest.get('model_version', 'unsaved')!r}, "
+                f"n={m.get('n')}, positives={m.get('positives')}, roc_auc={format_value(m.get('roc_auc'))}, "
+                f"average_precision={format_value(m.get('average_precision'))}, "
+                f"threshold={format_value(self.threshold)})")
+
+    def _repr_html_(self) -> str:
+        """The headline metrics as a table, for Jupyter (:meth:`to_frame`, upright; every value escaped)."""
+        return figure_table(self.to_frame(), name="metric",
+                            caption=f"vnflag evaluation of model {self.manifest.get('model_version', 'unsaved')} on "
+                                    f"{self.metrics.get('n')} posts from {self.data.get('source', 'a DataFrame')}, "
+                                    f"threshold {format_value(self.threshold)}")
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the raw scores, as plain Python for JSON."""

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..display import format_value as _fmt  # figures as every table shows them
+from ..display import html_table
 from ..io.files import write_text_atomic
 from ..model.metrics import reliability_table
 from .assessment import EvaluationResult
@@ -118,12 +120,6 @@ def _png_data_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "–" if np.isnan(value) else f"{value:.3f}"
-    return str(value)
-
-
 def _headline(result: EvaluationResult) -> pd.DataFrame:
     m = result.metrics
     rows = [
@@ -148,7 +144,7 @@ _SLICE_COLUMNS = ["slice", "value", "n", "positives", "roc_auc", "average_precis
 
 
 def _table_html(frame: pd.DataFrame, index: bool = False) -> str:
-    return frame.to_html(index=index, escape=True, border=0, na_rep="–", float_format=_fmt, classes="t")
+    return html_table(frame, index=index, classes="t")
 
 
 def _agreement(result: EvaluationResult) -> str:

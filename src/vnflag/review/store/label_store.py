@@ -37,6 +37,9 @@ class LabelStore:
             raise VnflagError(f"{path}: is a directory; the label store is one file (e.g. labels.sqlite)")
         check_not_managed(self.path, "label store")  # it would be copied with the model, texts and notes
 
+    def __repr__(self) -> str:
+        return f"LabelStore({str(self.path)!r})"
+
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         with open_store(self.path) as db:
             return views.read_frame(db, sql, params)
@@ -134,9 +137,10 @@ class LabelStore:
         """
         return self.view().agreement()
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> views.StoreStatus:
         """Counts for a summary: reviews, posts by decision, conflicts (resolved by adjudication
-        or not), reviewers, queues, imports, and reviewer agreement (:meth:`agreement`).
+        or not), reviewers, queues, imports, and reviewer agreement (:meth:`agreement`); a dict,
+        shown as a table in Jupyter (``to_frame()`` gives a one-row DataFrame).
 
         >>> LabelStore("labels.sqlite").status()["conflicts"]   # doctest: +SKIP
         0

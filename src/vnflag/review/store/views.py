@@ -23,13 +23,14 @@ import numpy as np
 import pandas as pd
 
 from ...artifacts.registry import Registry
+from ...display import figure_table
 from ...io.files import file_sha256
 from ..agreement import agreement_summary, reliability_matrix
 from ..names import canonical_name
 from ..queues import DECISIONS
 from .schema import ADJUDICATION
 
-__all__ = ["StoreView", "read_view", "read_frame", "history", "POST_COLUMNS", "TRAINING_COLUMNS"]
+__all__ = ["StoreView", "StoreStatus", "read_view", "read_frame", "history", "POST_COLUMNS", "TRAINING_COLUMNS"]
 
 #: Columns of :attr:`StoreView.posts` (and, less ``status`` and ``adjudication``, of conflicts).
 POST_COLUMNS = ["post_id", "item_id", "fingerprint", "status", "decisions", "reviewers", "last_review_id",
@@ -51,6 +52,44 @@ def _meta(text: Any) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+class StoreStatus(dict):
+    """What :meth:`StoreView.status` (and ``LabelStore.status()``) returns: the counts, a dict as
+    always (keys, ``==``, JSON), with a one-line ``repr``, :meth:`to_frame` and a table in Jupyter."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """The figures as a one-row DataFrame, nested ones as dotted columns (``decisions.ok``,
+        ``reviewers.lan``, ``agreement.cohen_kappa.mean``; each reviewer pair's kappa as
+        ``agreement.cohen_kappa.lan-minh``).
+
+        >>> StoreStatus({"reviews": 2, "decisions": {"ok": 2}}).to_frame().columns.tolist()
+        ['reviews', 'decisions.ok']
+        """
+        flat: dict[str, Any] = {}
+
+        def walk(name: str, value: Any) -> None:
+            if isinstance(value, dict):
+                for key, inner in value.items():
+                    walk(f"{name}.{key}" if name else str(key), inner)
+            elif name.endswith("cohen_kappa.pairs") and isinstance(value, list):
+                for pair in value:
+                    flat[f"{name.removesuffix('pairs')}{'-'.join(map(str, pair['raters']))}"] = pair["kappa"]
+            else:
+                flat[name] = value
+
+        walk("", dict(self))
+        return pd.DataFrame([flat])
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{key}={self[key]!r}" for key in ("reviews", "posts", "conflicts_unresolved", "queues",
+                                                               "imports") if key in self)
+        return f"StoreStatus(store={self.get('store')!r}, {counts}, reviewers={len(self.get('reviewers') or {})})"
+
+    def _repr_html_(self) -> str:
+        """The figures as a table, for Jupyter (:meth:`to_frame`, upright; every name and value escaped)."""
+        return figure_table(self.to_frame(), caption=f"vnflag label store {self.get('store')}: {self.get('reviews')} "
+                                                     f"reviews of {self.get('posts')} posts")
 
 
 @dataclass(frozen=True)
@@ -118,13 +157,13 @@ class StoreView:
         firm = self.agreement_inputs
         return agreement_summary(reliability_matrix(firm["item_id"], firm["reviewer"], firm["decision"]))
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> StoreStatus:
         """Counts: reviews, posts by decision, conflicts (resolved or not), reviewers, queues,
         imports, and reviewer agreement."""
         posts, reviews = self.posts, self.reviews
         by_status = posts["status"].value_counts().to_dict() if len(posts) else {}
         unresolved = int(by_status.get("conflict", 0))
-        return {
+        return StoreStatus({
             "store": self.path,
             "reviews": int(len(reviews)),
             "posts": int(len(posts)),
@@ -138,7 +177,7 @@ class StoreView:
             "imports": self.imports,
             "last_import": self.last_import,
             "agreement": self.agreement(),
-        }
+        })
 
     @cached_property
     def latest_members(self) -> pd.DataFrame:

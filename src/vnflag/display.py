@@ -1,0 +1,62 @@
+"""How vnflag's results look to a person: figures rounded, and small HTML tables for notebooks and reports.
+
+Result objects with a ``to_frame()`` give Jupyter a ``_repr_html_`` built by :func:`html_table` (as pandas
+and scikit-learn objects do) and the terminal a short ``__repr__``. Every header and value of a table is
+HTML-escaped: a post's text or a reviewer's name is shown, never run. Imports nothing: tables are pandas
+DataFrames the caller already has.
+
+>>> format_value(0.98639), format_value(float("nan")), format_value(None), format_value(480)
+('0.986', '–', '–', '480')
+"""
+
+from __future__ import annotations
+
+import html
+import numbers
+from typing import Any
+
+__all__ = ["format_value", "html_table", "figure_table", "MAX_DISPLAY_ROWS"]
+
+#: Rows a notebook table shows of a long listing (pandas' own display default): the first and last halves.
+MAX_DISPLAY_ROWS = 60
+
+
+def format_value(value: Any) -> str:
+    """A value as shown in a table: a real number that is not whole to 3 decimals, a missing one
+    (``None``, NaN) as ``–``, anything else as its text."""
+    if value is None:
+        return "–"
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return "–" if value != value else f"{value:.3f}"  # NaN is the one value unequal to itself
+    return str(value)
+
+
+def html_table(frame: Any, *, caption: str = "", index: bool = False, classes: str = "",
+               max_rows: int | None = None) -> str:
+    """``frame`` (a pandas DataFrame) as an HTML table, every header and value escaped, numbers
+    by :func:`format_value`; ``caption`` (escaped too) above it; at most ``max_rows`` rows (pandas
+    shows ``...`` between the first and the last ones).
+
+    >>> import pandas as pd
+    >>> print(html_table(pd.DataFrame({"text": ["<script>x</script>"]}), caption="a & b"))  # doctest: +ELLIPSIS
+    <table class="dataframe">
+    <caption>a &amp; b</caption>
+    ...
+          <td>&lt;script&gt;x&lt;/script&gt;</td>
+    ...
+    """
+    table = frame.to_html(index=index, escape=True, border=0, na_rep="–", float_format=format_value,
+                          classes=classes or None, max_rows=max_rows)
+    if caption:
+        start = table.index(">") + 1  # after the opening <table ...>
+        table = f"{table[:start]}\n<caption>{html.escape(caption)}</caption>{table[start:]}"
+    return table
+
+
+def figure_table(figures: Any, *, caption: str, name: str = "figure") -> str:
+    """A one-row ``to_frame()`` (a DataFrame) shown upright: one ``name | value`` row per column,
+    values by :func:`format_value`, as :func:`html_table`."""
+    import pandas as pd  # only when a notebook shows a table: this module imports nothing at start
+
+    values = [format_value(figures[column].iloc[0]) if len(figures) else "–" for column in figures.columns]  # its dtype
+    return html_table(pd.DataFrame({name: [str(c) for c in figures.columns], "value": values}), caption=caption)
