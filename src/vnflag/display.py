@@ -58,5 +58,6 @@ def figure_table(figures: Any, *, caption: str, name: str = "figure") -> str:
     values by :func:`format_value`, as :func:`html_table`."""
     import pandas as pd  # only when a notebook shows a table: this module imports nothing at start
 
-    values = [format_value(figures[column].iloc[0]) if len(figures) else "–" for column in figures.columns]  # its dtype
+    # Column by column: each value keeps its column's type (a whole row would turn counts into floats).
+    values = [format_value(figures[column].iloc[0]) if len(figures) else "–" for column in figures.columns]
     return html_table(pd.DataFrame({name: [str(c) for c in figures.columns], "value": values}), caption=caption)
