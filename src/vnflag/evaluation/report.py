@@ -47,11 +47,30 @@ _COUNT_ROW_Y = -0.1  # the counts' row, in the band under the zero line
 
 def _compact(n: int) -> str:
     """A count in at most four characters (``987``, ``1.2k``, ``12k``, ``3.4M``), so that ten fit in a row."""
-    for scale, suffix in ((1_000_000, "M"), (1_000, "k")):
-        if n >= scale:
-            value = n / scale
-            return f"{value:.1f}{suffix}" if value < 9.95 else f"{round(value)}{suffix}"
-    return str(n)
+    value, suffix = float(n), ""
+    for unit in ("k", "M", "G"):
+        if value < 999.5:  # 999,500 is 1.0M, not 1000k
+            break
+        value, suffix = value / 1000, unit
+    if not suffix:
+        return str(n)
+    return (f"{value:.1f}" if value < 9.95 else f"{value:.0f}") + suffix
+
+
+def _axes(name: str):
+    """A new figure's axes for the figure ``name``, in the report's style: title, font sizes, grid."""
+    # Figure objects, not pyplot: no global state, no display needed, the caller's backend untouched.
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.4, 3.5), dpi=80, layout="tight")  # laid out when drawn, after every label is set
+    ax = fig.subplots()
+    # Wrapped: a long caption on one line ran past the figure's edge and was cut.
+    ax.set_title(textwrap.fill(FIGURES[name], TITLE_CHARS), fontsize=TITLE_PT)
+    ax.tick_params(labelsize=TEXT_PT)
+    ax.xaxis.label.set_size(TEXT_PT)
+    ax.yaxis.label.set_size(TEXT_PT)
+    ax.grid(alpha=0.3)
+    return ax
 
 
 def _reliability(ax, y: np.ndarray, s: np.ndarray, ece: float) -> None:
@@ -78,8 +97,6 @@ def report_figures(result: EvaluationResult) -> dict[str, Any]:
     >>> figures = report_figures(evaluate("out/model", held_out))   # doctest: +SKIP
     >>> figures["budget"].savefig("budget.png")                      # doctest: +SKIP
     """
-    # Figure objects, not pyplot: no global state, no display needed, the caller's backend untouched.
-    from matplotlib.figure import Figure
     from sklearn.metrics import precision_recall_curve, roc_curve
 
     y, s, m = result.y_true, result.scores, result.metrics
@@ -87,15 +104,8 @@ def report_figures(result: EvaluationResult) -> dict[str, Any]:
     figures: dict[str, Any] = {}
 
     def new(name):
-        fig = Figure(figsize=(4.4, 3.5), dpi=80)
-        ax = fig.subplots()
-        # Wrapped: a long caption on one line ran past the figure's edge and was cut.
-        ax.set_title(textwrap.fill(FIGURES[name], TITLE_CHARS), fontsize=TITLE_PT)
-        ax.tick_params(labelsize=TEXT_PT)
-        ax.xaxis.label.set_size(TEXT_PT)
-        ax.yaxis.label.set_size(TEXT_PT)
-        ax.grid(alpha=0.3)
-        figures[name] = fig
+        ax = _axes(name)
+        figures[name] = ax.figure
         return ax
 
     ax = new("roc")
@@ -143,8 +153,6 @@ def report_figures(result: EvaluationResult) -> dict[str, Any]:
            xlim=(0, 1), ylim=(0, 1.02))
     ax.legend(loc="lower right", fontsize=TEXT_PT)
 
-    for fig in figures.values():
-        fig.tight_layout()
     return figures
 
 
