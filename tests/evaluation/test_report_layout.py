@@ -27,6 +27,7 @@ from vnflag.evaluation.report import (
     _reliability,
     report_figures,
 )
+from vnflag.model.metrics import binary_metrics
 from vnflag.review.agreement import agreement_summary
 
 PX_PER_PT = 96 / 72  # how a browser shows a length in points
@@ -249,6 +250,7 @@ def test_budget_note_absent_when_every_budget_fits(model_dir, labelled):
     many = evaluate(model_dir, labelled, n_bootstrap=0)  # 480 posts: only the top-500 budget reads them all
     text = markdown_summary(many)
     assert "| top 500 | all 480 |" in text and "| top 200 | 200 |" in text
+    assert "reviews all of them (the row marked “all”)." in text  # one row: nothing to be the same as
     small = dataclasses.replace(many, budgets=many.budgets[many.budgets["reviewed"] < 480])
     assert "reviews all of them" not in markdown_summary(small) and "reviews all of them" not in render_html(small)
 
@@ -264,12 +266,12 @@ def test_one_reviewer_pair_is_singular_and_low_kappa_gets_a_caution(result):
     page, text = render_html(low), markdown_summary(low)
     for shown in (page, text):
         assert "over 1 reviewer pair," in shown and "pairs)" not in shown and "1 pairs" not in shown
-        assert "Caution: reviewers agree little (kappa 0.06" in shown
-        assert "Kappa is agreement beyond chance" in shown
+        assert "Caution: low agreement beyond chance (kappa 0.06" in shown
+        assert "Kappa is agreement beyond what chance would give: 1 = reviewers always agree" in shown
     # Next to the agreement sentence: the caution is the very next paragraph.
-    assert re.search(r"<p>Reviewer agreement over 20 items[^<]*</p><p class=\"note\">Caution: reviewers agree",
+    assert re.search(r"<p>Reviewer agreement over 20 items[^<]*</p><p class=\"note\">Caution: low agreement",
                      page)
-    assert re.search(r"Reviewer agreement over 20 items.*\n> Caution: reviewers agree", text)
+    assert re.search(r"Reviewer agreement over 20 items.*\n> Caution: low agreement", text)
 
 
 def test_plural_counts_and_no_caution_for_good_agreement(result):
@@ -285,10 +287,34 @@ def test_plural_counts_and_no_caution_for_good_agreement(result):
     assert "over 1 item decided" in markdown_summary(one) and "Caution" not in markdown_summary(one)
 
 
+def test_one_post_and_one_row_are_singular(flagger, labelled):
+    frame = labelled.head(2).copy()
+    frame.loc[frame.index[1], "text"] = ""
+    one = evaluate(flagger, frame, n_bootstrap=0)
+    text, page = markdown_summary(one), render_html(one)
+    for shown in (text, page):
+        assert "Only 1 post:" in shown and "1 row had no text and was left out." in shown
+        assert "1 posts" not in shown and "1 rows" not in shown
+    assert ", 1 post scored (" in text
+    assert "Only 1 post was evaluated" in text and "all 1 |" in text
+
+
+def test_threshold_point_at_precision_and_recall_one_is_whole(result):
+    # Perfectly separated scores: the precision-recall figure's threshold point sits at (1, 1), on the corner.
+    y = np.array([0, 0, 0, 1, 1, 1])
+    s = np.array([0.0, 0.1, 0.2, 0.8, 0.9, 1.0])
+    perfect = dataclasses.replace(result, y_true=y, scores=s, threshold=0.5,
+                                  metrics=binary_metrics(y, s, 0.5, n_bootstrap=0))
+    figures = report_figures(perfect)
+    assert figures["precision_recall"].axes[0].get_lines()[-1].get_xydata().tolist() == [[1.0, 1.0]]
+    for fig in figures.values():
+        check_geometry(fig)
+
+
 def test_low_alpha_alone_gets_the_caution(result):
     low = _with_agreement(result, **LOW)
     low.agreement["cohen_kappa"]["mean"] = 0.9
-    assert "Caution: reviewers agree little (alpha" in markdown_summary(low)
+    assert "Caution: low agreement beyond chance (alpha" in markdown_summary(low)
 
 
 def test_no_agreement_leaves_no_empty_paragraph(page):

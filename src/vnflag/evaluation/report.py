@@ -214,6 +214,11 @@ def _count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
+def _were(n: int) -> str:
+    """The verb after :func:`_count`: ``1 row ... was``, ``2 rows ... were``."""
+    return "was" if n == 1 else "were"
+
+
 #: Reviewer agreement (mean Cohen's kappa or Krippendorff's alpha) below this gets a caution: "fair" or
 #: worse on Landis and Koch's scale, too little to take the labels as ground truth without a second look.
 LOW_AGREEMENT = 0.4
@@ -245,10 +250,10 @@ def _agreement_caution(result: EvaluationResult) -> str:
            if value is not None and value < LOW_AGREEMENT]
     if not low:
         return ""
-    return (f"Caution: reviewers agree little ({' and '.join(low)}, below {LOW_AGREEMENT}), so the labels these "
-            "figures are measured against are themselves uncertain: adjudicate the conflicts or sharpen the "
-            "guidelines before trusting them. Kappa is agreement beyond chance: 1 = reviewers always agree, "
-            "0 = no more often than chance would make them.")
+    return (f"Caution: low agreement beyond chance ({' and '.join(low)}, below {LOW_AGREEMENT}), so the labels "
+            "these figures are measured against are themselves uncertain: adjudicate the conflicts or sharpen the "
+            "guidelines before trusting them. Kappa is agreement beyond what chance would give: 1 = reviewers "
+            "always agree, 0 = no more often than by chance.")
 
 
 def _budgets(result: EvaluationResult) -> tuple[pd.DataFrame, str]:
@@ -259,10 +264,11 @@ def _budgets(result: EvaluationResult) -> tuple[pd.DataFrame, str]:
     everything = (budgets["reviewed"] >= n) & (n > 0)
     budgets["reviewed"] = [f"all {n}" if whole else str(reviewed)
                            for reviewed, whole in zip(budgets["reviewed"], everything, strict=True)]
-    note = ""
-    if everything.any():
-        note = (f"Only {_count(n, 'post')} were evaluated: a budget of {n} or more reviews all of them, "
-                "so the rows marked “all” are the same.")
+    note, marked = "", int(everything.sum())
+    if marked:
+        note = (f"Only {_count(n, 'post')} {_were(n)} evaluated: a budget of {n} or more reviews all of them "
+                + ("(the rows marked “all”, which are therefore the same)." if marked > 1 else
+                   "(the row marked “all”)."))
     return budgets, note
 
 
@@ -279,9 +285,10 @@ def _caveats(result: EvaluationResult) -> list[str]:
         notes.append("This is the model's own training data: every figure here is optimistic. "
                      "Evaluate on posts the model has not seen.")
     if result.data.get("not_scored"):
-        notes.append(f"{result.data['not_scored']} rows had no text and were left out.")
+        notes.append(f"{_count(result.data['not_scored'], 'row')} had no text and {_were(result.data['not_scored'])} "
+                     "left out.")
     if result.metrics["n"] < 200:
-        notes.append(f"Only {result.metrics['n']} posts: intervals are wide; read the figures as rough.")
+        notes.append(f"Only {_count(result.metrics['n'], 'post')}: intervals are wide; read the figures as rough.")
     return notes
 
 
@@ -365,7 +372,7 @@ def markdown_summary(result: EvaluationResult) -> str:
     lines = [
         f"## vnflag evaluation: model {result.manifest.get('model_version', 'unsaved')}",
         "",
-        f"Data: `{data.get('source')}`, {data.get('scored')} posts scored ({data.get('positive')} needing "
+        f"Data: `{data.get('source')}`, {_count(data.get('scored', 0), 'post')} scored ({data.get('positive')} needing "
         f"verification), fingerprint `{str(data.get('fingerprint'))[:16]}`.",
         "",
         *[f"> {note}" for note in _caveats(result)],
