@@ -78,7 +78,8 @@ def _ticks_out_of_view(fig) -> list[Text]:
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             low, high = sorted(axis.get_view_interval())
-            hidden += [tick.label1 for tick in axis.get_major_ticks() if not low - 1e-9 <= tick.get_loc() <= high + 1e-9]
+            hidden += [tick.label1 for tick in axis.get_major_ticks()
+                       if not low - 1e-9 <= tick.get_loc() <= high + 1e-9]
     return hidden
 
 

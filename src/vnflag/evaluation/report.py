@@ -67,8 +67,8 @@ def _axes(name: str):
     # Wrapped: a long caption on one line ran past the figure's edge and was cut.
     ax.set_title(textwrap.fill(FIGURES[name], TITLE_CHARS), fontsize=TITLE_PT)
     ax.tick_params(labelsize=TEXT_PT)
-    ax.xaxis.label.set_size(TEXT_PT)
-    ax.yaxis.label.set_size(TEXT_PT)
+    ax.xaxis.label.set_fontsize(TEXT_PT)
+    ax.yaxis.label.set_fontsize(TEXT_PT)
     ax.grid(alpha=0.3)
     return ax
 
