@@ -240,8 +240,8 @@ def _agreement(result: EvaluationResult) -> str:
 
 
 def _agreement_caution(result: EvaluationResult) -> str:
-    """A caution when reviewers agree little (kappa or alpha below :data:`LOW_AGREEMENT`), with what kappa
-    means, for the line under the agreement sentence ("" if agreement is fine or unknown)."""
+    """A caution when agreement beyond chance is low (kappa or alpha below :data:`LOW_AGREEMENT`), with what
+    kappa means, for the line under the agreement sentence ("" if agreement is fine or unknown)."""
     a = result.agreement or {}
     if not a.get("items"):
         return ""
