@@ -58,7 +58,9 @@ CHECK = """<script>
 </script>"""
 
 
-def _chromium() -> str:
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Chromium's path; the module's tests skip, before rendering anything, when it is not installed."""
     for name in ("chromium", "chromium-browser"):
         if found := shutil.which(name):
             return found
@@ -73,7 +75,7 @@ def _run(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProces
 
 
 @pytest.fixture(scope="module")
-def report(model_dir, labelled, tmp_path_factory) -> Path:
+def report(chromium, model_dir, labelled, tmp_path_factory) -> Path:
     """The report of the bundled data (144 posts, so two budgets are capped) with low reviewer agreement."""
     result = evaluate(model_dir, labelled.sample(144, random_state=3), n_bootstrap=50, source="posts_labelled.csv")
     result = dataclasses.replace(result, agreement=agreement_summary(pd.DataFrame(
@@ -82,8 +84,7 @@ def report(model_dir, labelled, tmp_path_factory) -> Path:
     return Path(path)
 
 
-def test_report_renders_in_chromium_with_nothing_clipped_or_small(report, tmp_path):
-    chromium = _chromium()
+def test_report_renders_in_chromium_with_nothing_clipped_or_small(chromium, report, tmp_path):
     checked = tmp_path / "checked.html"
     checked.write_text(report.read_text(encoding="utf-8").replace("</body>", CHECK + "</body>"), encoding="utf-8")
     run = _run(chromium, tmp_path / "profile", "--dump-dom", checked.as_uri())
@@ -95,10 +96,9 @@ def test_report_renders_in_chromium_with_nothing_clipped_or_small(report, tmp_pa
     assert outcome["problems"] == []
 
 
-def test_report_screenshot_is_not_blank(report, tmp_path):
+def test_report_screenshot_is_not_blank(chromium, report, tmp_path):
     from PIL import Image
 
-    chromium = _chromium()
     shot = tmp_path / "report.png"
     run = _run(chromium, tmp_path / "profile", f"--screenshot={shot}", report.as_uri())
     assert run.returncode == 0 and shot.exists(), run.stderr[-2000:]
