@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     train, held_out = train_test_split(posts, test_size=0.3, stratify=posts["label"], random_state=0)
     meta = ["num_like", "num_comment", "num_share"]
     flagger, training = train_frame(train, "text", "label", meta)
-    training["source"] = "posts_labelled.csv, stratified 70 % (seed 0)"
+    training["data"]["source"] = "posts_labelled.csv, stratified 70 % (seed 0)"
     with tempfile.TemporaryDirectory() as directory:  # saved, so the report shows a real manifest
         save_model(flagger, Path(directory) / "model", training=training,
                    columns={"text": "text", "label": "label", "meta": meta})

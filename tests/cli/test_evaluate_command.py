@@ -18,7 +18,7 @@ def test_evaluate_command_writes_report_and_summary(text_model_dir, tmp_path, ca
     err = capsys.readouterr().err
     assert status == 0, err
     page = report.read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 5
+    assert page.count("<figure><svg ") == 5  # the five figures, inline
     assert "<td>num_share</td>" in page and "<td>num_comment</td>" in page
     summary = (tmp_path / "reports" / "eval.md").read_text(encoding="utf-8")
     auc = re.search(r"ROC-AUC ([0-9.]+)", err).group(1)

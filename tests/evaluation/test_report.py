@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 from vnflag import evaluate, markdown_summary, read_manifest, render_html, write_report
 from vnflag.evaluation.report import FIGURES
 
-DATA_URI = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.DOTALL)
 
 
 @pytest.fixture(scope="module")
@@ -25,20 +24,25 @@ def page(result):
     return render_html(result)
 
 
-def test_report_embeds_every_figure_as_png(page):
-    images = DATA_URI.findall(page)
-    assert len(images) == len(FIGURES)
-    for encoded in images:
-        assert base64.b64decode(encoded)[:8] == b"\x89PNG\r\n\x1a\n"
+def test_report_embeds_every_figure_as_inline_svg(page):
+    figures = SVG.findall(page)
+    assert len(figures) == len(FIGURES)
     for caption in FIGURES.values():
-        assert f'alt="{caption}"' in page
+        assert f'aria-label="{caption}"' in page
+    # Each figure's ids are its own (matplotlib numbers every figure's ids alike), and every reference resolves.
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    for reference in re.findall(r'(?:href="#|url\(#)([^")]+)', page):
+        assert reference in ids
 
 
 def test_report_needs_no_network(page):
     assert "http://" not in page and "https://" not in page
-    assert "<script" not in page and "<link" not in page and "@import" not in page and "url(" not in page
-    # Every src is an embedded image.
-    assert page.count("src=") == len(DATA_URI.findall(page))
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    assert "src=" not in page and "<img" not in page and "<image" not in page and "<foreignObject" not in page
+    # url(...) and href only point inside the page (the figures' clip paths and markers).
+    assert re.findall(r"url\(([^)]*)\)", page) and all(t.startswith("#") for t in re.findall(r"url\(([^)]*)\)", page))
+    assert all(t.startswith("#") for t in re.findall(r'href="([^"]*)"', page))
 
 
 def test_report_names_model_and_data(page, result, model_dir):
@@ -74,5 +78,5 @@ def test_report_with_one_label_only_still_renders(flagger, labelled):
     result = evaluate(flagger, ordinary, n_bootstrap=20)
     assert np.isnan(result.metrics["roc_auc"])
     page = render_html(result)
-    assert len(DATA_URI.findall(page)) == len(FIGURES)
+    assert len(SVG.findall(page)) == len(FIGURES)
     assert "Only 30 posts" in markdown_summary(result)

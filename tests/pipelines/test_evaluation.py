@@ -34,7 +34,7 @@ def test_evaluate_file_writes_the_report_and_returns_the_measurement(text_model_
                         n_bootstrap=30)
     assert run.report == tmp_path / "out" / "eval.html" and run.markdown == tmp_path / "out" / "eval.md"
     page, summary = run.report.read_text(encoding="utf-8"), run.markdown.read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 5 and "<td>num_share</td>" in page
+    assert page.count("<figure><svg ") == 5 and "<td>num_share</td>" in page
     auc = run.result.metrics["roc_auc"]
     assert f"| ROC-AUC (95 % CI) | {auc:.3f}" in summary
     assert run.result.data["source"] == "posts_labelled.csv" and run.result.data["is_training_data"]
