@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 
 import pandas as pd
 
 from ..text.normalization import normalize_text
 
-__all__ = ["text_fingerprint", "stable_ids", "short_hash", "normalized_once", "is_blank", "is_encodable"]
+__all__ = ["text_fingerprint", "stable_ids", "short_hash", "normalized_once", "is_blank", "is_encodable",
+           "spreadsheet_changed"]
 
 
 def short_hash(text: str, n: int = 16) -> str:
@@ -57,6 +60,43 @@ def is_encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# Longer cells are no spreadsheet's rendering of a number (and would make Decimal arithmetic slow).
+_LONGEST_NUMBER = 64
+
+
+def spreadsheet_changed(cell: str, original: str) -> bool:
+    """Whether a spreadsheet that read the id ``original`` as a number may have written it back as
+    ``cell`` (LibreOffice and Excel do so with a CSV file's ids by default): equal as numbers
+    (``012``→``12``, ``1.50``→``1.5``, ``+84``→``84``), or ``cell`` in scientific notation and
+    ``original`` rounded to its digits (an 18-digit id → ``1.00012345678901E+017``). Never true
+    for the id itself, nor for text that is not a decimal number.
+
+    >>> spreadsheet_changed("12", "012"), spreadsheet_changed("1.00012345678901E+017", "100012345678901234")
+    (True, True)
+    >>> spreadsheet_changed("12", "12"), spreadsheet_changed("12", "12.3"), spreadsheet_changed("p1", "p01")
+    (False, False, False)
+    """
+    cell, plain = cell.strip(), original.strip()
+    if cell == original or max(len(cell), len(plain)) > _LONGEST_NUMBER:
+        return False
+    if not (_DECIMAL.fullmatch(cell) and _DECIMAL.fullmatch(plain)):
+        return False
+    with localcontext() as context:
+        context.prec = 2 * _LONGEST_NUMBER
+        shown, value = Decimal(cell), Decimal(plain)
+        if shown == value:
+            return True
+        if "e" not in cell.lower() or value == 0:
+            return False  # only scientific notation drops digits
+        digits = len(shown.normalize().as_tuple().digits)
+        try:
+            rounded = value.quantize(Decimal(1).scaleb(value.adjusted() - digits + 1), rounding=ROUND_HALF_EVEN)
+        except InvalidOperation:
+            return False
+        return rounded == shown
 
 
 def stable_ids(frame: pd.DataFrame, id_col: str = "id", text_col: str = "text") -> list[str]:
