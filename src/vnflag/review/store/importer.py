@@ -390,7 +390,8 @@ def _resolve_id(row: Any, post_id: str, queue_id: str, members: dict[str, list[M
     An id cell that a spreadsheet changed (``012``→``12``, ``1.50``→``1.5``, an 18-digit id →
     ``1.00012345678901E+017``: :func:`~vnflag.review.ids.spreadsheet_changed`) is recovered from
     the item the row names, even when the changed id is another post of the queue; a row naming no
-    item has nothing to recover from and is refused unless its id is in the queue as it is. An id
+    item has nothing to recover from and is refused unless its id is in the queue as it is and no
+    other item's id could have become it (``12`` when the queue holds ``012`` too). An id
     of another item (cells moved or edited), or ``item_id`` and ``member_ids`` naming different
     items, contradict the record: the caller refuses the whole file. (A ``member_ids`` cell naming
     no post of the queue, e.g. a list rewritten as Python text by a script, is unreadable rather
@@ -410,12 +411,12 @@ def _resolve_id(row: Any, post_id: str, queue_id: str, members: dict[str, list[M
         if claimed and post_id in members:
             return FoundId(post_id, contradiction=f"id {post_id!r} is in item {members[post_id][0].item_id}, "
                            f"not in the row's item_id {claimed}")
+        changed = [p for p in members if spreadsheet_changed(post_id, p) and members[p] is not members.get(post_id)]
+        hint = (f"a spreadsheet may have changed {' or '.join(repr(p) for p in changed[:3])}; keep the row's item_id "
+                "and member_ids so that vnflag can recover it")
         if post_id in members:
-            return FoundId(post_id)
-        changed = [p for p in members if spreadsheet_changed(post_id, p)][:3]
-        hint = (f" (a spreadsheet may have changed {' or '.join(repr(p) for p in changed)}; keep the row's item_id "
-                "and member_ids so that vnflag can recover it)") if changed else ""
-        return FoundId(post_id, refusal=f"id {post_id!r} is not in queue {queue_id}{hint}")
+            return FoundId(post_id, refusal=f"id {post_id!r} is ambiguous: {hint}") if changed else FoundId(post_id)
+        return FoundId(post_id, refusal=f"id {post_id!r} is not in queue {queue_id}" + (f" ({hint})" if changed else ""))
     posts = items[claimed]
     if post_id in posts:
         return FoundId(post_id)
