@@ -21,8 +21,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import run_cli
 
+from conftest import run_cli
 from vnflag import LabelStore, build_queue, export_queue
 
 ISSUE_IDS = ["012", "12", "007", "100012345678901234", "1.50", "p5"]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import run_cli
 from vnflag import ExitStatus, LabelStore, build_queue, export_queue
 from vnflag.review.ids import spreadsheet_changed
 
@@ -142,7 +142,8 @@ def test_a_changed_id_that_is_no_rendering_of_its_item_is_refused(tmp_path):
     ("12", "012", True), ("7", "007", True), ("1.5", "1.50", True), ("84901234567", "+84901234567", True),
     ("1.00012345678901E+017", "100012345678901234", True), ("1.00012E+17", "100012345678901234", True),
     ("12", "12", False), ("12", "12.3", False), ("1.2E+17", "100012345678901234", False), ("p1", "p01", False),
-    ("12", "", False), ("", "0", False), ("1E+999999", "1", False), ("NaN", "nan", False), ("1" * 80, "0" + "1" * 80, False),
+    ("12", "", False), ("", "0", False), ("1E+999999", "1", False), ("NaN", "nan", False),
+    ("1" * 80, "0" + "1" * 80, False),
 ])
 def test_spreadsheet_changed(cell, original, changed):
     assert spreadsheet_changed(cell, original) is changed

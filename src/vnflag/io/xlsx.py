@@ -15,7 +15,8 @@ Writing: text cells are always strings, never formulas, with Excel's quote prefi
 ones and characters XML cannot hold escaped (:mod:`vnflag.io.cells`); numbers stay numbers. The
 header row is bold and frozen. A :class:`SheetLayout` adds column widths, wrapped columns with rows
 as tall as their text (capped), text-formatted columns (``@``: ids stay text when edited) and
-drop-down lists (the review queue's ``decision``). XLSX cannot be appended to, so the writer gathers its chunks and saves once.
+drop-down lists (the review queue's ``decision``). XLSX cannot be appended to, so the writer
+gathers its chunks and saves once.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from ..exceptions import VnflagError
 from .cells import escape_xlsx_text, looks_like_formula, unescape_xlsx_text
 from .frames import MAX_LISTED, TableLimitError, check_unique, first_line, listed, text_frame
 
-__all__ = ["SheetLayout", "wrapped_lines", "LINE_POINTS", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame", "load_workbook_raw",
+__all__ = ["SheetLayout", "wrapped_lines", "LINE_POINTS", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame",
+           "load_workbook_raw",
            "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS", "USE_INSTEAD"]
 
 # Whole numbers from this size on are not all representable as floats, which spreadsheets store.
@@ -380,7 +382,7 @@ def _fit_rows(sheet: Any, frame: pd.DataFrame, layout: SheetLayout, letters: Map
     if not layout.wrapped:
         return
     wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
-    widths = {name: layout.widths.get(name, layout.default_width) or _DEFAULT_CHARS for name in layout.wrapped}
+    widths = {name: layout.widths.get(name) or layout.default_width or _DEFAULT_CHARS for name in layout.wrapped}
     columns = [frame.columns.get_loc(name) for name in layout.wrapped]
     for number, row in enumerate(sheet.iter_rows(min_row=2, max_row=len(frame) + 1), start=0):
         for cell in row:

@@ -20,7 +20,7 @@ from ...exceptions import VnflagError
 from ...io.files import file_sha256, utc_now
 from ...io.tables import table_source
 from ..formats import member_list, read_reviewer_map, read_reviews
-from ..ids import is_blank, is_encodable, spreadsheet_changed
+from ..ids import ChangedIds, is_blank, is_encodable, spreadsheet_changed
 from ..names import canonical_name, check_distinct_reviewers, reviewer_key, reviewer_name
 from ..queues import (
     DECISIONS,
@@ -145,7 +145,8 @@ class ImportReport:
     def summary(self) -> str:
         """One line for the command line: ``rows`` = reviewed + not yet reviewed + rejected."""
         ids = f" ({len(self.recovered)} with ids recovered)" if self.recovered else ""
-        return (f"{self.source}: {self.rows} rows, {self.reviewed} reviewed{ids}, {self.not_reviewed} not yet reviewed; "
+        return (f"{self.source}: {self.rows} rows, {self.reviewed} reviewed{ids}, "
+                f"{self.not_reviewed} not yet reviewed; "
                 f"stored {self.stored} new reviews ({self.already} already stored), "
                 f"rejected {len(self.bad_rows)} rows; {self.conflicts} posts with conflicting decisions in the store")
 
@@ -298,6 +299,7 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
     moved: list[str] = []
     members_of: dict[str, dict[str, list[Member]] | None] = {}
     items_of: dict[str, dict[str, list[str]]] = {}  # each queue's items: their posts, by item id
+    changed_of: dict[str, ChangedIds] = {}  # each queue's posts by what a spreadsheet makes of their ids
     # A whole file from an unregistered queue is one mistake, not a bad row per line.
     for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"], strict=True):
         queue_id = _text(queue_id)
@@ -332,7 +334,8 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
             continue
         if queue_id not in items_of:
             items_of[queue_id] = {posts[0].item_id: [m.post_id for m in posts] for posts in members.values()}
-        found = _resolve_id(row, post_id, queue_id, members, items_of[queue_id])
+            changed_of[queue_id] = ChangedIds(members)
+        found = _resolve_id(row, post_id, queue_id, members, items_of[queue_id], changed_of[queue_id])
         if found.contradiction:
             moved.append(f"row {number}: {found.contradiction}")
             continue
@@ -383,9 +386,10 @@ class FoundId(NamedTuple):
 
 
 def _resolve_id(row: Any, post_id: str, queue_id: str, members: dict[str, list[Member]],
-                items: dict[str, list[str]]) -> FoundId:
+                items: dict[str, list[str]], changed_ids: ChangedIds) -> FoundId:
     """The post a reviewed row is about, checked against the queue record (``members``: each
-    post's item; ``items``: each item's posts) through the row's ``item_id`` and ``member_ids``.
+    post's item; ``items``: each item's posts; ``changed_ids``: the posts by what a spreadsheet
+    makes of their ids) through the row's ``item_id`` and ``member_ids``.
 
     An id cell that a spreadsheet changed (``012``→``12``, ``1.50``→``1.5``, an 18-digit id →
     ``1.00012345678901E+017``: :func:`~vnflag.review.ids.spreadsheet_changed`) is recovered from
@@ -411,12 +415,13 @@ def _resolve_id(row: Any, post_id: str, queue_id: str, members: dict[str, list[M
         if claimed and post_id in members:
             return FoundId(post_id, contradiction=f"id {post_id!r} is in item {members[post_id][0].item_id}, "
                            f"not in the row's item_id {claimed}")
-        changed = [p for p in members if spreadsheet_changed(post_id, p) and members[p] is not members.get(post_id)]
+        changed = [p for p in changed_ids.candidates(post_id) if members[p] is not members.get(post_id)]
         hint = (f"a spreadsheet may have changed {' or '.join(repr(p) for p in changed[:3])}; keep the row's item_id "
                 "and member_ids so that vnflag can recover it")
         if post_id in members:
             return FoundId(post_id, refusal=f"id {post_id!r} is ambiguous: {hint}") if changed else FoundId(post_id)
-        return FoundId(post_id, refusal=f"id {post_id!r} is not in queue {queue_id}" + (f" ({hint})" if changed else ""))
+        return FoundId(post_id, refusal=f"id {post_id!r} is not in queue {queue_id}"
+                       + (f" ({hint})" if changed else ""))
     posts = items[claimed]
     if post_id in posts:
         return FoundId(post_id)
