@@ -1,7 +1,7 @@
 """Reviewer files that read well and keep ids (issue 19): the XLSX queue wraps the post, its
 reasons and the note, makes each row tall enough for its post (capped at 15 lines), freezes the
 header, keeps the decision drop-down, and formats ids as text cells; a reviewer's own leading
-``'`` survives the CSV and XLSX queues. LibreOffice itself: tests/integration/test_libreoffice.py."""
+``'`` survives the CSV and XLSX queues. LibreOffice itself: tests/review/test_libreoffice.py."""
 
 from __future__ import annotations
 

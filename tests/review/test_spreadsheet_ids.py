@@ -2,7 +2,7 @@
 queue's ids as numbers by default (``012``→``12``, ``007``→``7``, an 18-digit id →
 ``1.00012345678901E+017``, ``1.50``→``1.5``). Each such row is recovered from its ``item_id`` /
 ``member_ids`` (a warning with the count) or refused naming the row (exit status 3), never stored
-on another post. The real LibreOffice round trips are in tests/integration/test_libreoffice.py."""
+on another post. The real LibreOffice round trips are in tests/review/test_libreoffice.py."""
 
 from __future__ import annotations
 

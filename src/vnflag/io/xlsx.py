@@ -84,7 +84,7 @@ def wrapped_lines(text: str, width: float) -> int:
     """How many lines ``text`` takes in a wrapped cell ``width`` characters wide: each of its lines
     at least one, a long one as many as it fills (a close estimate: fonts differ).
 
-    >>> wrapped_lines("a" * 100, 40), wrapped_lines("a\nb", 40), wrapped_lines("", 40)
+    >>> wrapped_lines("a" * 100, 40), wrapped_lines("a\\nb", 40), wrapped_lines("", 40)
     (3, 2, 1)
     """
     per_line = max(1, int(width) - 1)  # a cell's padding takes about one character
