@@ -34,10 +34,10 @@ NOTES = ["'tin đồn' là sai", "=1+1 không phải công thức", "nguồn: b�
 DECISIONS = ["misleading", "ok", "unsure", "ok", "misleading", "ok"]
 
 
-def soffice(source: Path, to: str, outdir: Path) -> Path:
-    """``source`` opened by LibreOffice headless with its default import options and saved as
-    ``to`` in ``outdir`` (``csv`` or ``xlsx``, or with export options: ``csv:<filter>:<options>``),
-    with a temporary HOME and user profile."""
+def soffice(source: Path, to: str, outdir: Path, infilter: str | None = None) -> Path:
+    """``source`` opened by LibreOffice headless with its default import options (or ``infilter``)
+    and saved as ``to`` in ``outdir`` (``csv`` or ``xlsx``, or with export options:
+    ``csv:<filter>:<options>``), with a temporary HOME and user profile."""
     program = shutil.which("soffice")
     if program is None:
         pytest.skip("LibreOffice (soffice) is not installed; scripts/integration/libreoffice.sh installs it")
@@ -46,7 +46,7 @@ def soffice(source: Path, to: str, outdir: Path) -> Path:
     env = {**os.environ, "HOME": str(home)}
     done = subprocess.run(
         [program, "--headless", "--norestore", f"-env:UserInstallation={(home / 'profile').as_uri()}",
-         "--convert-to", to, "--outdir", str(outdir), str(source)],
+         *([f"--infilter={infilter}"] if infilter else []), "--convert-to", to, "--outdir", str(outdir), str(source)],
         env=env, capture_output=True, text=True, timeout=180, check=False)
     target = outdir / f"{source.name.split('.')[0]}.{to.split(':')[0]}"
     assert done.returncode == 0 and target.is_file(), (done.stdout, done.stderr)
@@ -100,18 +100,25 @@ def _stored(store: Path) -> dict[str, tuple[str, str]]:
     return {r.post_id: (r.decision, r.note) for r in reviews.itertuples()}
 
 
-def test_a_csv_queue_resaved_by_calc_lands_every_decision_on_its_own_post(tmp_path):
+@pytest.mark.parametrize(("infilter", "changed"), [
+    (None, CALC_IDS),  # Calc's defaults (English)
+    # read as Vietnamese (language 1066, vi-VN): "." groups thousands there, so 1.50 stays text
+    ("Text - txt - csv (StarCalc):44,34,76,1,,1066", ["12", "12", "7", "1.00012345678901E+017", "1.50", "p5"]),
+])
+def test_a_csv_queue_resaved_by_calc_lands_every_decision_on_its_own_post(tmp_path, infilter, changed):
     queue = _queue(tmp_path, "csv")
     meant = _fill_csv(queue)
-    resaved = soffice(queue, "csv", tmp_path / "calc")
+    resaved = soffice(queue, "csv", tmp_path / "calc", infilter)
     with resaved.open(encoding="utf-8", newline="") as source:
         ids = [row["id"] for row in csv.DictReader(source)]
-    assert ids == CALC_IDS  # Calc did change the ids, as in the issue
+    assert ids == changed  # Calc did change the ids, as in the issue
     store = tmp_path / "labels.sqlite"
     code, _, err = run_cli("labels", "import", resaved, "--queue", queue, "--store", store)
     assert code == 0, err
     assert _stored(store) == meant  # 012's decision on 012, not on 12
-    assert "4 id(s) changed by a spreadsheet, recovered" in err and "(4 with ids recovered)" in err, err
+    recovered = sum(a != b for a, b in zip(ids, ISSUE_IDS, strict=True))
+    assert f"{recovered} id(s) changed by a spreadsheet, recovered" in err, err
+    assert f"({recovered} with ids recovered)" in err, err
 
 
 def test_a_csv_queue_saved_as_xlsx_by_calc_is_recovered_or_refused_naming_the_cell(tmp_path):
