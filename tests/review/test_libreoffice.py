@@ -53,6 +53,59 @@ def soffice(source: Path, to: str, outdir: Path, infilter: str | None = None) ->
     return target
 
 
+#: A Basic macro that types into cells as a reviewer does (Calc's own input handling: ``.uno:EnterString``
+#: on the cell, so a text-formatted cell takes the input as text) and saves the document in its format.
+_TYPING_MACRO = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
+Sub TypeInto(path As String, inputs As String)
+  Dim hidden(0) As New com.sun.star.beans.PropertyValue
+  Dim place(0) As New com.sun.star.beans.PropertyValue
+  Dim typed(0) As New com.sun.star.beans.PropertyValue
+  hidden(0).Name = &quot;Hidden&quot;
+  hidden(0).Value = True
+  place(0).Name = &quot;ToPoint&quot;
+  typed(0).Name = &quot;StringName&quot;
+  doc = StarDesktop.loadComponentFromURL(ConvertToURL(path), &quot;_blank&quot;, 0, hidden())
+  frame = doc.getCurrentController().getFrame()
+  dispatcher = createUnoService(&quot;com.sun.star.frame.DispatchHelper&quot;)
+  lines = Split(inputs, Chr(10))
+  For i = 0 To UBound(lines)
+    parts = Split(lines(i), Chr(9))
+    place(0).Value = parts(0)
+    dispatcher.executeDispatch(frame, &quot;.uno:GoToCell&quot;, &quot;&quot;, 0, place())
+    typed(0).Value = parts(1)
+    dispatcher.executeDispatch(frame, &quot;.uno:EnterString&quot;, &quot;&quot;, 0, typed())
+  Next i
+  doc.store()
+  doc.close(True)
+End Sub
+</script:module>
+"""
+
+
+def calc_type(path: Path, cells: dict[str, str], work: Path) -> None:
+    """Type ``cells`` (``{"M2": "text"}``) into ``path`` in LibreOffice Calc, headless, as a reviewer
+    types them, and save it (a Basic macro in a temporary user profile)."""
+    program = shutil.which("soffice")
+    if program is None:
+        pytest.skip("LibreOffice (soffice) is not installed; scripts/integration/libreoffice.sh installs it")
+    home = work / "typing"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "HOME": str(home)}
+    profile = f"-env:UserInstallation={(home / 'profile').as_uri()}"
+    done = subprocess.run([program, "--headless", "--norestore", profile, "--terminate_after_init"],
+                          env=env, capture_output=True, text=True, timeout=180, check=False)
+    module = home / "profile" / "user" / "basic" / "Standard" / "Module1.xba"
+    assert done.returncode == 0 and module.is_file(), (done.stdout, done.stderr)
+    module.write_text(_TYPING_MACRO, encoding="utf-8")
+    inputs = "\n".join(f"{cell}\t{text}" for cell, text in cells.items()).replace('"', '""')
+    done = subprocess.run([program, "--headless", "--norestore", profile,
+                           f'macro:///Standard.Module1.TypeInto("{path}","{inputs}")'],
+                          env=env, capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+
+
 def _queue(directory: Path, ext: str) -> Path:
     scored = pd.DataFrame({"id": ISSUE_IDS, "text": TEXTS, "score": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
                            "model_version": "m1"})
@@ -176,3 +229,26 @@ def test_an_xlsx_queue_saved_as_csv_by_calc_keeps_its_text_ids(tmp_path):
     # Calc writes a note's leading "'" and "=" as typed; vnflag's CSV reader keeps them (it only removes
     # the apostrophes its own writer puts before such text)
     assert _stored(store) == meant
+
+
+def test_what_a_reviewer_types_into_the_xlsx_queue_in_calc_is_imported_as_typed(tmp_path):
+    queue = _queue(tmp_path, "xlsx")
+    sheet = openpyxl.load_workbook(queue).active
+    header = [c.value for c in sheet[1]]
+    letter = {name: openpyxl.utils.get_column_letter(i) for i, name in enumerate(header, start=1)}
+    row_of = {sheet.cell(r, header.index("id") + 1).value: r for r in range(2, sheet.max_row + 1)}
+    typed = {"012": ("misleading", "'tin đồn' là sai"), "12": ("ok", "=1+1 không phải công thức"),
+             "007": ("unsure", "0012"), "1.50": ("ok", "1/2")}
+    cells = {}
+    for post, (decision, note) in typed.items():
+        cells[f"{letter['decision']}{row_of[post]}"] = decision
+        cells[f"{letter['reviewer']}{row_of[post]}"] = "lan"
+        cells[f"{letter['note']}{row_of[post]}"] = note
+    calc_type(queue, cells, tmp_path)
+    sheet = openpyxl.load_workbook(queue).active
+    notes = [sheet[f"{letter['note']}{row_of[post]}"] for post in typed]
+    assert [c.value for c in notes] == [note for _, note in typed.values()] and {c.data_type for c in notes} == {"s"}
+    store = tmp_path / "labels.sqlite"
+    code, _, err = run_cli("labels", "import", queue, "--store", store)
+    assert code == 0 and "4 reviewed" in err, err
+    assert _stored(store) == typed  # the apostrophe, "=", the zeros and the slash all as typed
