@@ -176,3 +176,18 @@ def test_any_spreadsheet_rendering_of_ids_is_recovered_or_refused_never_moved(tm
     assert f"{len(ids)} rows, {len(ids) - refused} reviewed" in summary and (code == 3) == (refused > 0)
     if "item_id" not in drop or "member_ids" not in drop:
         assert code == 0 and stored == meant, err  # every changed id recovered from its row's item
+
+
+def test_exit_status_of_several_files_refused_rows_3_a_refused_file_2(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    fine = _queue_csv(tmp_path / "a", ISSUE_IDS)
+    _fill(fine, lambda post: "ok")
+    rows_refused = _queue_csv(tmp_path / "b", ["p1", "p2", "p3"])
+    _fill(rows_refused, lambda post: "ok" if post != "p2" else "maybe", through_calc=False)
+    store = tmp_path / "labels.sqlite"
+    code, _, err = run_cli("labels", "import", fine, rows_refused, "--store", store)
+    assert code == 3 and "row 2: unknown decision 'maybe'" in err and len(_stored(store)) == 8, err
+    (tmp_path / "broken.csv").write_text("id,decision,queue_id\np1,ok,qnope\n", encoding="utf-8")  # unknown queue
+    code, _, err = run_cli("labels", "import", rows_refused, tmp_path / "broken.csv", "--store", store)
+    assert code == 2 and "refused: " in err and "broken.csv" in err, err
