@@ -37,8 +37,7 @@ from .cells import escape_xlsx_text, looks_like_formula, unescape_xlsx_text
 from .frames import MAX_LISTED, TableLimitError, check_unique, first_line, listed, text_frame
 
 __all__ = ["SheetLayout", "wrapped_lines", "LINE_POINTS", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame",
-           "load_workbook_raw",
-           "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS", "USE_INSTEAD"]
+           "load_workbook_raw", "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS", "USE_INSTEAD"]
 
 # Whole numbers from this size on are not all representable as floats, which spreadsheets store.
 _EXACT_FLOAT_LIMIT = 2 ** 53
