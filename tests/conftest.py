@@ -119,6 +119,8 @@ SLOW_TESTS = {
     "cli/test_review_round.py::test_two_reviewers_agreement_adjudication_and_unbiased_estimate":
         "a whole two-reviewer round through the CLI",
     "review/test_store.py::test_second_look_finds_flipped_labels": "fits out-of-fold models over the labelled posts",
+    "review/test_spreadsheet_ids.py::test_any_spreadsheet_rendering_of_ids_is_recovered_or_refused_never_moved":
+        "hypothesis: 50 CSV queues exported, filled, rewritten as a spreadsheet would and imported",
     "artifacts/test_documents.py::test_a_mutated_queue_record_is_refused_or_imported_never_a_crash":
         "hypothesis: 50 imports of mutated queue records through the CLI, each with estimate and status",
     "test_packaging.py::test_wheel_ships_license_py_typed_and_the_one_version": "builds a wheel (about 10 s)",

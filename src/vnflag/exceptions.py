@@ -30,5 +30,8 @@ class ExitStatus(IntEnum):
     ERROR = 1
     #: A user mistake or an unusable input (:class:`VnflagError`, a missing file, a bad argument).
     USER_ERROR = 2
+    #: Done, but some input rows were refused (named on stderr; the others were kept), e.g.
+    #: ``vnflag labels import`` of a file with rows it could not match to their queue.
+    ROWS_REFUSED = 3
     #: Interrupted (Ctrl-C), as a shell reports SIGINT: 128 + 2.
     INTERRUPTED = 130

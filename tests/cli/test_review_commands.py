@@ -85,8 +85,9 @@ def loop(tmp_path_factory, text_model_dir):
         assert run(f"queue {ext}", "queue", work / "scored.csv", "-o", queue, "--budget", 80, "--explore", 0.5,
                    "--redact") == 0
         _fill(queue, reviewer)
-        assert run(f"import {ext}", "labels", "import", queue, "--store", work / "labels.sqlite") == 0
-    assert run("reimport", "labels", "import", work / "queue.csv", "--store", work / "labels.sqlite") == 0
+        refused = 3 if ext == "csv" else 0  # the CSV's row 3 (a typo) is refused: exit status 3, the rest stored
+        assert run(f"import {ext}", "labels", "import", queue, "--store", work / "labels.sqlite") == refused
+    assert run("reimport", "labels", "import", work / "queue.csv", "--store", work / "labels.sqlite") == 3
     assert run("status", "labels", "status", "--store", work / "labels.sqlite") == 0
     assert run("second-look", "labels", "second-look", "--store", work / "labels.sqlite",
                "--data", DATA / "posts_labelled.csv", "-o", work / "second_look.csv") == 0
@@ -183,5 +184,5 @@ def test_user_mistakes_exit_2_with_one_line(loop):
     assert run("unknown-queue", "labels", "import", renamed, "--store", work / "other.sqlite") == 2
     assert "pass the queue export" in logs["unknown-queue"]
     assert run("with-queue", "labels", "import", renamed, "--store", work / "other.sqlite",
-               "--queue", work / "queue.csv") == 0
+               "--queue", work / "queue.csv") == 3  # its row 3: the typo
     assert run("status-missing", "labels", "status", "--store", work / "nope.sqlite") == 2

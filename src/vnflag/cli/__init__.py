@@ -69,8 +69,8 @@ def main(argv: Sequence[str] | None = None) -> ExitStatus:
     """Entry point of the ``vnflag`` console script; returns the exit status.
 
     See :class:`~vnflag.exceptions.ExitStatus`: 0 done; 2 a user mistake or an unusable input, said
-    in one line; 1 a fault inside vnflag (one line too; ``VNFLAG_TRACEBACK=1`` shows the traceback);
-    130 interrupted.
+    in one line; 3 done but some input rows refused (``labels import``); 1 a fault inside vnflag (one
+    line too; ``VNFLAG_TRACEBACK=1`` shows the traceback); 130 interrupted.
     """
     try:
         args = build_parser().parse_args(argv)

@@ -19,8 +19,10 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="import reviewed queue files",
                               description="Import reviewed rows. Rows with an unknown decision, no id, or an id not "
-                              "in the queue are reported by row number and not stored; re-importing stores nothing "
-                              "new. "
+                              "in the queue are reported by row number and not stored, and the exit status is then 3 "
+                              "(--strict: nothing is stored, exit status 2); re-importing stores nothing new. An id "
+                              "a spreadsheet changed (012 -> 12, 1.50 -> 1.5, 1.00012345678901E+017) is recovered "
+                              "from the row's item_id/member_ids, with a warning. "
                               "Several files (e.g. each reviewer's file of one queue) are imported one after another, "
                               "each all or nothing: a refused file stores nothing and is reported, the others are "
                               "still imported, and the exit status is then 2.")
@@ -95,12 +97,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     """Import each reviewed file in turn; a refused file (one line on stderr) stores nothing, the
-    others are still imported, and any refusal makes the exit status 2."""
-    from ..exceptions import VnflagError
+    others are still imported, and any refusal makes the exit status 2. Refused rows (named on
+    stderr; the file's other rows are stored) make it 3 (:attr:`~vnflag.ExitStatus.ROWS_REFUSED`)."""
+    from ..exceptions import ExitStatus, VnflagError
     from ..review.store import LabelStore
 
     store = LabelStore(args.store)
     refused = []
+    rows_refused = False
     for reviewed in args.reviewed:
         try:
             report = store.import_reviews(reviewed, queue=args.queue, reviewer=args.reviewer, fmt=args.format,
@@ -113,14 +117,20 @@ def _import(args: argparse.Namespace) -> int:
                   "nothing stored from it", file=sys.stderr)
             refused.append(reviewed)
             continue
+        if report.recovered:
+            shown = "; ".join(f"row {n}: {cell!r} is {post!r}" for n, cell, post in report.recovered[:5])
+            print(f"vnflag: warning: {reviewed}: {len(report.recovered)} id(s) changed by a spreadsheet, recovered "
+                  f"from the rows' item_id/member_ids ({shown}{' ...' if len(report.recovered) > 5 else ''})",
+                  file=sys.stderr)
         for number, why in report.bad_rows:
             print(f"vnflag: warning: {reviewed}: row {number}: {why}; not stored", file=sys.stderr)
         print(report.summary(), file=sys.stderr)
+        rows_refused = rows_refused or bool(report.bad_rows)
     if refused:
         print(f"vnflag: error: imported {len(args.reviewed) - len(refused)} of {len(args.reviewed)} files; "
               f"refused: {', '.join(refused)}", file=sys.stderr)
-        return 2
-    return 0
+        return ExitStatus.USER_ERROR
+    return ExitStatus.ROWS_REFUSED if rows_refused else ExitStatus.OK
 
 
 def _status(args: argparse.Namespace) -> int:

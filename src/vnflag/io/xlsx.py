@@ -12,9 +12,11 @@ error naming it in a wider sheet (as a blank line of a CSV file is). Empty rows 
 or after the last value are no rows.
 
 Writing: text cells are always strings, never formulas, with Excel's quote prefix on formula-like
-ones and characters XML cannot hold escaped (:mod:`vnflag.io.cells`); numbers stay numbers. A
-:class:`SheetLayout` adds column widths, wrapped columns and drop-down lists (the review queue's
-``decision``). XLSX cannot be appended to, so the writer gathers its chunks and saves once.
+ones and characters XML cannot hold escaped (:mod:`vnflag.io.cells`); numbers stay numbers. The
+header row is bold and frozen. A :class:`SheetLayout` adds column widths, wrapped columns with rows
+as tall as their text (capped), text-formatted columns (``@``: ids stay text when edited) and
+drop-down lists (the review queue's ``decision``). XLSX cannot be appended to, so the writer
+gathers its chunks and saves once.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ from ..exceptions import VnflagError
 from .cells import escape_xlsx_text, looks_like_formula, unescape_xlsx_text
 from .frames import MAX_LISTED, TableLimitError, check_unique, first_line, listed, text_frame
 
-__all__ = ["SheetLayout", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame", "load_workbook_raw",
-           "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS", "USE_INSTEAD"]
+__all__ = ["SheetLayout", "wrapped_lines", "LINE_POINTS", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame",
+           "load_workbook_raw", "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS", "USE_INSTEAD"]
 
 # Whole numbers from this size on are not all representable as floats, which spreadsheets store.
 _EXACT_FLOAT_LIMIT = 2 ** 53
@@ -53,7 +55,10 @@ USE_INSTEAD = "use Parquet or CSV for this table"
 @dataclass(frozen=True)
 class SheetLayout:
     """How a written sheet looks: its title, column widths (by column name; others get
-    ``default_width``), columns whose text wraps, and drop-down lists of allowed values.
+    ``default_width``), columns whose text wraps (each row made tall enough for its longest
+    wrapped text, up to ``max_lines`` lines), columns formatted as text (number format ``@``, so
+    that what a reviewer types or pastes there, an id such as ``012``, stays text), and
+    drop-down lists of allowed values.
 
     >>> SheetLayout("queue", choices={"decision": ("misleading", "ok", "unsure")}).title
     'queue'
@@ -64,6 +69,25 @@ class SheetLayout:
     default_width: float | None = None
     wrapped: Sequence[str] = ()
     choices: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    text_columns: Sequence[str] = ()
+    max_lines: int = 15
+
+
+#: Height of one line of text in points (Calibri 11, openpyxl's and Excel's default font), and the
+#: column width (in characters) assumed when a wrapped column has none.
+LINE_POINTS = 15.0
+_DEFAULT_CHARS = 8.43
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes in a wrapped cell ``width`` characters wide: each of its lines
+    at least one, a long one as many as it fills (a close estimate: fonts differ).
+
+    >>> wrapped_lines("a" * 100, 40), wrapped_lines("a\\nb", 40), wrapped_lines("", 40)
+    (3, 2, 1)
+    """
+    per_line = max(1, int(width) - 1)  # a cell's padding takes about one character
+    return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -315,7 +339,7 @@ def write_xlsx_frame(frame: pd.DataFrame, target: str | os.PathLike | IO[bytes],
     >>> write_xlsx_frame(pd.DataFrame({"text": ["=HYPERLINK(1)"]}), "out/scored.xlsx")   # doctest: +SKIP
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -333,9 +357,10 @@ def write_xlsx_frame(frame: pd.DataFrame, target: str | os.PathLike | IO[bytes],
         width = layout.widths.get(name, layout.default_width)
         if width is not None:
             sheet.column_dimensions[letter].width = width
-    for name in layout.wrapped:
+    for name in layout.text_columns:
         for cell in sheet[letters[name]][1:]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.number_format = "@"
+    _fit_rows(sheet, frame, layout, letters)
     for name, allowed in layout.choices.items():
         letter = letters[name]
         validation = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=True,
@@ -345,6 +370,30 @@ def write_xlsx_frame(frame: pd.DataFrame, target: str | os.PathLike | IO[bytes],
         validation.add(f"{letter}2:{letter}{max(len(frame) + 1, 2)}")
         sheet.add_data_validation(validation)
     book.save(target)
+
+
+def _fit_rows(sheet: Any, frame: pd.DataFrame, layout: SheetLayout, letters: Mapping[str, str]) -> None:
+    """Wrap the ``layout.wrapped`` columns, align every data cell to the top, and make each data row
+    tall enough for its longest wrapped text (at most ``layout.max_lines`` lines): LibreOffice and
+    Excel otherwise show one line of a long post."""
+    from openpyxl.styles import Alignment
+
+    if not layout.wrapped:
+        return
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
+    widths = {name: layout.widths.get(name) or layout.default_width or _DEFAULT_CHARS for name in layout.wrapped}
+    columns = [frame.columns.get_loc(name) for name in layout.wrapped]
+    for number, row in enumerate(sheet.iter_rows(min_row=2, max_row=len(frame) + 1), start=0):
+        for cell in row:
+            cell.alignment = top
+        lines = 1
+        for name, position in zip(layout.wrapped, columns, strict=True):
+            row[position].alignment = wrap
+            value = frame.iat[number, position]
+            if isinstance(value, str):
+                lines = max(lines, wrapped_lines(value, widths[name]))
+        if lines > 1:
+            sheet.row_dimensions[number + 2].height = min(lines, layout.max_lines) * LINE_POINTS
 
 
 class Writer:

@@ -109,10 +109,15 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-#: The XLSX queue sheet: wide text, a drop-down for ``decision``.
-_QUEUE_SHEET = SheetLayout(title="queue", widths={"text": 80, "reasons": 30, "note": 30, "decision": 12,
-                                                  "member_ids": 20},
-                           default_width=14, wrapped=("text",), choices={"decision": DECISIONS})
+#: The XLSX queue sheet, laid out for reading: the post, its reasons and the note wrapped in wide
+#: columns, each row as tall as its post (up to 15 lines), the header frozen, a drop-down for
+#: ``decision``, and the ids and what reviewers type as text cells (``@``), which no spreadsheet
+#: turns into numbers (``012`` stays ``012``).
+_QUEUE_SHEET = SheetLayout(title="queue", widths={"text": 80, "reasons": 30, "note": 40, "decision": 12,
+                                                  "member_ids": 20, "rank": 6, "group_size": 8, "score": 8},
+                           default_width=14, wrapped=("text", "reasons", "note"), choices={"decision": DECISIONS},
+                           text_columns=("item_id", "id", "member_ids", "queue_id", "model_version", "reviewer",
+                                         "note"), max_lines=15)
 
 
 def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from functools import lru_cache
 
 import pandas as pd
 
 from ..text.normalization import normalize_text
 
-__all__ = ["text_fingerprint", "stable_ids", "short_hash", "normalized_once", "is_blank", "is_encodable"]
+__all__ = ["text_fingerprint", "stable_ids", "short_hash", "normalized_once", "is_blank", "is_encodable",
+           "spreadsheet_changed", "ChangedIds"]
 
 
 def short_hash(text: str, n: int = 16) -> str:
@@ -57,6 +61,84 @@ def is_encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# Longer cells are no spreadsheet's rendering of a number (and would make Decimal arithmetic slow).
+_LONGEST_NUMBER = 64
+_CONTEXT = Context(prec=2 * _LONGEST_NUMBER)
+
+
+def _decimal(text: str) -> Decimal | None:
+    """The value of a text that is a plain decimal number (``012``, ``1.50``, ``1E+17``), else ``None``."""
+    text = text.strip()
+    return Decimal(text) if len(text) <= _LONGEST_NUMBER and _DECIMAL.fullmatch(text) else None
+
+
+def _rounded(value: Decimal, digits: int) -> Decimal | None:
+    """``value`` rounded to ``digits`` significant digits (``None`` if it cannot be)."""
+    if value == 0:
+        return None
+    try:
+        return value.quantize(Decimal(1).scaleb(value.adjusted() - digits + 1, _CONTEXT), ROUND_HALF_EVEN, _CONTEXT)
+    except InvalidOperation:
+        return None
+
+
+def _shown_digits(cell: str, shown: Decimal) -> int | None:
+    """How many significant digits a cell in scientific notation shows (``None`` for other cells:
+    only scientific notation drops digits)."""
+    return len(shown.normalize(_CONTEXT).as_tuple().digits) if "e" in cell.lower() else None
+
+
+def spreadsheet_changed(cell: str, original: str) -> bool:
+    """Whether a spreadsheet that read the id ``original`` as a number may have written it back as
+    ``cell`` (LibreOffice and Excel do so with a CSV file's ids by default): equal as numbers
+    (``012``→``12``, ``1.50``→``1.5``, ``+84``→``84``), or ``cell`` in scientific notation and
+    ``original`` rounded to its digits (an 18-digit id → ``1.00012345678901E+017``). Never true
+    for the id itself, nor for text that is not a decimal number. :class:`ChangedIds` asks the
+    same of many ids at once.
+
+    >>> spreadsheet_changed("12", "012"), spreadsheet_changed("1.00012345678901E+017", "100012345678901234")
+    (True, True)
+    >>> spreadsheet_changed("12", "12"), spreadsheet_changed("12", "12.3"), spreadsheet_changed("p1", "p01")
+    (False, False, False)
+    """
+    return cell != original and original in ChangedIds([original]).candidates(cell)
+
+
+class ChangedIds:
+    """Ids (a queue's posts) indexed by the numbers a spreadsheet may turn them into, so that
+    :meth:`candidates` of each of many cells costs no scan of every id.
+
+    >>> ChangedIds(["012", "12", "p5"]).candidates("12.0")
+    ['012', '12']
+    """
+
+    def __init__(self, ids: Iterable[str]):
+        self._ids = [(i, v) for i in ids if (v := _decimal(i)) is not None]
+        self._by_digits: dict[int | None, dict[Decimal, list[str]]] = {}
+
+    def _index(self, digits: int | None) -> dict[Decimal, list[str]]:
+        if digits not in self._by_digits:
+            index: dict[Decimal, list[str]] = {}
+            for name, value in self._ids:
+                key = value if digits is None else _rounded(value, digits)
+                if key is not None:
+                    index.setdefault(key, []).append(name)
+            self._by_digits[digits] = index
+        return self._by_digits[digits]
+
+    def candidates(self, cell: str) -> list[str]:
+        """The ids, other than ``cell`` itself, that a spreadsheet may have written as ``cell``."""
+        shown = _decimal(cell)
+        if shown is None:
+            return []
+        found = list(self._index(None).get(shown, []))
+        digits = _shown_digits(cell, shown)
+        if digits is not None:
+            found += [i for i in self._index(digits).get(shown, []) if i not in found]
+        return [i for i in found if i != cell]
 
 
 def stable_ids(frame: pd.DataFrame, id_col: str = "id", text_col: str = "text") -> list[str]:

@@ -20,7 +20,7 @@ from ...exceptions import VnflagError
 from ...io.files import file_sha256, utc_now
 from ...io.tables import table_source
 from ..formats import member_list, read_reviewer_map, read_reviews
-from ..ids import is_blank, is_encodable
+from ..ids import ChangedIds, is_blank, is_encodable, spreadsheet_changed
 from ..names import canonical_name, check_distinct_reviewers, reviewer_key, reviewer_name
 from ..queues import (
     DECISIONS,
@@ -139,10 +139,14 @@ class ImportReport:
     already: int = 0
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
     conflicts: int = 0
+    #: Rows whose id a spreadsheet changed, recovered from their item: (row, id as read, post id).
+    recovered: list[tuple[int, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line for the command line."""
-        return (f"{self.source}: {self.rows} rows, {self.reviewed} reviewed, {self.not_reviewed} not yet reviewed; "
+        """One line for the command line: ``rows`` = reviewed + not yet reviewed + rejected."""
+        ids = f" ({len(self.recovered)} with ids recovered)" if self.recovered else ""
+        return (f"{self.source}: {self.rows} rows, {self.reviewed} reviewed{ids}, "
+                f"{self.not_reviewed} not yet reviewed; "
                 f"stored {self.stored} new reviews ({self.already} already stored), "
                 f"rejected {len(self.bad_rows)} rows; {self.conflicts} posts with conflicting decisions in the store")
 
@@ -294,6 +298,8 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
     named: list[tuple[str, str]] = []
     moved: list[str] = []
     members_of: dict[str, dict[str, list[Member]] | None] = {}
+    items_of: dict[str, dict[str, list[str]]] = {}  # each queue's items: their posts, by item id
+    changed_of: dict[str, ChangedIds] = {}  # each queue's posts by what a spreadsheet makes of their ids
     # A whole file from an unregistered queue is one mistake, not a bad row per line.
     for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"], strict=True):
         queue_id = _text(queue_id)
@@ -326,13 +332,19 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         if members is None:
             report.bad_rows.append((number, f"queue {queue_id} is unknown to this store"))
             continue
-        if post_id not in members:
-            report.bad_rows.append((number, f"id {post_id!r} is not in queue {queue_id}"))
+        if queue_id not in items_of:
+            items_of[queue_id] = {posts[0].item_id: [m.post_id for m in posts] for posts in members.values()}
+            changed_of[queue_id] = ChangedIds(members)
+        found = _resolve_id(row, post_id, queue_id, members, items_of[queue_id], changed_of[queue_id])
+        if found.contradiction:
+            moved.append(f"row {number}: {found.contradiction}")
             continue
-        contradiction = _contradiction(row, post_id, members)
-        if contradiction:
-            moved.append(f"row {number}: {contradiction}")
+        if found.refusal:
+            report.bad_rows.append((number, found.refusal))
             continue
+        if found.post_id != post_id:
+            report.recovered.append((number, post_id, found.post_id))
+            post_id = found.post_id
         note = "" if is_blank(row.note) else str(row.note)
         if not is_encodable(note) or not is_encodable(_text(row.reviewer)):
             report.bad_rows.append((number, "reviewer or note holds text that is not valid Unicode"))
@@ -365,20 +377,62 @@ def _check_new_names(db: sqlite3.Connection, named: list[tuple[str, str]], store
     check_distinct_reviewers([*clashes[:1], *named])
 
 
-def _contradiction(row: Any, post_id: str, members: dict[str, list[Member]]) -> str:
-    """What a reviewed row says against its queue's record (``members``: each post's item), "" if
-    nothing: its ``item_id`` is not the item of its ``id``, or its ``member_ids`` name posts of the
-    queue but not exactly that item's members (a cell naming no post of the queue, e.g. a list
-    rewritten as Python text by a script, is unreadable rather than contradictory)."""
-    item = members[post_id]
+class FoundId(NamedTuple):
+    """What a reviewed row's ``id`` cell, checked against its queue, says: the post it is about, or
+    why the row is refused (``refusal``), or why the whole file is (``contradiction``)."""
+    post_id: str
+    refusal: str = ""
+    contradiction: str = ""
+
+
+def _resolve_id(row: Any, post_id: str, queue_id: str, members: dict[str, list[Member]],
+                items: dict[str, list[str]], changed_ids: ChangedIds) -> FoundId:
+    """The post a reviewed row is about, checked against the queue record (``members``: each
+    post's item; ``items``: each item's posts; ``changed_ids``: the posts by what a spreadsheet
+    makes of their ids) through the row's ``item_id`` and ``member_ids``.
+
+    An id cell that a spreadsheet changed (``012``→``12``, ``1.50``→``1.5``, an 18-digit id →
+    ``1.00012345678901E+017``: :func:`~vnflag.review.ids.spreadsheet_changed`) is recovered from
+    the item the row names, even when the changed id is another post of the queue; a row naming no
+    item has nothing to recover from and is refused unless its id is in the queue as it is and no
+    other item's id could have become it (``12`` when the queue holds ``012`` too). An id
+    of another item (cells moved or edited), or ``item_id`` and ``member_ids`` naming different
+    items, contradict the record: the caller refuses the whole file. (A ``member_ids`` cell naming
+    no post of the queue, e.g. a list rewritten as Python text by a script, is unreadable rather
+    than contradictory.)"""
     item_id = _text(getattr(row, "item_id", ""))
-    if item_id and item_id != item[0].item_id:
-        return f"id {post_id!r} is in item {item[0].item_id}, not in the row's item_id {item_id}"
     shown = member_list(getattr(row, "member_ids", None))
-    if any(m in members for m in shown) and set(shown) != {m.post_id for m in item}:
+    known = [m for m in shown if m in members]
+    if known and set(shown) != {m.post_id for m in members[known[0]]}:
         listed = ", ".join(shown[:3]) + (", ..." if len(shown) > 3 else "")
-        return f"member_ids [{listed}] are not the members of id {post_id!r}'s item {item[0].item_id}"
-    return ""
+        return FoundId(post_id, contradiction=f"member_ids [{listed}] are not the members of one item of queue "
+                       f"{queue_id} (id {post_id!r})")
+    named = members[known[0]][0].item_id if known else None
+    if item_id and named and item_id != named:
+        return FoundId(post_id, contradiction=f"item_id {item_id} and member_ids name different items")
+    claimed = item_id or named
+    if not claimed or claimed not in items:
+        if claimed and post_id in members:
+            return FoundId(post_id, contradiction=f"id {post_id!r} is in item {members[post_id][0].item_id}, "
+                           f"not in the row's item_id {claimed}")
+        changed = [p for p in changed_ids.candidates(post_id) if members[p] is not members.get(post_id)]
+        hint = (f"a spreadsheet may have changed {' or '.join(repr(p) for p in changed[:3])}; keep the row's item_id "
+                "and member_ids so that vnflag can recover it")
+        if post_id in members:
+            return FoundId(post_id, refusal=f"id {post_id!r} is ambiguous: {hint}") if changed else FoundId(post_id)
+        return FoundId(post_id, refusal=f"id {post_id!r} is not in queue {queue_id}"
+                       + (f" ({hint})" if changed else ""))
+    posts = items[claimed]
+    if post_id in posts:
+        return FoundId(post_id)
+    changed = [p for p in posts if spreadsheet_changed(post_id, p)]
+    if changed:  # every post of an item gets the item's decision: any of them is the same review
+        return FoundId(changed[0])
+    if post_id in members:
+        return FoundId(post_id, contradiction=f"id {post_id!r} is in item {members[post_id][0].item_id}, not in the "
+                       f"row's item_id {claimed}")
+    return FoundId(post_id, refusal=f"id {post_id!r} is not in queue {queue_id} nor a spreadsheet's rendering of "
+                   f"its item {claimed}'s id(s) {', '.join(repr(p) for p in posts[:3])}")
 
 
 def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[ReviewRow], sha256: str,
