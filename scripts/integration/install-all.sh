@@ -9,7 +9,7 @@ failed=""
 for script in scripts/integration/*.sh; do
     [ "$(basename "$script")" = "install-all.sh" ] && continue
     echo "== $script"
-    if ! sh "$script"; then
+    if ! bash "$script"; then
         failed="$failed $(basename "$script" .sh)"
     fi
 done
