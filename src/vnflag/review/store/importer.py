@@ -111,6 +111,12 @@ class NameRow(NamedTuple):
     source: str
 
 
+class ToolUserRow(NamedTuple):
+    """A row of ``tool_users``: a tool's user id or e-mail seen with a stored reviewer."""
+    reviewer: str
+    tool_user: str
+
+
 class ImportRow(NamedTuple):
     """A row of ``imports`` (without its ``import_id``): what one import did."""
     source_file: str
@@ -402,11 +408,9 @@ def _stored_before_origins(db: sqlite3.Connection, review: ReviewRow) -> bool:
 
 
 def store_names(db: sqlite3.Connection, names: Mapping[str, str], set_at: str, source: str) -> None:
-    """Keep a reviewer map's entries (inside the caller's transaction): only those that change
-    what the store already calls a key, so giving the same map again adds nothing."""
-    current = dict(db.execute("SELECT key, name FROM reviewer_names ORDER BY name_id"))  # the latest entry wins
-    _insert(db, "reviewer_names", [NameRow(key, name, set_at, source) for key, name in names.items()
-                                   if current.get(key) != name])
+    """Keep a reviewer map's entries (inside the caller's transaction), as the newest: the map given
+    last names a reviewer, even when an older entry names them by another key."""
+    _insert(db, "reviewer_names", [NameRow(key, name, set_at, source) for key, name in names.items()])
 
 
 def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[ReviewRow], sha256: str,
@@ -416,6 +420,7 @@ def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[Rev
     if given is not None:
         store_queue(db, given)
     report.stored = _insert(db, "reviews", [r for r in pending if not _stored_before_origins(db, r)])
+    _insert(db, "tool_users", list(dict.fromkeys(ToolUserRow(r.reviewer, r.tool_user) for r in pending if r.tool_user)))
     report.already = len(pending) - report.stored
     _insert(db, "imports", [ImportRow(report.source, sha256, imported_at, report.rows, report.stored, report.already,
                                       len(report.bad_rows))])

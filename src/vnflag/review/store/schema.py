@@ -17,7 +17,9 @@ Versions:
   reviewer is called, and the table-wide ``UNIQUE (queue_id, post_id, reviewer, decision, note)``
   now holds only for reviews without an origin (two partial unique indexes). ``reviewer_names``
   keeps the reviewer maps given to imports (append-only, the latest entry of a key wins): names
-  are applied when the store is read, never stored in a review.
+  are applied when the store is read, never stored in a review. ``tool_users`` keeps every tool
+  user id or e-mail seen with a reviewer, even from an import that stored nothing new (a snapshot
+  export's e-mails name the reviewers of an earlier JSON export).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ TABLES: dict[str, str] = {
                    "flagged INTEGER, group_size INTEGER, assigned_to TEXT, PRIMARY KEY (queue_id, item_id)",
     "reviewer_names": "name_id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, name TEXT NOT NULL, "
                       "set_at TEXT NOT NULL, source TEXT",
+    "tool_users": "reviewer TEXT NOT NULL, tool_user TEXT NOT NULL, PRIMARY KEY (reviewer, tool_user)",
 }
 #: Where ``reviews.origin`` is empty, a review is the same review if its post, reviewer, decision and note are.
 NO_ORIGIN = "(origin IS NULL OR origin = '')"
@@ -84,7 +87,7 @@ _TRIGGERS = {
     for table in TABLES for action in ("UPDATE", "DELETE")
 }
 #: The tables of a version-0 or 1 store (``reviewer_names`` came with version 2).
-_V1_TABLES = {**{t: c for t, c in TABLES.items() if t != "reviewer_names"}, "reviews": _V1_REVIEWS}
+_V1_TABLES = {**{t: c for t, c in TABLES.items() if t not in ("reviewer_names", "tool_users")}, "reviews": _V1_REVIEWS}
 #: The tables a version-0 store always has (the design tables came later).
 _VERSION_0_CORE = ("queues", "queue_members", "reviews", "imports")
 
@@ -162,7 +165,7 @@ def _is_version_0(db: sqlite3.Connection, objects: dict[str, str]) -> bool:
     """Whether a database without a mark is a store written before versions: only vnflag's
     tables, indexes and triggers, the core tables present, every table with vnflag's columns."""
     known = {**{t: "table" for t in _V1_TABLES}, "reviews_post": "index",
-             **{t: "trigger" for t in _TRIGGERS if not t.startswith("reviewer_names_")}}
+             **{t: "trigger" for t in _TRIGGERS if not t.startswith(("reviewer_names_", "tool_users_"))}}
     if any(known.get(name) != kind for name, kind in objects.items()):
         return False
     if any(objects.get(table) != "table" for table in _VERSION_0_CORE):

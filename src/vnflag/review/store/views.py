@@ -197,8 +197,23 @@ class StoreView:
 
 
 def stored_names(db: sqlite3.Connection) -> dict[str, str]:
-    """The reviewer names kept with the store: every map given to an import, the latest entry of a key winning."""
-    return dict(db.execute("SELECT key, name FROM reviewer_names ORDER BY name_id"))
+    """The reviewer names kept with the store: every map given to an import, the latest entry of a
+    key winning, oldest entry first (the order :func:`apply_names` breaks ties by)."""
+    names: dict[str, str] = {}
+    for key, name in db.execute("SELECT key, name FROM reviewer_names ORDER BY name_id"):
+        names.pop(key, None)
+        names[key] = name
+    return names
+
+
+def newest_names(*maps: dict[str, str]) -> dict[str, str]:
+    """Reviewer maps merged, oldest first: a key of a later map moves to the end (it is newer)."""
+    merged: dict[str, str] = {}
+    for names in maps:
+        for key, name in names.items():
+            merged.pop(key, None)
+            merged[key] = name
+    return merged
 
 
 def _identity_keys(who: str, tool_users: Sequence[str]) -> list[str]:
@@ -209,22 +224,28 @@ def _identity_keys(who: str, tool_users: Sequence[str]) -> list[str]:
     return [who, *([user] if tool in ("labelstudio", "argilla") and user else []), *tool_users]
 
 
-def apply_names(reviews: pd.DataFrame, names: dict[str, str]) -> tuple[list[str], list[str]]:
-    """Reviewer names for stored ``reviews`` (``reviewer`` as stored, ``tool_user``): each named
-    by the first of its keys (:func:`_identity_keys`) that ``names`` knows, else as stored; and
-    the keys of ``names`` that named nobody."""
-    tool_users: dict[str, list[str]] = {}
-    for who, user in zip(reviews["reviewer"], reviews["tool_user"].fillna(""), strict=True):
-        if user and user not in tool_users.setdefault(who, []):
-            tool_users[who].append(user)
+def seen_tool_users(db: sqlite3.Connection) -> dict[str, list[str]]:
+    """Every tool user id or e-mail seen with each stored reviewer, in the order first seen."""
+    seen: dict[str, list[str]] = {}
+    for who, user in db.execute("SELECT reviewer, tool_user FROM tool_users ORDER BY rowid"):
+        seen.setdefault(canonical_name(who), []).append(user)
+    return seen
+
+
+def apply_names(reviewers: Sequence[str], names: dict[str, str],
+                tool_users: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """Names for stored ``reviewers``: each named by the newest entry of ``names`` (oldest first)
+    whose key is one of its keys (:func:`_identity_keys`, with the ``tool_users`` seen with it),
+    else as stored; and the keys of ``names`` that named nobody."""
+    rank = {key: position for position, key in enumerate(names)}
     used: set[str] = set()
     shown: dict[str, str] = {}
-    for who in dict.fromkeys(reviews["reviewer"]):
+    for who in dict.fromkeys(reviewers):
         keys = _identity_keys(who, tool_users.get(who, []))
-        hit = next((canonical_name(k) for k in keys if canonical_name(k) in names), None)
+        hit = max((canonical_name(k) for k in keys if canonical_name(k) in names), key=rank.__getitem__, default=None)
         shown[who] = names[hit] if hit is not None else who
         used.update(canonical_name(k) for k in keys)
-    return [shown[who] for who in reviews["reviewer"]], [k for k in names if k not in used]
+    return [shown[who] for who in reviewers], [k for k in names if k not in used]
 
 
 def read_view(db: sqlite3.Connection, path: str | os.PathLike, as_of: int | None = None,
@@ -238,9 +259,9 @@ def read_view(db: sqlite3.Connection, path: str | os.PathLike, as_of: int | None
         reviews = read_frame(db, "SELECT * FROM reviews" + (" WHERE review_id <= ?" if as_of is not None else "")
                              + " ORDER BY review_id", [as_of] if as_of is not None else [])
         reviews["reviewer"] = [canonical_name(who) for who in reviews["reviewer"]]  # NFD names of old imports
-        every_name = {**stored_names(db), **(names or {})}
+        every_name = newest_names(stored_names(db), names or {})
         reviews["identity"] = reviews["reviewer"]
-        reviews["reviewer"], unused = apply_names(reviews, every_name)
+        reviews["reviewer"], unused = apply_names(list(reviews["reviewer"]), every_name, seen_tool_users(db))
         members = read_frame(db, "SELECT m.rowid AS member_row, m.*, q.registered_at FROM queue_members m "
                                  "JOIN queues q ON q.queue_id = m.queue_id ORDER BY m.rowid")
         adjudication = frozenset(row[0] for row in db.execute(
@@ -270,10 +291,9 @@ def history(db: sqlite3.Connection, registry: str | os.PathLike | None = None,
     adjudication = {row[0] for row in db.execute("SELECT queue_id FROM queue_design WHERE purpose = ?",
                                                  (ADJUDICATION,))}
     imports = read_frame(db, "SELECT * FROM imports ORDER BY import_id")
-    reviews = read_frame(db, "SELECT DISTINCT queue_id, reviewer, tool_user, source_file, source_sha256, imported_at "
-                             "FROM reviews")
-    reviews["reviewer"] = [canonical_name(who) for who in reviews["reviewer"]]
-    reviews["reviewer"] = apply_names(reviews, {**stored_names(db), **(names or {})})[0]
+    reviews = read_frame(db, "SELECT DISTINCT queue_id, reviewer, source_file, source_sha256, imported_at FROM reviews")
+    reviews["reviewer"] = apply_names([canonical_name(who) for who in reviews["reviewer"]],
+                                      newest_names(stored_names(db), names or {}), seen_tool_users(db))[0]
     events = []
     for row in imports.itertuples(index=False):
         mine = reviews[(reviews["imported_at"] == row.imported_at) & (reviews["source_file"] == row.source_file)]
