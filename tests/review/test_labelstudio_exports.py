@@ -43,7 +43,8 @@ def _truth() -> dict[tuple[str, str], str]:
 def test_every_label_studio_export_reads_the_right_posts_decisions_and_users(exports, name):
     reviews = read_reviews(exports / name)
     assert len(reviews) == 38
-    assert dict(zip(zip(reviews["id"], reviews["reviewer"]), reviews["decision"])) == _truth()
+    by_user = zip(zip(reviews["id"], reviews["reviewer"], strict=True), reviews["decision"], strict=True)
+    assert dict(by_user) == _truth()
     assert reviews["origin"].str.match(r"^labelstudio:-:g[0-9a-f]{12}:\d+$").all() and reviews["origin"].is_unique
     assert not reviews["id"].isin(["1", "2", "3"]).any()  # JSON_MIN's 'id' is Label Studio's task id, never a post
     notes = set(reviews["note"]) - {""}
@@ -72,7 +73,8 @@ def test_a_new_reviewer_map_duplicates_nothing_and_names_each_rater_once(exports
     # issue 19 case 1: 76 reviews instead of 38, four "raters", anh vs labelstudio:1 at kappa 1.0
     (exports / "names.csv").write_text("id,name\n1,anh\nbinh@vnflag.test,bình\n", encoding="utf-8")
     store = exports / "labels.sqlite"
-    code, _, err = run_cli("labels", "import", exports / "export.json", "--store", store, "--queue", exports / QUEUE.name)
+    code, _, err = run_cli("labels", "import", exports / "export.json", "--store", store,
+                           "--queue", exports / QUEUE.name)
     assert code == 0, err
     code, _, err = run_cli("labels", "import", exports / "export.json", "--store", store, "--queue",
                            exports / QUEUE.name, "--reviewer-map", exports / "names.csv")
@@ -115,7 +117,8 @@ def _map(folder: Path, line: str) -> Path:
 def test_any_order_of_exports_with_any_maps_stores_each_annotation_once(order, maps, tmp_path_factory):
     folder = tmp_path_factory.mktemp("ls")
     store = LabelStore(folder / "labels.sqlite")
-    stored = [store.import_reviews(DATA / name, queue=QUEUE, reviewer_map=m).stored for name, m in zip(order, maps)]
+    stored = [store.import_reviews(DATA / name, queue=QUEUE, reviewer_map=m).stored
+              for name, m in zip(order, maps, strict=True)]
     assert stored == [38, 0, 0, 0]
     view = store.view()
     assert len(view.reviews) == 38 and view.reviews["origin"].nunique() == 38

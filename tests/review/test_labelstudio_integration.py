@@ -108,7 +108,8 @@ def project(server, tmp_path_factory):
     export_queue(build_queue(scored, budget=6, similarity=1.0), folder / "q.labelstudio.json")
     tasks = json.loads((folder / "q.labelstudio.json").read_text(encoding="utf-8"))
     admin, other = USERS
-    pid = server.call("POST", "/api/projects", admin, {"title": "vnflag queue", "label_config": LABEL_STUDIO_CONFIG})["id"]
+    pid = server.call("POST", "/api/projects", admin,
+                      {"title": "vnflag queue", "label_config": LABEL_STUDIO_CONFIG})["id"]
     server.call("POST", f"/api/projects/{pid}/import", admin, tasks)
     stored = server.call("GET", f"/api/tasks?project={pid}&page_size=100", admin)["tasks"]
     truth = {}
@@ -154,13 +155,16 @@ def test_the_pre_annotations_are_the_models_choice_at_its_threshold(server, proj
 def test_each_export_imports_the_right_labels_once(project, name, tmp_path):
     folder, truth, _, _ = project
     store = tmp_path / "labels.sqlite"
-    code, _, err = run_cli("labels", "import", folder / name, "--store", store, "--queue", folder / "q.labelstudio.json")
+    code, _, err = run_cli("labels", "import", folder / name, "--store", store,
+                           "--queue", folder / "q.labelstudio.json")
     assert code == 0, err
     reviews = LabelStore(store).reviews()
-    assert len(reviews) == 12 and dict(zip(zip(reviews["post_id"], reviews["identity"]), reviews["decision"])) == truth
+    by_user = zip(zip(reviews["post_id"], reviews["identity"], strict=True), reviews["decision"], strict=True)
+    assert len(reviews) == 12 and dict(by_user) == truth
     assert set(reviews["note"]) == {"", 'nguồn, "giả"'}
     assert set(LabelStore(store).conflicts()["post_id"]) == {"12", "p4"}
-    code, _, err = run_cli("labels", "import", folder / name, "--store", store, "--queue", folder / "q.labelstudio.json")
+    code, _, err = run_cli("labels", "import", folder / name, "--store", store,
+                           "--queue", folder / "q.labelstudio.json")
     assert code == 0 and "stored 0 new reviews (12 already stored)" in err
 
 
