@@ -20,10 +20,15 @@ def test_at_and_above_the_threshold_is_misleading_with_its_own_confidence():
     assert suggested_decision(0.6, 0.7) == ("ok", pytest.approx(0.4))  # >= 0.5 but below the model's threshold
 
 
-@pytest.mark.parametrize("score", [float("nan"), -0.1, 1.5, float("inf")])
-def test_a_score_outside_zero_one_is_refused(score):
+@pytest.mark.parametrize("score", [float("nan"), float("inf"), float("-inf")])
+def test_a_score_that_is_no_number_is_refused(score):
     with pytest.raises(VnflagError, match="score"):
         suggested_decision(score, 0.5)
+
+
+def test_a_score_that_is_no_probability_still_gets_a_confidence_in_zero_one():
+    assert suggested_decision(-0.5, 0.5) == ("ok", 1.0)
+    assert suggested_decision(1.5, 0.5) == ("misleading", 1.0)
 
 
 @settings(max_examples=50, deadline=None)

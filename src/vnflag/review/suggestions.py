@@ -18,7 +18,8 @@ DEFAULT_SUGGESTION_THRESHOLD = 0.5
 
 def suggested_decision(score: float, threshold: float) -> tuple[str, float]:
     """The model's choice for a post of ``score`` = P(misleading): ``misleading`` at and above
-    ``threshold``, else ``ok``; with the confidence of that choice (P(misleading), or 1 - P).
+    ``threshold``, else ``ok``; with the confidence of that choice (P(misleading), or 1 - P),
+    kept in [0, 1] for scores that are not probabilities (a queue may rank by any number).
 
     >>> suggested_decision(0.42, 0.4)
     ('misleading', 0.42)
@@ -26,13 +27,12 @@ def suggested_decision(score: float, threshold: float) -> tuple[str, float]:
     ('ok', 0.7)
     """
     score, threshold = float(score), float(threshold)
-    if not (math.isfinite(score) and 0.0 <= score <= 1.0):
-        raise VnflagError(f"a suggestion needs a score in [0, 1], got {score!r}")
+    if not math.isfinite(score):
+        raise VnflagError(f"a suggestion needs a finite score, got {score!r}")
     if math.isnan(threshold):
         raise VnflagError("a suggestion needs a threshold, got NaN")
-    if score >= threshold:
-        return "misleading", score
-    return "ok", round(1.0 - score, 12)
+    confidence = score if score >= threshold else round(1.0 - score, 12)
+    return ("misleading" if score >= threshold else "ok"), min(1.0, max(0.0, confidence))
 
 
 def model_threshold(scores: Sequence[float], flagged: Sequence[Any] | None) -> float | None:
