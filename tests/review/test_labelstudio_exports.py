@@ -148,3 +148,27 @@ def test_a_json_min_row_whose_item_contradicts_its_post_stores_nothing(exports):
     code, _, err = run_cli("labels", "import", exports / "export_min.json", "--store", exports / "s.sqlite",
                            "--queue", exports / QUEUE.name)
     assert code == 2 and err.count("\n") == 1 and "row 4" in err and not (exports / "s.sqlite").exists()
+
+
+def test_an_annotation_edited_in_label_studio_is_a_newer_decision(exports):
+    store = LabelStore(exports / "labels.sqlite")
+    store.import_reviews(exports / "export.json", queue=exports / QUEUE.name)
+    tasks = json.loads((exports / "export.json").read_text(encoding="utf-8"))
+    annotation = tasks[0]["annotations"][0]
+    old = annotation["result"][0]["value"]["choices"][0]
+    annotation["result"][0]["value"]["choices"] = ["ok" if old == "misleading" else "misleading"]
+    (exports / "edited.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    report = store.import_reviews(exports / "edited.json", queue=exports / QUEUE.name)
+    assert report.stored == 1 and report.already == 37
+    post, who = tasks[0]["data"]["id"], f"labelstudio:{annotation['completed_by']}"
+    latest = store.reviews().query("post_id == @post and identity == @who").iloc[-1]
+    assert latest["decision"] != old
+
+
+def test_one_annotation_listed_twice_in_a_file_stores_nothing(exports):
+    tasks = json.loads((exports / "export.json").read_text(encoding="utf-8"))
+    tasks[1]["annotations"][1]["id"] = tasks[1]["annotations"][0]["id"]
+    (exports / "twice.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    code, _, err = run_cli("labels", "import", exports / "twice.json", "--store", exports / "s.sqlite",
+                           "--queue", exports / QUEUE.name)
+    assert code == 2 and err.count("\n") == 1 and "twice" in err and not (exports / "s.sqlite").exists()

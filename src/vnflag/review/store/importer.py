@@ -305,6 +305,7 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
     default_reviewer = reviewer_name(reviewer, "--reviewer (reviewer)") if reviewer is not None else "unknown"
     named: list[tuple[str, str]] = []
     moved: list[str] = []
+    origins: dict[str, tuple[int, int]] = {}  # origin → (position, source row): one decision is one row of its export
     members_of: dict[str, dict[str, list[Member]] | None] = {}
     # A whole file from an unregistered queue is one mistake, not a bad row per line.
     for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"], strict=True):
@@ -315,7 +316,7 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
                 raise VnflagError(
                     f"{name}: row {number}: queue {queue_id} is unknown to the store {store}; pass the "
                     f"queue export or its .vnflag-queue.json record (--queue), written by vnflag queue")
-    for row in frame.itertuples(index=False):
+    for position, row in enumerate(frame.itertuples(index=False)):
         number = int(row.source_row)
         decision = _text(row.decision).lower()
         post_id = "" if is_blank(row.id) else str(row.id)  # exactly as in the queue record
@@ -358,6 +359,9 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         if not is_encodable(origin) or not is_encodable(tool_user):
             report.bad_rows.append((number, "origin or tool_user holds text that is not valid Unicode"))
             continue
+        if origin and origins.setdefault(origin, (position, number)) != (position, number):
+            raise VnflagError(f"{name}: nothing imported: row/task {origins[origin][1]} and row/task {number} hold one "
+                              f"decision ({origin}) twice; an export lists each annotation once")
         pending.extend(ReviewRow(queue_id, m.item_id, m.post_id, m.fingerprint, decision, who, note, when, imported_at,
                                  m.model_version, m.score, name, reviewed.sha256, number, origin, tool_user)
                        for m in members[post_id])

@@ -13,8 +13,9 @@ Versions:
 * 1 — the same tables, all present, with the application id and the version set.
 * 2 — a review's identity is where it came from: ``reviews`` gains ``origin`` (tool, project,
   task and annotation: unique per decision, see :mod:`vnflag.review.formats`) and ``tool_user``
-  (the tool's user id or e-mail); a review with a stored origin is already stored whatever its
-  reviewer is called, and the table-wide ``UNIQUE (queue_id, post_id, reviewer, decision, note)``
+  (the tool's user id or e-mail); a review with a stored origin, decision and note is already
+  stored whatever its reviewer is called (an annotation edited in the tool to another decision or
+  note is a newer decision, stored), and the table-wide ``UNIQUE (queue_id, post_id, reviewer, decision, note)``
   now holds only for reviews without an origin (two partial unique indexes). ``reviewer_names``
   keeps the reviewer maps given to imports (append-only, the latest entry of a key wins): names
   are applied when the store is read, never stored in a review. ``tool_users`` keeps every tool
@@ -68,8 +69,9 @@ TABLES: dict[str, str] = {
 NO_ORIGIN = "(origin IS NULL OR origin = '')"
 _INDEXES = {
     "reviews_post": "CREATE INDEX IF NOT EXISTS reviews_post ON reviews (post_id)",
-    # one decision (one origin) applies to every member of its item: unique per post
-    "reviews_origin": "CREATE UNIQUE INDEX IF NOT EXISTS reviews_origin ON reviews (origin, post_id) "
+    # one decision (one origin) applies to every member of its item: unique per post; an annotation
+    # edited in the tool keeps its origin and is a newer decision
+    "reviews_origin": "CREATE UNIQUE INDEX IF NOT EXISTS reviews_origin ON reviews (origin, post_id, decision, note) "
                       f"WHERE NOT {NO_ORIGIN}",
     "reviews_same": "CREATE UNIQUE INDEX IF NOT EXISTS reviews_same ON reviews "
                     f"(queue_id, post_id, reviewer, decision, note) WHERE {NO_ORIGIN}",
