@@ -103,6 +103,7 @@ INTEGRATION_MODULES = {
     "test_notebook.py": "executes the walkthrough notebook in a Jupyter kernel (trains two models)",
     "pipelines/test_distributed.py": "a Dask LocalCluster of two worker processes, and `dask scheduler` / "
                                      "`dask worker` processes",
+    "review/test_labelstudio_integration.py": "a real Label Studio server (scripts/integration/labelstudio.sh)",
 }
 SLOW_MODULES = {
     "test_cli_outputs.py": "every vnflag command on the bundled data, each in its own process (about 40 s)",
@@ -114,6 +115,8 @@ SLOW_TESTS = {
     "model/test_flagger.py::test_second_stage_auto_boosts_only_with_context_columns_and_enough_posts":
         "fits four models, two of them on 1,000+ posts",
     "review/test_formats.py::test_arbitrary_json_reads_or_raises_a_vnflag_error": "hypothesis, many examples",
+    "review/test_labelstudio_exports.py::test_any_order_of_exports_with_any_maps_stores_each_annotation_once":
+        "hypothesis: 25 stores, four imports of 38 reviews each",
     "io/test_hostile_tables.py::test_own_output_reads_back_identically": "hypothesis round trips, six formats",
     "cli/test_evaluate_command.py::test_evaluate_command_writes_report_and_summary": "renders five figures",
     "cli/test_review_round.py::test_two_reviewers_agreement_adjudication_and_unbiased_estimate":

@@ -63,17 +63,23 @@ from .queues import (
     queue_paths,
     queue_record,
 )
+from .suggestions import queue_model_threshold
 
-__all__ = ["REVIEW_FORMATS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
+__all__ = ["REVIEW_FORMATS", "IDENTITY_COLUMNS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
            "read_reviewer_map", "member_list"]
 
 #: Review file formats, as ``--format`` names them.
 REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")
+#: Where a decision came from, beside the queue columns (the label store's identity contract):
+#: ``origin`` is unique per decision (``labelstudio:<project or ->:<task id>:<annotation id>``,
+#: ``argilla:<dataset or ->:<record id>:<user>``; empty for vnflag's own files, which keep the store's
+#: older uniqueness), ``tool_user`` the tool's user id or e-mail as the export gives it.
+IDENTITY_COLUMNS = ("origin", "tool_user")
 _TEXT_COLUMNS = ("item_id", "id", "why", "reasons", "model_version", "text", "decision", "reviewer", "note",
-                 "queue_id", "reviewed_at")
+                 "queue_id", "reviewed_at", *IDENTITY_COLUMNS)
 ReviewerMap = Mapping[Any, str] | str | os.PathLike | None
 #: What a row of each review format is called in messages.
-_ROW_UNIT = {"labelstudio": "task", "argilla": "record"}
+_ROW_UNIT = {"labelstudio": "task", "argilla": "record", "labelstudio-min": "object", "labelstudio-csv": "row"}
 
 def review_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     """The review format of a file: ``fmt`` if given, else from its name (a plain ``.json``
@@ -165,8 +171,9 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
     for target, rows in files:  # every file checked before the first is written: all of them, or none
         if fmt in ("csv", "xlsx"):
             check_writable(_spreadsheet_rows(rows), target, advice="write this queue as CSV or JSONL")
+    threshold = queue_model_threshold(record)
     for target, rows in files:
-        _write_export(rows, target, fmt)
+        _write_export(rows, target, fmt, threshold)
     return write_json_document(record, record_file)
 
 
@@ -177,8 +184,9 @@ def _spreadsheet_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
-    """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``."""
+def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str, threshold: float) -> None:
+    """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``; tools' suggestions
+    say ``misleading`` at and above ``threshold`` (the model's, :func:`~.suggestions.queue_model_threshold`)."""
     if fmt in ("csv", "xlsx"):
         flat = _spreadsheet_rows(frame)
         if fmt == "csv":
@@ -190,7 +198,7 @@ def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> Non
         write_table(frame, path)
         return
     rows = [_plain(r) for r in frame.to_dict("records")]
-    write_json_document(labelstudio.tasks(rows) if fmt == "labelstudio" else argilla.records(rows), path)
+    write_json_document(labelstudio.tasks(rows, threshold) if fmt == "labelstudio" else argilla.records(rows), path)
 
 
 # ----------------------------------------------------------------------------- reviewer names
@@ -239,19 +247,24 @@ def read_reviewer_map(source: ReviewerMap) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- reading JSON exports
-def _json_review_kind(item: Any) -> str | None:
-    """``labelstudio`` for a task, ``argilla`` for a record, else ``None``."""
-    return "labelstudio" if labelstudio.is_task(item) else "argilla" if argilla.is_record(item) else None
+#: The kinds of JSON review export, recognised by content: Label Studio tasks (JSON, snapshot), Label
+#: Studio JSON_MIN rows, Argilla records.
+_JSON_KINDS = {"labelstudio": labelstudio.is_task, "labelstudio-min": labelstudio.is_min_row,
+               "argilla": argilla.is_record}
 
 
-def _detect_json_format(payload: Any, path: str | os.PathLike) -> str:
-    """Whether a ``.json`` file is a Label Studio or an Argilla export, by its content."""
-    kinds = {_json_review_kind(item) for item in payload} - {None} if isinstance(payload, list) else set()
-    if len(kinds) == 1:
+def _detect_json_format(payload: Any, path: str | os.PathLike, named: str | None = None) -> str:
+    """Which tool's export a JSON file is, by its content (a name or ``--format`` cannot make one
+    kind read as another): every item of one kind of :data:`_JSON_KINDS`. Items of no one kind are
+    read as the tool ``named`` says (its reader names the malformed task or record), else refused."""
+    kinds = {next((k for k, test in _JSON_KINDS.items() if test(item)), None) for item in payload}
+    if len(kinds) == 1 and None not in kinds:
         return str(kinds.pop())
-    raise VnflagError(f"{path}: not a Label Studio export (a list of tasks with 'data' and 'annotations') nor an "
-                      "Argilla export (a list of records with 'fields', 'responses' and 'metadata'); pass --format "
-                      "if it is one")
+    if named is not None:
+        return named
+    raise VnflagError(f"{path}: not a Label Studio export (JSON or snapshot: a list of tasks with 'data' and "
+                      "'annotations'; JSON_MIN: a list of objects with the queue's 'item_id' and 'queue_id') nor an "
+                      "Argilla export (a list of records with 'fields', 'responses' and 'metadata')")
 
 
 def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
@@ -261,6 +274,20 @@ def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
         what = {"labelstudio": "Label Studio tasks", "argilla": "Argilla records"}.get(fmt, "tasks or records")
         raise VnflagError(f"{path}: expected a list of {what} (a JSON array), got {kind(payload)}")
     return payload
+
+
+def _tool_rows(path: str | os.PathLike, kind_: str, payload: list, names: dict[str, str]) -> list[dict]:
+    """Review rows of a tool's export of kind ``kind_``; an error names the file."""
+    try:
+        if kind_ == "labelstudio-csv":
+            return labelstudio.min_rows(payload, names, csv=True)
+        if kind_ == "labelstudio-min":
+            return labelstudio.min_rows(payload, names)
+        return (labelstudio if kind_ == "labelstudio" else argilla).review_rows(payload, names)
+    except VnflagError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise VnflagError(f"{path}: {exc}") from exc
 
 
 # ----------------------------------------------------------------------------- read_reviews
@@ -301,8 +328,8 @@ def _whole(value: object) -> int | None:
 
 def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str = "utf-8",
                  reviewer_map: ReviewerMap = None) -> pd.DataFrame:
-    """Read a (reviewed) queue export back: the queue columns plus ``reviewed_at`` and
-    ``source_row`` (the 1-based data row, task or record each row came from).
+    """Read a (reviewed) queue export back: the queue columns plus ``reviewed_at``, ``source_row``
+    (the 1-based data row, task or record each row came from) and :data:`IDENTITY_COLUMNS`.
 
     Label Studio tasks with several annotations, and Argilla records with several responses,
     give one row per reviewer (see the module docstring for reviewer names and ``reviewer_map``).
@@ -319,17 +346,22 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
     if not Path(table_source(path)).is_file():
         raise VnflagError(f"{path}: no such file or directory")
     names = read_reviewer_map(reviewer_map)
-    if fmt in ("csv", "xlsx", "jsonl"):  # tables: one row per data row
+    frame = read_table(path, encoding=encoding) if fmt == "csv" else None
+    if frame is not None and labelstudio.is_csv_export(frame.columns):  # Label Studio's CSV export, by its columns
+        fmt = "labelstudio-csv"
+        rows = _tool_rows(path, fmt, frame.to_dict("records"), names)
+    elif fmt in ("csv", "xlsx", "jsonl"):  # vnflag's own tables: one row per data row
         frame = read_table(path, encoding=encoding, **({"spreadsheet_safe": True} if fmt == "csv" else {}))
         frame["source_row"] = np.arange(1, len(frame) + 1)
-        rows = frame.to_dict("records")
+        # a column named like an identity column is a reviewer's, never an origin
+        rows = [{**row, "origin": "", "tool_user": ""} for row in frame.to_dict("records")]
     else:
         payload = _read_json_export(path, fmt or "json", encoding)
-        fmt = fmt or _detect_json_format(payload, path)
-        unit = "task" if fmt == "labelstudio" else "record"
+        fmt = _detect_json_format(payload, path, fmt) if payload or fmt is None else fmt  # content decides
+        unit = _ROW_UNIT.get(fmt, "object")
         for number, item in enumerate(payload, start=1):
             check_text(item, f"{path}: {unit} {number}")
-        rows = (labelstudio if fmt == "labelstudio" else argilla).review_rows(payload, names)
+        rows = _tool_rows(path, fmt, payload, names)
     columns: dict[str, list] = {}
     for column in _TEXT_COLUMNS:
         columns[column] = [_text(row.get(column)) for row in rows]
@@ -350,4 +382,4 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         **{c: pd.Series([_whole(row.get(c)) for row in rows], dtype="Int64") for c in ("rank", "group_size")},
         "source_row": pd.Series(columns["source_row"], dtype=int),
     }, index=pd.RangeIndex(len(rows)))
-    return frame[[*QUEUE_COLUMNS, "reviewed_at", "source_row"]]
+    return frame[[*QUEUE_COLUMNS, "reviewed_at", "source_row", *IDENTITY_COLUMNS]]

@@ -253,3 +253,60 @@ def test_an_old_store_holding_what_records_now_refuse_still_estimates_and_trains
     assert frame.loc["p0", "text"] == "bài"  # the later queue's copy, its text meta ignored
     assert frame.loc["p2", "label"] == 0 and frame.loc["p2", "n"] == 3  # a meta "label" changes no label
     assert list(frame.columns) == ["text", "label", "fingerprint", "item_id", "reviewers", "num_like", "n"]
+
+
+#: A version-1 store written by main at 1c26e16 (the ec0cc15 store migrated, plus a Label Studio JSON export
+#: imported with a reviewer map, stored as mapped names then) ...
+V1_DUMP = DATA / "store_v1_main1c26e16.sql"
+#: ... and what that code's views said of it.
+V1_VIEWS = json.loads((DATA / "store_v1_main1c26e16_views.json").read_text(encoding="utf-8"))
+
+
+def _v1_store(path: Path) -> Path:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(V1_DUMP.read_text(encoding="utf-8"))
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute("PRAGMA user_version = 1")
+    return path
+
+
+def test_a_version_1_store_is_migrated_to_origins_and_every_view_stays_equal(tmp_path):
+    path = _v1_store(tmp_path / "labels.sqlite")
+    store = LabelStore(path)
+    view = store.view()
+    assert _pragmas(path) == (VERSION, APPLICATION_ID) == (2, APPLICATION_ID)
+    status = view.status()
+    assert status.pop("store") == str(path) and json.loads(json.dumps(status)) == V1_VIEWS["status"]
+    assert _records(view.conflicts()) == V1_VIEWS["conflicts"]
+    assert _records(view.training_frame()) == V1_VIEWS["training_frame"]
+    assert _records(view.item_labels()) == V1_VIEWS["item_labels"]
+    assert json.loads(json.dumps(view.agreement())) == V1_VIEWS["agreement"]
+    snapshot = store.snapshot()
+    assert snapshot.pop("store") == str(path.resolve()) and snapshot == V1_VIEWS["snapshot"]
+    assert json.loads(json.dumps(store.history(), default=str)) == V1_VIEWS["history"]
+    reviews = store.reviews()
+    assert _records(reviews.drop(columns=["imported_at", "origin", "tool_user", "identity"])) == V1_VIEWS["reviews"]
+    assert (reviews["origin"].isna() | (reviews["origin"] == "")).all()
+    with contextlib.closing(sqlite3.connect(path)) as db, pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM reviews")
+    with contextlib.closing(sqlite3.connect(path)) as db, pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        db.execute("INSERT INTO reviews (queue_id, item_id, post_id, decision, reviewer, note, reviewed_at, "
+                   "imported_at) SELECT queue_id, item_id, post_id, decision, reviewer, note, reviewed_at, imported_at "
+                   "FROM reviews LIMIT 1")  # without an origin, the old uniqueness still holds
+
+
+def test_after_the_migration_a_re_import_with_origins_stores_nothing_new(tmp_path):
+    """The v1 store holds a Label Studio import without origins; importing it again (now with
+    origins, and reviewers no longer renamed by the map) finds the decisions already stored when
+    they were stored under the tool's identity."""
+    path = _v1_store(tmp_path / "labels.sqlite")
+    before = LabelStore(path).status()["reviews"]
+    rows = LabelStore(path).reviews()
+    ls = rows[rows["reviewer"].str.startswith("labelstudio:")]
+    assert len(ls) == 3  # user 2's reviews; user 1's were stored as "anh" by the old map
+    export = tmp_path / "export.json"
+    tasks = json.loads((DATA / "store_v1_export.json").read_text(encoding="utf-8"))
+    export.write_text(json.dumps([{**t, "annotations": [a for a in t["annotations"] if a["completed_by"] == 2]}
+                                  for t in tasks]), encoding="utf-8")
+    report = LabelStore(path).import_reviews(export)
+    assert report.stored == 0 and report.already == 3 and LabelStore(path).status()["reviews"] == before

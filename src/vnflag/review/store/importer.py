@@ -19,7 +19,7 @@ import pandas as pd
 from ...exceptions import VnflagError
 from ...io.files import file_sha256, utc_now
 from ...io.tables import table_source
-from ..formats import member_list, read_reviewer_map, read_reviews
+from ..formats import IDENTITY_COLUMNS, member_list, read_reviewer_map, read_reviews
 from ..ids import ChangedIds, is_blank, is_encodable, spreadsheet_changed
 from ..names import canonical_name, check_distinct_reviewers, reviewer_key, reviewer_name
 from ..queues import (
@@ -31,9 +31,11 @@ from ..queues import (
     read_queue_record,
     record_path,
 )
+from .schema import NO_ORIGIN
 
 __all__ = ["ImportReport", "QueueRow", "MemberRow", "DesignRow", "ItemRow", "ReviewRow", "ImportRow", "QueueRows",
-           "Member", "queue_rows", "design_rows", "store_queue", "reviewed_frame", "check_reviews", "store_import"]
+           "Member", "NameRow", "queue_rows", "design_rows", "store_queue", "reviewed_frame", "check_reviews",
+           "store_import", "store_names"]
 
 
 class QueueRow(NamedTuple):
@@ -97,6 +99,22 @@ class ReviewRow(NamedTuple):
     source_file: str
     source_sha256: str
     source_row: int
+    origin: str  # where the decision came from (tool, project, task, annotation); "" for vnflag's own files
+    tool_user: str  # the tool's user id or e-mail, as the export gives it
+
+
+class NameRow(NamedTuple):
+    """A row of ``reviewer_names`` (without its ``name_id``): one entry of a reviewer map."""
+    key: str
+    name: str
+    set_at: str
+    source: str
+
+
+class ToolUserRow(NamedTuple):
+    """A row of ``tool_users``: a tool's user id or e-mail seen with a stored reviewer."""
+    reviewer: str
+    tool_user: str
 
 
 class ImportRow(NamedTuple):
@@ -141,6 +159,7 @@ class ImportReport:
     conflicts: int = 0
     #: Rows whose id a spreadsheet changed, recovered from their item: (row, id as read, post id).
     recovered: list[tuple[int, str, str]] = field(default_factory=list)
+    unused_names: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the command line: ``rows`` = reviewed + not yet reviewed + rejected."""
@@ -242,43 +261,36 @@ def _members(db: sqlite3.Connection, queue_id: str, given: QueueRows | None) -> 
     return None
 
 
-def _mapped_reviewer(who: object, names: dict[str, str]) -> object:
-    """A reviewer cell renamed by a reviewer map: by the whole name, or by the id in ``labelstudio:<id>``."""
-    if is_blank(who):
-        return who
-    text = canonical_name(str(who).strip())
-    return names.get(text) or names.get(text.partition(":")[2] if text.startswith(("labelstudio:", "argilla:"))
-                                        else "", text)
-
-
 class Reviewed(NamedTuple):
-    """A reviewed file read for import: its rows, name, SHA-256 and the queue to check it against."""
+    """A reviewed file read for import: its rows (reviewers as the file or tool names them), name,
+    SHA-256, the queue to check it against and the reviewer map given with it (applied when read)."""
     frame: pd.DataFrame
     name: str
     sha256: str
     queue: pd.DataFrame | dict | str | os.PathLike | None
+    names: dict[str, str]
 
 
 def reviewed_frame(source: pd.DataFrame | str | os.PathLike, queue: Any, fmt: str | None, source_name: str | None,
                    reviewer_map: Mapping[Any, str] | str | os.PathLike | None, encoding: str) -> Reviewed:
     """Read reviewed rows (a file, or a frame like :func:`~vnflag.read_reviews` returns) with every
-    queue column present; the queue defaults to the record beside a file."""
+    queue column and ``origin``/``tool_user`` present; the queue defaults to the record beside a
+    file. Reviewers are kept as the file names them: the map is stored apart and applied when the
+    store is read, so changing it never makes a decision look new."""
     names = read_reviewer_map(reviewer_map)
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         if "source_row" not in frame.columns:
             frame["source_row"] = np.arange(1, len(frame) + 1)
-        for column in (*QUEUE_COLUMNS, "reviewed_at"):
+        for column in (*QUEUE_COLUMNS, *IDENTITY_COLUMNS, "reviewed_at"):
             if column not in frame.columns:
                 frame[column] = ""
-        if names:
-            frame["reviewer"] = [_mapped_reviewer(who, names) for who in frame["reviewer"]]
-        return Reviewed(frame, source_name or "<DataFrame>", "", queue)
+        return Reviewed(frame, source_name or "<DataFrame>", "", queue, names)
     path = Path(table_source(source))  # the file itself: ``book.xlsx#Sheet`` names a sheet of book.xlsx
-    frame = read_reviews(source, fmt, reviewer_map=names, encoding=encoding)
+    frame = read_reviews(source, fmt, encoding=encoding)
     if queue is None and record_path(path).is_file():
         queue = path
-    return Reviewed(frame, source_name or str(source), file_sha256(path), queue)
+    return Reviewed(frame, source_name or str(source), file_sha256(path), queue, names)
 
 
 def _text(value: object) -> str:
@@ -297,6 +309,7 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
     default_reviewer = reviewer_name(reviewer, "--reviewer (reviewer)") if reviewer is not None else "unknown"
     named: list[tuple[str, str]] = []
     moved: list[str] = []
+    origins: dict[str, tuple[int, int]] = {}  # origin → (position, source row): one decision is one row of its export
     members_of: dict[str, dict[str, list[Member]] | None] = {}
     items_of: dict[str, dict[str, list[str]]] = {}  # each queue's items: their posts, by item id
     changed_of: dict[str, ChangedIds] = {}  # each queue's posts by what a spreadsheet makes of their ids
@@ -309,7 +322,7 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
                 raise VnflagError(
                     f"{name}: row {number}: queue {queue_id} is unknown to the store {store}; pass the "
                     f"queue export or its .vnflag-queue.json record (--queue), written by vnflag queue")
-    for row in frame.itertuples(index=False):
+    for position, row in enumerate(frame.itertuples(index=False)):
         number = int(row.source_row)
         decision = _text(row.decision).lower()
         post_id = "" if is_blank(row.id) else str(row.id)  # exactly as in the queue record
@@ -349,13 +362,21 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         if not is_encodable(note) or not is_encodable(_text(row.reviewer)):
             report.bad_rows.append((number, "reviewer or note holds text that is not valid Unicode"))
             continue
+        origin, tool_user = _text(row.origin), _text(row.tool_user)
+        if not is_encodable(origin) or not is_encodable(tool_user):
+            report.bad_rows.append((number, "origin or tool_user holds text that is not valid Unicode"))
+            continue
         raw = row.reviewer if isinstance(row.reviewer, str) else _text(row.reviewer)  # a number: its digits
         who = default_reviewer if is_blank(raw) else reviewer_name(raw, f"{name}: row {number}")
         named.append((who, f"{name}: row {number}"))
         report.reviewed += 1
         when = _text(row.reviewed_at) or imported_at
+        if origin and origins.setdefault(origin, (position, number)) != (position, number):
+            raise VnflagError(f"{name}: nothing imported: row/task {origins[origin][1]} and row/task {number} hold one "
+                              f"decision ({origin}) twice; an export lists each annotation once")
         pending.extend(ReviewRow(queue_id, m.item_id, m.post_id, m.fingerprint, decision, who, note, when, imported_at,
-                                 m.model_version, m.score, name, reviewed.sha256, number) for m in members[post_id])
+                                 m.model_version, m.score, name, reviewed.sha256, number, origin, tool_user)
+                       for m in members[post_id])
     if moved:
         raise VnflagError(f"{name}: nothing imported: {len(moved)} row(s) contradict the queue record, so a decision "
                           "would be stored on a post its reviewer never saw (id cells moved or edited?): "
@@ -435,13 +456,29 @@ def _resolve_id(row: Any, post_id: str, queue_id: str, members: dict[str, list[M
                    f"its item {claimed}'s id(s) {', '.join(repr(p) for p in posts[:3])}")
 
 
+def _stored_before_origins(db: sqlite3.Connection, review: ReviewRow) -> bool:
+    """Whether a review with an origin was stored without one, by a vnflag before schema version 2
+    (same post, reviewer, decision and note): it is already stored, not a new decision."""
+    return bool(review.origin) and db.execute(
+        f"SELECT 1 FROM reviews WHERE {NO_ORIGIN} AND queue_id = ? AND post_id = ? AND reviewer = ? AND decision = ? "
+        "AND note = ? LIMIT 1", (review.queue_id, review.post_id, review.reviewer, review.decision, review.note),
+    ).fetchone() is not None
+
+
+def store_names(db: sqlite3.Connection, names: Mapping[str, str], set_at: str, source: str) -> None:
+    """Keep a reviewer map's entries (inside the caller's transaction), as the newest: the map given
+    last names a reviewer, even when an older entry names them by another key."""
+    _insert(db, "reviewer_names", [NameRow(key, name, set_at, source) for key, name in names.items()])
+
+
 def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[ReviewRow], sha256: str,
                  imported_at: str, given: QueueRows | None) -> None:
     """Store the given queue (if any), the checked reviews and the import's record (inside the
     caller's transaction); duplicates are ignored and counted as ``already``."""
     if given is not None:
         store_queue(db, given)
-    report.stored = _insert(db, "reviews", pending)
+    report.stored = _insert(db, "reviews", [r for r in pending if not _stored_before_origins(db, r)])
+    _insert(db, "tool_users", list(dict.fromkeys(ToolUserRow(r.reviewer, r.tool_user) for r in pending if r.tool_user)))
     report.already = len(pending) - report.stored
     _insert(db, "imports", [ImportRow(report.source, sha256, imported_at, report.rows, report.stored, report.already,
                                       len(report.bad_rows))])
