@@ -135,7 +135,7 @@ def test_argilla_user_ids_are_mapped(queue, tmp_path):
     records[0]["responses"] = {"decision": [{"value": "ok", "user_id": "5f1c-uuid", "status": "submitted"}]}
     (tmp_path / "q.argilla.json").write_text(json.dumps(records), encoding="utf-8")
     (tmp_path / "names.json").write_text(json.dumps([{"id": "5f1c-uuid", "name": "chi"}]), encoding="utf-8")
-    assert read_reviews(tmp_path / "q.argilla.json")["reviewer"][0] == "5f1c-uuid"
+    assert read_reviews(tmp_path / "q.argilla.json")["reviewer"][0] == "argilla:5f1c-uuid"
     assert read_reviews(tmp_path / "q.argilla.json", reviewer_map=tmp_path / "names.json")["reviewer"][0] == "chi"
 
 
@@ -171,7 +171,8 @@ MALFORMED_ARGILLA = [
     ([{"fields": {}, "responses": 5}], "record 1: 'responses' must be a list or an object"),
     ([{"fields": {}, "responses": [5]}], "record 1 response 1"),
     ([{"fields": {}, "responses": {"decision": 5}}], "'responses.decision' must be a list"),
-    ([{"fields": {}, "responses": [{"question_name": "decision", "value": ["ok"], "user_id": "u"}]}], "'decision'"),
+    ([{"fields": {}, "responses": [{"question_name": "decision", "value": ["ok"], "user_id": "u",
+                                    "status": "submitted"}]}], "'decision'"),
 ]
 
 

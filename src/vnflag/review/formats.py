@@ -69,8 +69,10 @@ __all__ = ["REVIEW_FORMATS", "LABEL_STUDIO_CONFIG", "review_format", "export_que
 
 #: Review file formats, as ``--format`` names them.
 REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")
+#: Where each decision came from and the tool's own user (see :func:`read_reviews`).
+IDENTITY_COLUMNS = ("origin", "tool_user")
 _TEXT_COLUMNS = ("item_id", "id", "why", "reasons", "model_version", "text", "decision", "reviewer", "note",
-                 "queue_id", "reviewed_at")
+                 "queue_id", "reviewed_at", *IDENTITY_COLUMNS)
 ReviewerMap = Mapping[Any, str] | str | os.PathLike | None
 #: What a row of each review format is called in messages.
 _ROW_UNIT = {"labelstudio": "task", "argilla": "record"}
@@ -252,6 +254,8 @@ def _detect_json_format(payload: Any, path: str | os.PathLike) -> str:
 def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
     """A Label Studio or Argilla export's list of tasks/records, read by :func:`~vnflag.io.jsonl.load_json`."""
     payload = load_json(path, encoding)
+    if fmt in ("argilla", "json") and not isinstance(payload, list):  # the SDK's records.to_dict(orient=...)
+        payload = argilla.record_list(payload) or payload
     if not isinstance(payload, list):
         what = {"labelstudio": "Label Studio tasks", "argilla": "Argilla records"}.get(fmt, "tasks or records")
         raise VnflagError(f"{path}: expected a list of {what} (a JSON array), got {kind(payload)}")
@@ -296,8 +300,12 @@ def _whole(value: object) -> int | None:
 
 def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str = "utf-8",
                  reviewer_map: ReviewerMap = None) -> pd.DataFrame:
-    """Read a (reviewed) queue export back: the queue columns plus ``reviewed_at`` and
-    ``source_row`` (the 1-based data row, task or record each row came from).
+    """Read a (reviewed) queue export back: the queue columns plus ``reviewed_at``,
+    ``source_row`` (the 1-based data row, task or record each row came from), ``origin`` (where
+    the decision came from, unique per decision, e.g. ``argilla:-:<record>:<user id>``; empty
+    when the file does not say) and ``tool_user`` (the tool's own user id, empty if none).
+    ``frame.attrs["skipped"]`` counts the responses that were not decisions by status (Argilla
+    drafts and discarded ones: ``{"draft": 1}``).
 
     Label Studio tasks with several annotations, and Argilla records with several responses,
     give one row per reviewer (see the module docstring for reviewer names and ``reviewer_map``).
@@ -314,6 +322,7 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
     if not Path(table_source(path)).is_file():
         raise VnflagError(f"{path}: no such file or directory")
     names = read_reviewer_map(reviewer_map)
+    skipped: dict[str, int] = {}
     if fmt in ("csv", "xlsx", "jsonl"):  # tables: one row per data row
         frame = read_table(path, encoding=encoding, **({"spreadsheet_safe": True} if fmt == "csv" else {}))
         frame["source_row"] = np.arange(1, len(frame) + 1)
@@ -324,7 +333,10 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         unit = "task" if fmt == "labelstudio" else "record"
         for number, item in enumerate(payload, start=1):
             check_text(item, f"{path}: {unit} {number}")
-        rows = (labelstudio if fmt == "labelstudio" else argilla).review_rows(payload, names)
+        if fmt == "labelstudio":
+            rows = labelstudio.review_rows(payload, names)
+        else:
+            rows, skipped = argilla.review_rows(payload, names)
     columns: dict[str, list] = {}
     for column in _TEXT_COLUMNS:
         columns[column] = [_text(row.get(column)) for row in rows]
@@ -345,4 +357,6 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         **{c: pd.Series([_whole(row.get(c)) for row in rows], dtype="Int64") for c in ("rank", "group_size")},
         "source_row": pd.Series(columns["source_row"], dtype=int),
     }, index=pd.RangeIndex(len(rows)))
-    return frame[[*QUEUE_COLUMNS, "reviewed_at", "source_row"]]
+    frame = frame[[*QUEUE_COLUMNS, "reviewed_at", "source_row", *IDENTITY_COLUMNS]]
+    frame.attrs["skipped"] = {status: count for status, count in skipped.items() if count}
+    return frame
