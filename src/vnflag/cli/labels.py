@@ -4,6 +4,7 @@ look, adjudication of conflicts, unbiased estimates and the history of labels an
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import Any
 
@@ -36,6 +37,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     imp.add_argument("--reviewer-map", default=None, metavar="FILE",
                      help="CSV or JSON of id,name naming Label Studio / Argilla users (default: Label Studio users "
                      "are labelstudio:<id>, Argilla users their user_id)")
+    imp.add_argument("--json", action="store_true", help="also print each file's report as JSON (rows, stored, "
+                     "already stored, rejected rows, skipped responses by status)")
     add_encoding(imp, "a CSV reviewed file")
     imp.set_defaults(run=_import)
 
@@ -101,6 +104,7 @@ def _import(args: argparse.Namespace) -> int:
 
     store = LabelStore(args.store)
     refused = []
+    reports = []
     for reviewed in args.reviewed:
         try:
             report = store.import_reviews(reviewed, queue=args.queue, reviewer=args.reviewer, fmt=args.format,
@@ -116,6 +120,9 @@ def _import(args: argparse.Namespace) -> int:
         for number, why in report.bad_rows:
             print(f"vnflag: warning: {reviewed}: row {number}: {why}; not stored", file=sys.stderr)
         print(report.summary(), file=sys.stderr)
+        reports.append({**dataclasses.asdict(report), "bad_rows": [{"row": n, "why": w} for n, w in report.bad_rows]})
+    if args.json:
+        print_json(reports)
     if refused:
         print(f"vnflag: error: imported {len(args.reviewed) - len(refused)} of {len(args.reviewed)} files; "
               f"refused: {', '.join(refused)}", file=sys.stderr)

@@ -333,10 +333,15 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         unit = "task" if fmt == "labelstudio" else "record"
         for number, item in enumerate(payload, start=1):
             check_text(item, f"{path}: {unit} {number}")
-        if fmt == "labelstudio":
-            rows = labelstudio.review_rows(payload, names)
-        else:
-            rows, skipped = argilla.review_rows(payload, names)
+        try:  # the adapters name the task or record and the field; the file is named here
+            if fmt == "labelstudio":
+                rows = labelstudio.review_rows(payload, names)
+            else:
+                rows, skipped = argilla.review_rows(payload, names)
+        except VnflagError as exc:
+            if str(exc).startswith(str(path)):
+                raise
+            raise VnflagError(f"{path}: {exc}") from None
     columns: dict[str, list] = {}
     for column in _TEXT_COLUMNS:
         columns[column] = [_text(row.get(column)) for row in rows]
