@@ -184,6 +184,7 @@ QUEUE_RECORD_SCHEMA: dict[str, Any] = {
         "budget": _COUNT_OR_NULL,
         "explore": _SHARE_OR_NULL,
         "threshold": _NUMBER_OR_NULL,
+        "model_threshold": _NUMBER_OR_NULL,
         "redacted": {"type": ["boolean", "null"]},
         "similarity": _NUMBER_OR_NULL,
         "model_versions": _NAMES,

@@ -55,6 +55,7 @@ from .ids import is_blank, is_encodable
 from .json_fields import id_text, kind
 from .labelstudio import LABEL_STUDIO_CONFIG
 from .names import canonical_name, check_distinct_reviewers, reviewer_name
+from .suggestions import queue_model_threshold
 from .queues import (
     DECISIONS,
     QUEUE_COLUMNS,
@@ -162,8 +163,9 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
     for target, rows in files:  # every file checked before the first is written: all of them, or none
         if fmt in ("csv", "xlsx"):
             check_writable(_spreadsheet_rows(rows), target, advice="write this queue as CSV or JSONL")
+    threshold = queue_model_threshold(record)
     for target, rows in files:
-        _write_export(rows, target, fmt)
+        _write_export(rows, target, fmt, threshold)
     return write_json_document(record, record_file)
 
 
@@ -174,8 +176,9 @@ def _spreadsheet_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
-    """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``."""
+def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str, threshold: float) -> None:
+    """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``; tools' suggestions
+    say ``misleading`` at and above ``threshold`` (the model's, :func:`~.suggestions.queue_model_threshold`)."""
     if fmt in ("csv", "xlsx"):
         flat = _spreadsheet_rows(frame)
         if fmt == "csv":
@@ -187,7 +190,7 @@ def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> Non
         write_table(frame, path)
         return
     rows = [_plain(r) for r in frame.to_dict("records")]
-    write_json_document(labelstudio.tasks(rows) if fmt == "labelstudio" else argilla.records(rows), path)
+    write_json_document(labelstudio.tasks(rows, threshold) if fmt == "labelstudio" else argilla.records(rows), path)
 
 
 # ----------------------------------------------------------------------------- reviewer names

@@ -24,6 +24,7 @@ from .json_fields import (
     queue_fields,
     scalar_text,
 )
+from .suggestions import DEFAULT_SUGGESTION_THRESHOLD, suggested_decision
 
 __all__ = ["LABEL_STUDIO_CONFIG", "is_task", "tasks", "review_rows"]
 
@@ -46,15 +47,18 @@ def is_task(item: Any) -> bool:
     return isinstance(item, dict) and "data" in item and ("annotations" in item or "predictions" in item)
 
 
-def tasks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Label Studio tasks for queue rows: the row as ``data``, the score as a prediction."""
+def tasks(rows: list[dict[str, Any]], threshold: float = DEFAULT_SUGGESTION_THRESHOLD) -> list[dict[str, Any]]:
+    """Label Studio tasks for queue rows: the row as ``data``, the model's choice at ``threshold``
+    (its own, :func:`~.suggestions.queue_model_threshold`) as a prediction scored with that
+    choice's confidence."""
     out = []
     for r in rows:
         data = {k: v for k, v in r.items() if k not in REVIEW_FIELDS}
+        choice, confidence = suggested_decision(r["score"], threshold)
         out.append({"data": data, "predictions": [{
-            "model_version": r["model_version"], "score": r["score"],
+            "model_version": r["model_version"], "score": confidence,
             "result": [{"from_name": "decision", "to_name": "text", "type": "choices",
-                        "value": {"choices": ["misleading" if r["score"] >= 0.5 else "ok"]}}],
+                        "value": {"choices": [choice]}}],
         }]})
     return out
 

@@ -49,6 +49,7 @@ from .ids import is_blank, short_hash, stable_ids, text_fingerprint
 from .names import check_distinct_reviewers, reviewer_key, reviewer_name
 from .policies import RandomPolicy, UncertainPolicy, main_policy
 from .redaction import redact_text
+from .suggestions import model_threshold
 
 __all__ = ["DECISIONS", "QUEUE_COLUMNS", "RECORD_SUFFIX", "MAX_RECORD_BYTES", "assign_reviewers", "build_queue",
            "check_queue_record", "check_reviewers", "own_record_path", "queue_paths", "queue_record",
@@ -128,6 +129,8 @@ def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id
     reasons = scored["reasons"].astype(str).tolist() if "reasons" in scored.columns else [""] * len(scored)
     flagged = (parse_labels(scored["flagged"].tolist(), "flagged", strict=False).astype(bool).tolist()
                if "flagged" in scored.columns else [False] * len(scored))
+    # The model's own threshold as the scored table shows it (suggestions use it), else the one given.
+    shown_threshold = model_threshold(scores.tolist(), flagged if "flagged" in scored.columns else None)
     labels = group_near_duplicates(texts, similarity, keys=ids)
     bar.update(len(texts))
     bar.set_postfix_str("choose")
@@ -200,6 +203,7 @@ def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id
         "format": "vnflag-queue", "queue_id": queue_id,
         "created_at": utc_now(),
         "policy": policy, "budget": int(budget), "explore": float(explore), "threshold": threshold,
+        "model_threshold": shown_threshold if shown_threshold is not None else threshold,
         "redacted": bool(redact), "similarity": similarity, "model_versions": model_versions,
         "scored_rows": int(len(scored)), "groups": len(groups),
         "scored_posts": int(np.count_nonzero(~np.isnan(scores))), "scored_groups": len(groups),
