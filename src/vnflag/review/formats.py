@@ -55,7 +55,6 @@ from .ids import is_blank, is_encodable
 from .json_fields import id_text, kind
 from .labelstudio import LABEL_STUDIO_CONFIG
 from .names import canonical_name, check_distinct_reviewers, reviewer_name
-from .suggestions import queue_model_threshold
 from .queues import (
     DECISIONS,
     QUEUE_COLUMNS,
@@ -64,6 +63,7 @@ from .queues import (
     queue_paths,
     queue_record,
 )
+from .suggestions import queue_model_threshold
 
 __all__ = ["REVIEW_FORMATS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
            "read_reviewer_map", "member_list"]
