@@ -249,3 +249,16 @@ def test_the_readme_recipe_offline(tmp_path, offline_client):
     code, _, err = run_cli("labels", "import", tmp_path / "reviewed.json", "--queue", queue_path, "--store", store)
     assert code == 0 and "stored 37 new reviews" in err, err
     assert len(_stored(store)) == len(submitted) == 37
+
+
+def test_argilla_suggestions_use_the_models_threshold_end_to_end(tmp_path):
+    # issue 19, case 5: the model flags at 0.35 (its stored threshold, as the flagged column shows); a post at 0.4
+    # is suggested misleading, one at 0.2 ok with confidence 0.8, not 0.2
+    scored = pd.DataFrame({"id": ["a", "b", "c"], "text": ["tin một", "tin hai khác", "bài ba nữa"],
+                           "score": [0.4, 0.2, 0.35], "flagged": [True, False, True], "model_version": "m1"})
+    export_queue(build_queue(scored, budget=3, similarity=1.0), tmp_path / "q.argilla.json")
+    made = {r.metadata["id"]: r.suggestions["decision"] for r in
+            (rg.Record.from_dict(x) for x in json.loads((tmp_path / "q.argilla.json").read_text(encoding="utf-8")))}
+    assert (made["a"].value, made["a"].score) == ("misleading", 0.4)
+    assert made["c"].value == "misleading"
+    assert (made["b"].value, made["b"].score) == ("ok", pytest.approx(0.8))
