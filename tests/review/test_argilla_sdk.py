@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import run_cli
 from vnflag import build_queue, export_queue, read_reviews
 from vnflag.review import argilla_settings
 from vnflag.review.argilla import records as argilla_records
@@ -32,10 +32,14 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 ANH, BINH = str(uuid.UUID(int=1)), str(uuid.UUID(int=2))
 
 
+def _words(i: int) -> str:
+    """Eight words no other post shares, so no two posts are grouped as near-duplicates."""
+    return " ".join(hashlib.sha256(f"{i}-{k}".encode()).hexdigest()[:6] for k in range(8))
+
+
 def _queue(posts: int = 20) -> pd.DataFrame:
     scored = pd.DataFrame({"id": [f"0{i}" for i in range(posts)],  # ids a careless reader would turn into numbers
-                           "text": [f"Bài {' '.join(hashlib.sha256(f'{i}-{k}'.encode()).hexdigest()[:6] for k in range(8))}"
-                                    " — tin đồn, chia sẻ gấp!" for i in range(posts)],
+                           "text": [f"Bài {_words(i)} — tin đồn, chia sẻ gấp!" for i in range(posts)],
                            "score": [round(0.97 - i * 0.045, 3) for i in range(posts)], "model_version": "m1"})
     return build_queue(scored, budget=posts, similarity=1.0)
 
@@ -223,7 +227,7 @@ def test_only_submitted_responses_are_ever_decisions(tmp_path_factory, statuses)
     flat = [status for row in statuses for status in row]
     assert len(decided) == flat.count("submitted")
     assert rows.attrs["skipped"] == {s: flat.count(s) for s in ("draft", "discarded") if flat.count(s)}
-    assert set(zip(decided["id"], decided["tool_user"])) == {
+    assert set(zip(decided["id"], decided["tool_user"], strict=True)) == {
         (record.metadata["id"], user) for record, row in zip(records, statuses, strict=True)
         for user, status in zip(users, row, strict=True) if status == "submitted"}
 

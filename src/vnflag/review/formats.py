@@ -190,8 +190,8 @@ def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str, thresh
         write_table(frame, path)
         return
     rows = [_plain(r) for r in frame.to_dict("records")]
-    write_json_document(labelstudio.tasks(rows, threshold) if fmt == "labelstudio" else argilla.records(rows, threshold),
-                        path)
+    adapter = labelstudio.tasks if fmt == "labelstudio" else argilla.records
+    write_json_document(adapter(rows, threshold), path)
 
 
 # ----------------------------------------------------------------------------- reviewer names
