@@ -36,7 +36,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     imp.add_argument("--strict", action="store_true", help="store nothing if any row is bad")
     imp.add_argument("--reviewer-map", default=None, metavar="FILE",
                      help="CSV or JSON of id,name naming Label Studio / Argilla users (default: Label Studio users "
-                     "are labelstudio:<id>, Argilla users their user_id)")
+                     "are labelstudio:<id>, Argilla users argilla:<user_id>)")
     imp.add_argument("--json", action="store_true", help="also print each file's report as JSON (rows, stored, "
                      "already stored, rejected rows, skipped responses by status)")
     add_encoding(imp, "a CSV reviewed file")

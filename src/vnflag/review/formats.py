@@ -18,7 +18,7 @@ undoes exactly that, so ids, texts and notes come back exactly. Numbers (``rank`
 cell's size) is refused before any of its files is written.
 
 Reviewer identity: a Label Studio reviewer is ``labelstudio:<user id>`` (see
-:mod:`.labelstudio`), an Argilla reviewer its ``user_id``. A ``reviewer_map`` (``{1: "anh"}``, or a
+:mod:`.labelstudio`), an Argilla reviewer ``argilla:<user_id>``. A ``reviewer_map`` (``{1: "anh"}``, or a
 CSV/JSON file of ``id,name``) names them. An annotation or response without a user is kept apart
 as ``labelstudio:anonymous-<n>`` / ``argilla:anonymous-<n>`` (the n-th one of its task or record),
 never merged with another. Every name, from any source, goes through
