@@ -173,6 +173,16 @@ MALFORMED_ARGILLA = [
     ([{"fields": {}, "responses": {"decision": 5}}], "'responses.decision' must be a list"),
     ([{"fields": {}, "responses": [{"question_name": "decision", "value": ["ok"], "user_id": "u",
                                     "status": "submitted"}]}], "'decision'"),
+    # issue 19: a response that does not say its status may be a draft; an unknown status is no decision
+    ([{"fields": {}, "responses": {"decision": [{"value": "ok", "user_id": "u"}]}}], r"to_list\(flatten=True\)"),
+    ({"r1": {"fields": {}, "responses": {"decision": [{"value": "ok", "user_id": "u"}]}}}, "record 1: a response"),
+    ([{"fields": {}, "responses": [{"question_name": "decision", "value": "ok", "user_id": "u", "status": "pending"}]}],
+     "record 1: unknown response status 'pending'"),
+    ([{"_server_id": "s", "decision.responses": ["ok"], "decision.responses.users": ["u"],
+       "decision.responses.status": []}], "record 1: 'decision.responses', .* one length, got 1, 1 and 0"),
+    ([{"_server_id": "s", "decision.responses": "ok"}], "record 1: 'decision.responses' must be a list"),
+    ([{"fields": {}, "responses": [{"question_name": "decision", "value": "ok", "user_id": "None",
+                                    "status": "submitted"}]}], "record 1: user_id"),
 ]
 
 
@@ -186,8 +196,9 @@ def test_malformed_label_studio_exports_are_one_clean_error(tmp_path, payload, m
 @pytest.mark.parametrize("payload, message", MALFORMED_ARGILLA)
 def test_malformed_argilla_exports_are_one_clean_error(tmp_path, payload, message):
     (tmp_path / "r.argilla.json").write_text(json.dumps(payload), encoding="utf-8")
-    with pytest.raises(VnflagError, match=message):
+    with pytest.raises(VnflagError, match=message) as refused:
         read_reviews(tmp_path / "r.argilla.json")
+    assert str(refused.value).startswith(f"{tmp_path / 'r.argilla.json'}: ")  # the file is named
 
 
 @pytest.mark.parametrize("content, message", [("[1, 2]\n", "line 1: expected a JSON object"),
