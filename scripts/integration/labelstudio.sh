@@ -9,11 +9,14 @@ venv="${VNFLAG_LABELSTUDIO_VENV:-$root/.venv-labelstudio}"
 python="${PYTHON:-python3}"
 ls_version="${LABEL_STUDIO_VERSION:-1.23.2}"
 sdk_version="${LABEL_STUDIO_SDK_VERSION:-2.1.2}"
+# Label Studio 1.23 passes sentry options that sentry-sdk 3 removed: the server does not start with it.
+extra=("sentry-sdk>=2.16,<3")
 
 if [ -x "$venv/bin/label-studio" ] && "$venv/bin/python" - "$ls_version" "$sdk_version" <<'PY'
 import sys
 from importlib.metadata import version
-sys.exit(0 if (version("label-studio"), version("label-studio-sdk")) == tuple(sys.argv[1:3]) else 1)
+ok = (version("label-studio"), version("label-studio-sdk")) == tuple(sys.argv[1:3])
+sys.exit(0 if ok and int(version("sentry-sdk").split(".")[0]) < 3 else 1)
 PY
 then
     echo "label-studio $ls_version and label-studio-sdk $sdk_version already in $venv"
@@ -21,5 +24,5 @@ then
 fi
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "label-studio==$ls_version" "label-studio-sdk==$sdk_version"
+"$venv/bin/python" -m pip install --quiet "label-studio==$ls_version" "label-studio-sdk==$sdk_version" "${extra[@]}"
 echo "installed label-studio $ls_version and label-studio-sdk $sdk_version in $venv"

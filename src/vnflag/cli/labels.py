@@ -10,6 +10,21 @@ from typing import Any
 
 from .common import REVIEW_FORMATS, add_bootstrap, add_encoding, print_json, whole_number
 
+_MAP_HELP = ("CSV or JSON of id,name naming reviewers by the tool's user id, e-mail or stored name (default: Label "
+             "Studio users are labelstudio:<id>, Argilla users argilla:<user_id>); applied when the store is read, "
+             "so a changed map never duplicates a review")
+
+
+def _add_reviewer_map(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--reviewer-map", default=None, metavar="FILE", help=_MAP_HELP + " (for this view only)")
+
+
+def _unused_warning(unused: list[str] | tuple[str, ...], source: str) -> None:
+    """One warning line naming the reviewer map entries that name no reviewer."""
+    if unused:
+        print(f"vnflag: warning: {source}: reviewer map entries that name no reviewer in the store: "
+              + ", ".join(repr(k) for k in unused), file=sys.stderr)
+
 
 def parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``vnflag labels`` and its arguments to the sub-command parsers ``sub``."""
@@ -34,9 +49,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     imp.add_argument("--format", choices=REVIEW_FORMATS, default=None,
                      help="file format (default: from the file name)")
     imp.add_argument("--strict", action="store_true", help="store nothing if any row is bad")
-    imp.add_argument("--reviewer-map", default=None, metavar="FILE",
-                     help="CSV or JSON of id,name naming Label Studio / Argilla users (default: Label Studio users "
-                     "are labelstudio:<id>, Argilla users argilla:<user_id>)")
+    imp.add_argument("--reviewer-map", default=None, metavar="FILE", help=_MAP_HELP + "; kept with the store")
     imp.add_argument("--json", action="store_true", help="also print each file's report as JSON (rows, stored, "
                      "already stored, rejected rows, skipped responses by status)")
     add_encoding(imp, "a CSV reviewed file")
@@ -45,6 +58,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="counts, conflicts and reviewers")
     status.add_argument("--store", required=True, help="label store file")
     status.add_argument("--json", action="store_true", help="print JSON")
+    _add_reviewer_map(status)
     status.set_defaults(run=_status)
 
     adj = commands.add_parser("adjudicate", help="queue the items reviewers disagree on for a third person",
@@ -55,6 +69,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     adj.add_argument("-o", "--output", required=True,
                      help="queue file: .csv .xlsx .jsonl .labelstudio.json .argilla.json")
     adj.add_argument("--format", choices=REVIEW_FORMATS, default=None, help="file format (default: from the name)")
+    _add_reviewer_map(adj)
     adj.set_defaults(run=_adjudicate)
 
     est = commands.add_parser("estimate", help="unbiased estimates of prevalence, precision and recall",
@@ -73,6 +88,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     hist.add_argument("--store", required=True, help="label store file")
     hist.add_argument("--registry", default=None, help="model registry whose retrains and promotions to merge in")
     hist.add_argument("--json", action="store_true", help="print JSON")
+    _add_reviewer_map(hist)
     hist.set_defaults(run=_history)
 
     look = commands.add_parser("second-look", help="reviewed labels the model strongly disagrees with",
@@ -119,6 +135,7 @@ def _import(args: argparse.Namespace) -> int:
             continue
         for number, why in report.bad_rows:
             print(f"vnflag: warning: {reviewed}: row {number}: {why}; not stored", file=sys.stderr)
+        _unused_warning(report.unused_names, args.reviewer_map)
         print(report.summary(), file=sys.stderr)
         reports.append({**dataclasses.asdict(report), "bad_rows": [{"row": n, "why": w} for n, w in report.bad_rows]})
     if args.json:
@@ -138,11 +155,14 @@ def _status(args: argparse.Namespace) -> int:
 
     if not Path(args.store).is_file():
         raise VnflagError(f"{args.store}: no such label store")
-    view = LabelStore(args.store).view()  # one read: the counts and the conflicts agree
+    view = LabelStore(args.store, args.reviewer_map).view()  # one read: the counts and the conflicts agree
     status = view.status()
     conflicts = view.conflicts()
+    _unused_warning(view.unused_names, args.reviewer_map)
     if args.json:
         status["conflicting_posts"] = conflicts.to_dict("records")
+        if args.reviewer_map:
+            status["unused_map_entries"] = list(view.unused_names)
         print_json(status)
         return 0
     d = status["decisions"]
@@ -208,7 +228,7 @@ def _adjudicate(args: argparse.Namespace) -> int:
     if not Path(args.store).is_file():
         raise VnflagError(f"{args.store}: no such label store")
     check_output_path(args.output, inputs=[args.store])
-    queue = adjudicate(args.store, args.output, args.format)
+    queue = adjudicate(args.store, args.output, args.format, args.reviewer_map)
     if len(queue):
         print(f"queued {len(queue)} conflicting items for adjudication; wrote {args.output}; import the filled file "
               f"with vnflag labels import {args.output} --store {args.store}", file=sys.stderr)
@@ -247,7 +267,7 @@ def _history(args: argparse.Namespace) -> int:
 
     if not Path(args.store).is_file():
         raise VnflagError(f"{args.store}: no such label store")
-    events = LabelStore(args.store).history(args.registry)
+    events = LabelStore(args.store, args.reviewer_map).history(args.registry)
     if args.json:
         print_json(events)
         return 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -80,14 +81,16 @@ def _plain(items: list[dict]) -> list[dict]:
     return json.loads(pd.Series([items]).to_json(orient="values", force_ascii=False))[0]
 
 
-def adjudicate(store: str | os.PathLike, output: str | os.PathLike, fmt: str | None = None) -> pd.DataFrame:
+def adjudicate(store: str | os.PathLike, output: str | os.PathLike, fmt: str | None = None,
+               reviewer_map: Any = None) -> pd.DataFrame:
     """Write the conflicts queue to ``output`` (any review format; its record beside it) and
     register it in the store; returns the queue (nothing is written when it is empty).
+    ``reviewer_map`` names the reviewers shown (see :class:`~vnflag.review.store.LabelStore`).
 
     >>> len(adjudicate("labels.sqlite", "review/conflicts.xlsx"))   # doctest: +SKIP
     3
     """
-    label_store = LabelStore(store)
+    label_store = LabelStore(store, reviewer_map)
     queue = conflicts_queue(label_store)
     if len(queue):
         export_queue(queue, output, fmt)

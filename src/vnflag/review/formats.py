@@ -65,18 +65,21 @@ from .queues import (
 )
 from .suggestions import queue_model_threshold
 
-__all__ = ["REVIEW_FORMATS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
+__all__ = ["REVIEW_FORMATS", "IDENTITY_COLUMNS", "LABEL_STUDIO_CONFIG", "review_format", "export_queue", "read_reviews",
            "read_reviewer_map", "member_list"]
 
 #: Review file formats, as ``--format`` names them.
 REVIEW_FORMATS = ("csv", "xlsx", "jsonl", "labelstudio", "argilla")
-#: Where each decision came from and the tool's own user (see :func:`read_reviews`).
+#: Where a decision came from, beside the queue columns (the label store's identity contract):
+#: ``origin`` is unique per decision (``labelstudio:<project or ->:<task id>:<annotation id>``,
+#: ``argilla:<dataset or ->:<record id>:<user>``; empty for vnflag's own files, which keep the store's
+#: older uniqueness), ``tool_user`` the tool's user id or e-mail as the export gives it.
 IDENTITY_COLUMNS = ("origin", "tool_user")
 _TEXT_COLUMNS = ("item_id", "id", "why", "reasons", "model_version", "text", "decision", "reviewer", "note",
                  "queue_id", "reviewed_at", *IDENTITY_COLUMNS)
 ReviewerMap = Mapping[Any, str] | str | os.PathLike | None
 #: What a row of each review format is called in messages.
-_ROW_UNIT = {"labelstudio": "task", "argilla": "record"}
+_ROW_UNIT = {"labelstudio": "task", "argilla": "record", "labelstudio-min": "object", "labelstudio-csv": "row"}
 
 def review_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     """The review format of a file: ``fmt`` if given, else from its name (a plain ``.json``
@@ -240,19 +243,26 @@ def read_reviewer_map(source: ReviewerMap) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- reading JSON exports
-def _json_review_kind(item: Any) -> str | None:
-    """``labelstudio`` for a task, ``argilla`` for a record, else ``None``."""
-    return "labelstudio" if labelstudio.is_task(item) else "argilla" if argilla.is_record(item) else None
+#: The kinds of JSON review export, recognised by content: Label Studio tasks (JSON, snapshot), Label
+#: Studio JSON_MIN rows, Argilla records; the first that fits decides. Argilla before JSON_MIN: the
+#: SDK's flat export (``to_list(flatten=True)``) also has ``item_id`` and ``queue_id`` at the top, beside
+#: its ``_server_id`` and ``<question>.responses``, which no JSON_MIN row has.
+_JSON_KINDS = {"labelstudio": labelstudio.is_task, "argilla": argilla.is_record,
+               "labelstudio-min": labelstudio.is_min_row}
 
 
-def _detect_json_format(payload: Any, path: str | os.PathLike) -> str:
-    """Whether a ``.json`` file is a Label Studio or an Argilla export, by its content."""
-    kinds = {_json_review_kind(item) for item in payload} - {None} if isinstance(payload, list) else set()
-    if len(kinds) == 1:
+def _detect_json_format(payload: Any, path: str | os.PathLike, named: str | None = None) -> str:
+    """Which tool's export a JSON file is, by its content (a name or ``--format`` cannot make one
+    kind read as another): every item of one kind of :data:`_JSON_KINDS`. Items of no one kind are
+    read as the tool ``named`` says (its reader names the malformed task or record), else refused."""
+    kinds = {next((k for k, test in _JSON_KINDS.items() if test(item)), None) for item in payload}
+    if len(kinds) == 1 and None not in kinds:
         return str(kinds.pop())
-    raise VnflagError(f"{path}: not a Label Studio export (a list of tasks with 'data' and 'annotations') nor an "
-                      "Argilla export (a list of records with 'fields', 'responses' and 'metadata'); pass --format "
-                      "if it is one")
+    if named is not None:
+        return named
+    raise VnflagError(f"{path}: not a Label Studio export (JSON or snapshot: a list of tasks with 'data' and "
+                      "'annotations'; JSON_MIN: a list of objects with the queue's 'item_id' and 'queue_id') nor an "
+                      "Argilla export (a list of records with 'fields', 'responses' and 'metadata')")
 
 
 def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
@@ -264,6 +274,27 @@ def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
         what = {"labelstudio": "Label Studio tasks", "argilla": "Argilla records"}.get(fmt, "tasks or records")
         raise VnflagError(f"{path}: expected a list of {what} (a JSON array), got {kind(payload)}")
     return payload
+
+
+def _tool_rows(path: str | os.PathLike, kind_: str, payload: list, names: dict[str, str],
+               skipped: dict[str, int] | None = None) -> list[dict]:
+    """Review rows of a tool's export of kind ``kind_``; an error names the file. Responses that
+    were not decisions (Argilla drafts, discarded ones) are counted by status into ``skipped``."""
+    try:
+        if kind_ == "labelstudio-csv":
+            return labelstudio.min_rows(payload, names, csv=True)
+        if kind_ == "labelstudio-min":
+            return labelstudio.min_rows(payload, names)
+        if kind_ == "labelstudio":
+            return labelstudio.review_rows(payload, names)
+        rows, found = argilla.review_rows(payload, names)
+        if skipped is not None:
+            skipped.update(found)
+        return rows
+    except VnflagError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise VnflagError(f"{path}: {exc}") from exc
 
 
 # ----------------------------------------------------------------------------- read_reviews
@@ -304,11 +335,9 @@ def _whole(value: object) -> int | None:
 
 def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str = "utf-8",
                  reviewer_map: ReviewerMap = None) -> pd.DataFrame:
-    """Read a (reviewed) queue export back: the queue columns plus ``reviewed_at``,
-    ``source_row`` (the 1-based data row, task or record each row came from), ``origin`` (where
-    the decision came from, unique per decision, e.g. ``argilla:-:<record>:<user id>``; empty
-    when the file does not say) and ``tool_user`` (the tool's own user id, empty if none).
-    ``frame.attrs["skipped"]`` counts the responses that were not decisions by status (Argilla
+    """Read a (reviewed) queue export back: the queue columns plus ``reviewed_at``, ``source_row``
+    (the 1-based data row, task or record each row came from) and :data:`IDENTITY_COLUMNS`.
+    ``frame.attrs["skipped"]`` counts the responses that were not decisions, by status (Argilla
     drafts and discarded ones: ``{"draft": 1}``).
 
     Label Studio tasks with several annotations, and Argilla records with several responses,
@@ -327,25 +356,22 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         raise VnflagError(f"{path}: no such file or directory")
     names = read_reviewer_map(reviewer_map)
     skipped: dict[str, int] = {}
-    if fmt in ("csv", "xlsx", "jsonl"):  # tables: one row per data row
+    frame = read_table(path, encoding=encoding) if fmt == "csv" else None
+    if frame is not None and labelstudio.is_csv_export(frame.columns):  # Label Studio's CSV export, by its columns
+        fmt = "labelstudio-csv"
+        rows = _tool_rows(path, fmt, frame.to_dict("records"), names)
+    elif fmt in ("csv", "xlsx", "jsonl"):  # vnflag's own tables: one row per data row
         frame = read_table(path, encoding=encoding, **({"spreadsheet_safe": True} if fmt == "csv" else {}))
         frame["source_row"] = np.arange(1, len(frame) + 1)
-        rows = frame.to_dict("records")
+        # a column named like an identity column is a reviewer's, never an origin
+        rows = [{**row, "origin": "", "tool_user": ""} for row in frame.to_dict("records")]
     else:
         payload = _read_json_export(path, fmt or "json", encoding)
-        fmt = fmt or _detect_json_format(payload, path)
-        unit = "task" if fmt == "labelstudio" else "record"
+        fmt = _detect_json_format(payload, path, fmt) if payload or fmt is None else fmt  # content decides
+        unit = _ROW_UNIT.get(fmt, "object")
         for number, item in enumerate(payload, start=1):
             check_text(item, f"{path}: {unit} {number}")
-        try:  # the adapters name the task or record and the field; the file is named here
-            if fmt == "labelstudio":
-                rows = labelstudio.review_rows(payload, names)
-            else:
-                rows, skipped = argilla.review_rows(payload, names)
-        except VnflagError as exc:
-            if str(exc).startswith(str(path)):
-                raise
-            raise VnflagError(f"{path}: {exc}") from None
+        rows = _tool_rows(path, fmt, payload, names, skipped)
     columns: dict[str, list] = {}
     for column in _TEXT_COLUMNS:
         columns[column] = [_text(row.get(column)) for row in rows]

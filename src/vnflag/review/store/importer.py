@@ -19,7 +19,7 @@ import pandas as pd
 from ...exceptions import VnflagError
 from ...io.files import file_sha256, utc_now
 from ...io.tables import table_source
-from ..formats import member_list, read_reviewer_map, read_reviews
+from ..formats import IDENTITY_COLUMNS, member_list, read_reviewer_map, read_reviews
 from ..ids import is_blank, is_encodable
 from ..names import canonical_name, check_distinct_reviewers, reviewer_key, reviewer_name
 from ..queues import (
@@ -31,9 +31,11 @@ from ..queues import (
     read_queue_record,
     record_path,
 )
+from .schema import NO_ORIGIN
 
 __all__ = ["ImportReport", "QueueRow", "MemberRow", "DesignRow", "ItemRow", "ReviewRow", "ImportRow", "QueueRows",
-           "Member", "queue_rows", "design_rows", "store_queue", "reviewed_frame", "check_reviews", "store_import"]
+           "Member", "NameRow", "queue_rows", "design_rows", "store_queue", "reviewed_frame", "check_reviews",
+           "store_import", "store_names"]
 
 
 class QueueRow(NamedTuple):
@@ -97,6 +99,16 @@ class ReviewRow(NamedTuple):
     source_file: str
     source_sha256: str
     source_row: int
+    origin: str  # where the decision came from (tool, project, task, annotation); "" for vnflag's own files
+    tool_user: str  # the tool's user id or e-mail, as the export gives it
+
+
+class NameRow(NamedTuple):
+    """A row of ``reviewer_names`` (without its ``name_id``): one entry of a reviewer map."""
+    key: str
+    name: str
+    set_at: str
+    source: str
 
 
 class ImportRow(NamedTuple):
@@ -141,6 +153,7 @@ class ImportReport:
     conflicts: int = 0
     #: Responses that were not decisions, by status (Argilla drafts and discarded ones), never stored.
     skipped: dict[str, int] = field(default_factory=dict)
+    unused_names: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the command line."""
@@ -242,43 +255,36 @@ def _members(db: sqlite3.Connection, queue_id: str, given: QueueRows | None) -> 
     return None
 
 
-def _mapped_reviewer(who: object, names: dict[str, str]) -> object:
-    """A reviewer cell renamed by a reviewer map: by the whole name, or by the id in ``labelstudio:<id>``."""
-    if is_blank(who):
-        return who
-    text = canonical_name(str(who).strip())
-    return names.get(text) or names.get(text.partition(":")[2] if text.startswith(("labelstudio:", "argilla:"))
-                                        else "", text)
-
-
 class Reviewed(NamedTuple):
-    """A reviewed file read for import: its rows, name, SHA-256 and the queue to check it against."""
+    """A reviewed file read for import: its rows (reviewers as the file or tool names them), name,
+    SHA-256, the queue to check it against and the reviewer map given with it (applied when read)."""
     frame: pd.DataFrame
     name: str
     sha256: str
     queue: pd.DataFrame | dict | str | os.PathLike | None
+    names: dict[str, str]
 
 
 def reviewed_frame(source: pd.DataFrame | str | os.PathLike, queue: Any, fmt: str | None, source_name: str | None,
                    reviewer_map: Mapping[Any, str] | str | os.PathLike | None, encoding: str) -> Reviewed:
     """Read reviewed rows (a file, or a frame like :func:`~vnflag.read_reviews` returns) with every
-    queue column present; the queue defaults to the record beside a file."""
+    queue column and ``origin``/``tool_user`` present; the queue defaults to the record beside a
+    file. Reviewers are kept as the file names them: the map is stored apart and applied when the
+    store is read, so changing it never makes a decision look new."""
     names = read_reviewer_map(reviewer_map)
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         if "source_row" not in frame.columns:
             frame["source_row"] = np.arange(1, len(frame) + 1)
-        for column in (*QUEUE_COLUMNS, "reviewed_at"):
+        for column in (*QUEUE_COLUMNS, *IDENTITY_COLUMNS, "reviewed_at"):
             if column not in frame.columns:
                 frame[column] = ""
-        if names:
-            frame["reviewer"] = [_mapped_reviewer(who, names) for who in frame["reviewer"]]
-        return Reviewed(frame, source_name or "<DataFrame>", "", queue)
+        return Reviewed(frame, source_name or "<DataFrame>", "", queue, names)
     path = Path(table_source(source))  # the file itself: ``book.xlsx#Sheet`` names a sheet of book.xlsx
-    frame = read_reviews(source, fmt, reviewer_map=names, encoding=encoding)
+    frame = read_reviews(source, fmt, encoding=encoding)
     if queue is None and record_path(path).is_file():
         queue = path
-    return Reviewed(frame, source_name or str(source), file_sha256(path), queue)
+    return Reviewed(frame, source_name or str(source), file_sha256(path), queue, names)
 
 
 def _text(value: object) -> str:
@@ -346,8 +352,13 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         named.append((who, f"{name}: row {number}"))
         report.reviewed += 1
         when = _text(row.reviewed_at) or imported_at
+        origin, tool_user = _text(row.origin), _text(row.tool_user)
+        if not is_encodable(origin) or not is_encodable(tool_user):
+            report.bad_rows.append((number, "origin or tool_user holds text that is not valid Unicode"))
+            continue
         pending.extend(ReviewRow(queue_id, m.item_id, m.post_id, m.fingerprint, decision, who, note, when, imported_at,
-                                 m.model_version, m.score, name, reviewed.sha256, number) for m in members[post_id])
+                                 m.model_version, m.score, name, reviewed.sha256, number, origin, tool_user)
+                       for m in members[post_id])
     if moved:
         raise VnflagError(f"{name}: nothing imported: {len(moved)} row(s) contradict the queue record, so a decision "
                           "would be stored on a post its reviewer never saw (id cells moved or edited?): "
@@ -385,13 +396,30 @@ def _contradiction(row: Any, post_id: str, members: dict[str, list[Member]]) -> 
     return ""
 
 
+def _stored_before_origins(db: sqlite3.Connection, review: ReviewRow) -> bool:
+    """Whether a review with an origin was stored without one, by a vnflag before schema version 2
+    (same post, reviewer, decision and note): it is already stored, not a new decision."""
+    return bool(review.origin) and db.execute(
+        f"SELECT 1 FROM reviews WHERE {NO_ORIGIN} AND queue_id = ? AND post_id = ? AND reviewer = ? AND decision = ? "
+        "AND note = ? LIMIT 1", (review.queue_id, review.post_id, review.reviewer, review.decision, review.note),
+    ).fetchone() is not None
+
+
+def store_names(db: sqlite3.Connection, names: Mapping[str, str], set_at: str, source: str) -> None:
+    """Keep a reviewer map's entries (inside the caller's transaction): only those that change
+    what the store already calls a key, so giving the same map again adds nothing."""
+    current = dict(db.execute("SELECT key, name FROM reviewer_names ORDER BY name_id"))  # the latest entry wins
+    _insert(db, "reviewer_names", [NameRow(key, name, set_at, source) for key, name in names.items()
+                                   if current.get(key) != name])
+
+
 def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[ReviewRow], sha256: str,
                  imported_at: str, given: QueueRows | None) -> None:
     """Store the given queue (if any), the checked reviews and the import's record (inside the
     caller's transaction); duplicates are ignored and counted as ``already``."""
     if given is not None:
         store_queue(db, given)
-    report.stored = _insert(db, "reviews", pending)
+    report.stored = _insert(db, "reviews", [r for r in pending if not _stored_before_origins(db, r)])
     report.already = len(pending) - report.stored
     _insert(db, "imports", [ImportRow(report.source, sha256, imported_at, report.rows, report.stored, report.already,
                                       len(report.bad_rows))])

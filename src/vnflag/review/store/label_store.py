@@ -13,6 +13,7 @@ import pandas as pd
 
 from ...exceptions import VnflagError
 from ...io.files import check_not_managed, utc_now
+from ..formats import read_reviewer_map
 from ..queues import check_queue_record
 from . import importer, views
 from .importer import DesignRow, ImportReport, ItemRow
@@ -31,8 +32,11 @@ class LabelStore:
     >>> store.training_frame().head()                                # doctest: +SKIP
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, reviewer_map: Mapping[Any, str] | str | os.PathLike | None = None):
+        """``reviewer_map`` (see :func:`~vnflag.review.formats.read_reviewer_map`) names reviewers in
+        every view of this object, over the names kept with the store; nothing is written for it."""
         self.path = Path(path)
+        self.names = read_reviewer_map(reviewer_map)
         if self.path.is_dir():
             raise VnflagError(f"{path}: is a directory; the label store is one file (e.g. labels.sqlite)")
         check_not_managed(self.path, "label store")  # it would be copied with the model, texts and notes
@@ -70,8 +74,12 @@ class LabelStore:
         registered before, or the record beside ``source`` (checked before use). Rows with an
         unknown decision, no id, or an id not in the queue are reported by row number and not
         stored (with ``strict``, nothing is stored). Empty ``reviewer`` cells take ``reviewer``
-        (default ``unknown``); ``reviewer_map`` (``{1: "anh"}`` or a CSV/JSON file of
-        ``id,name``) names Label Studio and Argilla users. A refused import (unreadable file,
+        (default ``unknown``). A decision from a tool is stored once per ``origin`` (tool, project,
+        task, annotation), with the reviewer as the tool gives it (``labelstudio:<id>``);
+        ``reviewer_map`` (``{1: "anh"}`` or a CSV/JSON file of ``id,name``, keyed by user id,
+        e-mail or stored name) is kept with the store and applied when it is read, so importing
+        again with another map stores nothing new; entries that name nobody are in
+        ``report.unused_names``. A refused import (unreadable file,
         malformed queue record, unknown queue, strict failure, a row whose ``item_id`` or
         ``member_ids`` contradict its ``id``, a bad or case-colliding reviewer name: see
         :mod:`~vnflag.review.names`) writes nothing, and creates no store file. Notes are stored
@@ -91,7 +99,10 @@ class LabelStore:
                 f"row {n}: {why}" for n, why in report.bad_rows[:10]) + (" ..." if len(report.bad_rows) > 10 else ""))
         with open_store(self.path, write=True) as db, transaction(db):
             importer.store_import(db, report, pending, reviewed.sha256, imported_at, given)
-        report.conflicts = len(self.conflicts())
+            importer.store_names(db, reviewed.names, imported_at, reviewed.name)
+        view = LabelStore(self.path, reviewed.names).view()
+        report.conflicts = len(view.conflicts())
+        report.unused_names = list(view.unused_names)
         return report
 
     # ----------------------------------------------------------------- reading
@@ -104,7 +115,7 @@ class LabelStore:
         (2, 2)
         """
         with open_store(self.path) as db:
-            return views.read_view(db, self.path, as_of)
+            return views.read_view(db, self.path, as_of, self.names)
 
     def reviews(self, as_of: int | None = None) -> pd.DataFrame:
         """Every stored review (one row per post and reviewer decision), oldest first."""
@@ -185,7 +196,7 @@ class LabelStore:
         'promotion'
         """
         with open_store(self.path) as db:
-            return views.history(db, registry)
+            return views.history(db, registry, self.names)
 
     def members(self) -> pd.DataFrame:
         """Every queued post's latest stored copy: ``post_id, item_id, queue_id, fingerprint, text,

@@ -11,6 +11,13 @@ Versions:
 * 0 — the store as vnflag wrote it before versions (no mark; the two design tables appeared
   later, so they may be missing).
 * 1 — the same tables, all present, with the application id and the version set.
+* 2 — a review's identity is where it came from: ``reviews`` gains ``origin`` (tool, project,
+  task and annotation: unique per decision, see :mod:`vnflag.review.formats`) and ``tool_user``
+  (the tool's user id or e-mail); a review with a stored origin is already stored whatever its
+  reviewer is called, and the table-wide ``UNIQUE (queue_id, post_id, reviewer, decision, note)``
+  now holds only for reviews without an origin (two partial unique indexes). ``reviewer_names``
+  keeps the reviewer maps given to imports (append-only, the latest entry of a key wins): names
+  are applied when the store is read, never stored in a review.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from ...exceptions import VnflagError
 __all__ = ["VERSION", "APPLICATION_ID", "TABLES", "ADJUDICATION", "open_store", "transaction", "store_version"]
 
 #: The schema version this code writes and reads.
-VERSION = 1
+VERSION = 2
 #: ``PRAGMA application_id`` of a vnflag label store: "vnfl" in ASCII.
 APPLICATION_ID = 0x766E666C
 #: The ``purpose`` of a conflicts queue: decisions imported into it are adjudications.
@@ -44,30 +51,51 @@ TABLES: dict[str, str] = {
                "decision TEXT NOT NULL CHECK (decision IN ('misleading', 'ok', 'unsure')), "
                "reviewer TEXT NOT NULL, note TEXT NOT NULL, reviewed_at TEXT NOT NULL, imported_at TEXT NOT NULL, "
                "model_version TEXT, score REAL, source_file TEXT, source_sha256 TEXT, source_row INTEGER, "
-               "UNIQUE (queue_id, post_id, reviewer, decision, note)",
+               "origin TEXT, tool_user TEXT",
     "imports": "import_id INTEGER PRIMARY KEY AUTOINCREMENT, source_file TEXT, source_sha256 TEXT, "
                "imported_at TEXT NOT NULL, rows INTEGER, stored INTEGER, already INTEGER, rejected INTEGER",
     "queue_design": "queue_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, scored_posts INTEGER, scored_groups INTEGER, "
                     "reviewers TEXT, overlap REAL",
     "queue_items": "queue_id TEXT NOT NULL, item_id TEXT NOT NULL, why TEXT, inclusion_probability REAL, "
                    "flagged INTEGER, group_size INTEGER, assigned_to TEXT, PRIMARY KEY (queue_id, item_id)",
+    "reviewer_names": "name_id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, name TEXT NOT NULL, "
+                      "set_at TEXT NOT NULL, source TEXT",
 }
-_INDEXES = {"reviews_post": "CREATE INDEX IF NOT EXISTS reviews_post ON reviews (post_id)"}
+#: Where ``reviews.origin`` is empty, a review is the same review if its post, reviewer, decision and note are.
+NO_ORIGIN = "(origin IS NULL OR origin = '')"
+_INDEXES = {
+    "reviews_post": "CREATE INDEX IF NOT EXISTS reviews_post ON reviews (post_id)",
+    # one decision (one origin) applies to every member of its item: unique per post
+    "reviews_origin": "CREATE UNIQUE INDEX IF NOT EXISTS reviews_origin ON reviews (origin, post_id) "
+                      f"WHERE NOT {NO_ORIGIN}",
+    "reviews_same": "CREATE UNIQUE INDEX IF NOT EXISTS reviews_same ON reviews "
+                    f"(queue_id, post_id, reviewer, decision, note) WHERE {NO_ORIGIN}",
+}
+#: The columns of ``reviews`` before version 2 (a version-0 store is recognised by them).
+_V1_REVIEWS = ("review_id INTEGER PRIMARY KEY AUTOINCREMENT, queue_id TEXT NOT NULL, item_id TEXT NOT NULL, "
+               "post_id TEXT NOT NULL, fingerprint TEXT, "
+               "decision TEXT NOT NULL CHECK (decision IN ('misleading', 'ok', 'unsure')), "
+               "reviewer TEXT NOT NULL, note TEXT NOT NULL, reviewed_at TEXT NOT NULL, imported_at TEXT NOT NULL, "
+               "model_version TEXT, score REAL, source_file TEXT, source_sha256 TEXT, source_row INTEGER, "
+               "UNIQUE (queue_id, post_id, reviewer, decision, note)")
 _TRIGGERS = {
     f"{table}_no_{action.lower()}": f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
                                     f"ON {table} BEGIN SELECT RAISE(ABORT, 'the label store is append-only'); END"
     for table in TABLES for action in ("UPDATE", "DELETE")
 }
+#: The tables of a version-0 or 1 store (``reviewer_names`` came with version 2).
+_V1_TABLES = {**{t: c for t, c in TABLES.items() if t != "reviewer_names"}, "reviews": _V1_REVIEWS}
 #: The tables a version-0 store always has (the design tables came later).
 _VERSION_0_CORE = ("queues", "queue_members", "reviews", "imports")
 
 
 @lru_cache(maxsize=1)
-def _expected_columns() -> dict[str, list[str]]:
-    """Each table's column names, as :data:`TABLES` declares them (read back from SQLite itself)."""
+def _v1_columns() -> dict[str, list[str]]:
+    """Each version-0/1 table's column names (read back from SQLite itself)."""
     with closing(sqlite3.connect(":memory:")) as db:
-        _create_all(db)
-        return {table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")] for table in TABLES}
+        for table, columns in _V1_TABLES.items():
+            db.execute(f"CREATE TABLE {table} ({columns})")
+        return {table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")] for table in _V1_TABLES}
 
 
 def _create_all(db: sqlite3.Connection) -> None:
@@ -78,9 +106,28 @@ def _create_all(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _design_tables(db: sqlite3.Connection) -> None:
+    """Version 0 → 1: the design tables, if the store predates them (in their version-1 form)."""
+    for table, columns in _V1_TABLES.items():
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+
+
+def _origins(db: sqlite3.Connection) -> None:
+    """Version 1 → 2: ``reviews`` rebuilt with ``origin`` and ``tool_user`` (empty for every stored
+    review: they keep today's uniqueness) and the old table-wide UNIQUE turned into a partial
+    index; every review id, and so every view and ``as_of`` snapshot, unchanged."""
+    old = [row[1] for row in db.execute("PRAGMA table_info(reviews)")]
+    db.execute(f"CREATE TABLE reviews_v2 ({TABLES['reviews']})")
+    db.execute(f"INSERT INTO reviews_v2 ({', '.join(old)}) SELECT {', '.join(old)} FROM reviews ORDER BY review_id")
+    db.execute("DROP TABLE reviews")  # its triggers and index go with it; created again below
+    db.execute("ALTER TABLE reviews_v2 RENAME TO reviews")
+    _create_all(db)
+
+
 #: ``MIGRATIONS[v]`` brings a store of version ``v`` to version ``v + 1``, inside the caller's transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    0: _create_all,  # the design tables, if the store predates them; the version and mark are set after
+    0: _design_tables,  # the version and mark are set after the last step
+    1: _origins,
 }
 
 
@@ -114,12 +161,13 @@ def store_version(db: sqlite3.Connection, path: str | os.PathLike) -> int | None
 def _is_version_0(db: sqlite3.Connection, objects: dict[str, str]) -> bool:
     """Whether a database without a mark is a store written before versions: only vnflag's
     tables, indexes and triggers, the core tables present, every table with vnflag's columns."""
-    known = {**{t: "table" for t in TABLES}, **{i: "index" for i in _INDEXES}, **{t: "trigger" for t in _TRIGGERS}}
+    known = {**{t: "table" for t in _V1_TABLES}, "reviews_post": "index",
+             **{t: "trigger" for t in _TRIGGERS if not t.startswith("reviewer_names_")}}
     if any(known.get(name) != kind for name, kind in objects.items()):
         return False
     if any(objects.get(table) != "table" for table in _VERSION_0_CORE):
         return False
-    expected = _expected_columns()
+    expected = _v1_columns()
     return all([row[1] for row in db.execute(f"PRAGMA table_info({table})")] == expected[table]
                for table, kind in objects.items() if kind == "table")
 

@@ -29,7 +29,8 @@ from ..names import canonical_name
 from ..queues import DECISIONS
 from .schema import ADJUDICATION
 
-__all__ = ["StoreView", "read_view", "read_frame", "history", "POST_COLUMNS", "TRAINING_COLUMNS"]
+__all__ = ["StoreView", "read_view", "read_frame", "history", "apply_names", "stored_names", "POST_COLUMNS",
+           "TRAINING_COLUMNS"]
 
 #: Columns of :attr:`StoreView.posts` (and, less ``status`` and ``adjudication``, of conflicts).
 POST_COLUMNS = ["post_id", "item_id", "fingerprint", "status", "decisions", "reviewers", "last_review_id",
@@ -68,6 +69,7 @@ class StoreView:
     last_import: str | None
     last_review_id: int
     review_count: int
+    unused_names: tuple[str, ...] = ()  # keys of the reviewer map given now that name no stored reviewer
 
     @cached_property
     def opinions(self) -> pd.DataFrame:
@@ -194,14 +196,51 @@ class StoreView:
                 "sha256": digest.hexdigest()}
 
 
-def read_view(db: sqlite3.Connection, path: str | os.PathLike, as_of: int | None = None) -> StoreView:
+def stored_names(db: sqlite3.Connection) -> dict[str, str]:
+    """The reviewer names kept with the store: every map given to an import, the latest entry of a key winning."""
+    return dict(db.execute("SELECT key, name FROM reviewer_names ORDER BY name_id"))
+
+
+def _identity_keys(who: str, tool_users: Sequence[str]) -> list[str]:
+    """The keys a reviewer map may name a stored reviewer by, in order: the identity itself, the
+    tool's user id in ``labelstudio:<id>``/``argilla:<id>``, then the tool's user ids or e-mails
+    seen with it (an e-mail from a snapshot or CSV export also names the reviews of a JSON export)."""
+    tool, _, user = who.partition(":")
+    return [who, *([user] if tool in ("labelstudio", "argilla") and user else []), *tool_users]
+
+
+def apply_names(reviews: pd.DataFrame, names: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Reviewer names for stored ``reviews`` (``reviewer`` as stored, ``tool_user``): each named
+    by the first of its keys (:func:`_identity_keys`) that ``names`` knows, else as stored; and
+    the keys of ``names`` that named nobody."""
+    tool_users: dict[str, list[str]] = {}
+    for who, user in zip(reviews["reviewer"], reviews["tool_user"].fillna(""), strict=True):
+        if user and user not in tool_users.setdefault(who, []):
+            tool_users[who].append(user)
+    used: set[str] = set()
+    shown: dict[str, str] = {}
+    for who in dict.fromkeys(reviews["reviewer"]):
+        keys = _identity_keys(who, tool_users.get(who, []))
+        hit = next((canonical_name(k) for k in keys if canonical_name(k) in names), None)
+        shown[who] = names[hit] if hit is not None else who
+        used.update(canonical_name(k) for k in keys)
+    return [shown[who] for who in reviews["reviewer"]], [k for k in names if k not in used]
+
+
+def read_view(db: sqlite3.Connection, path: str | os.PathLike, as_of: int | None = None,
+              names: dict[str, str] | None = None) -> StoreView:
     """Read the store open in ``db`` once, in one read transaction: reviews up to review id
-    ``as_of`` (all if ``None``), members, conflicts queues and counts."""
+    ``as_of`` (all if ``None``), members, conflicts queues and counts. Reviewers are named by the
+    store's kept names overlaid with ``names`` (a reviewer map given now); ``identity`` keeps each
+    review's stored reviewer."""
     db.execute("BEGIN")
     try:
         reviews = read_frame(db, "SELECT * FROM reviews" + (" WHERE review_id <= ?" if as_of is not None else "")
                              + " ORDER BY review_id", [as_of] if as_of is not None else [])
         reviews["reviewer"] = [canonical_name(who) for who in reviews["reviewer"]]  # NFD names of old imports
+        every_name = {**stored_names(db), **(names or {})}
+        reviews["identity"] = reviews["reviewer"]
+        reviews["reviewer"], unused = apply_names(reviews, every_name)
         members = read_frame(db, "SELECT m.rowid AS member_row, m.*, q.registered_at FROM queue_members m "
                                  "JOIN queues q ON q.queue_id = m.queue_id ORDER BY m.rowid")
         adjudication = frozenset(row[0] for row in db.execute(
@@ -212,7 +251,7 @@ def read_view(db: sqlite3.Connection, path: str | os.PathLike, as_of: int | None
     finally:
         db.execute("COMMIT")
     return StoreView(str(path), reviews, members, adjudication, int(queues), int(imports), last_import,
-                     int(last_review_id or 0), int(review_count))
+                     int(last_review_id or 0), int(review_count), tuple(k for k in unused if k in (names or {})))
 
 
 _EVENTS = {"add": "retrain", "promote": "promotion", "rollback": "rollback"}
@@ -223,14 +262,18 @@ def _at(event: dict[str, Any]) -> str:
     return event["at"] if isinstance(event["at"], str) else ""
 
 
-def history(db: sqlite3.Connection, registry: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+def history(db: sqlite3.Connection, registry: str | os.PathLike | None = None,
+            names: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Every import, adjudication and conflicts queue of the store open in ``db``, merged with
     the ``registry``'s retrains, promotions and rollbacks (from :meth:`Registry.events`);
     newest first, each ``at, event, who, file, sha256, details``."""
     adjudication = {row[0] for row in db.execute("SELECT queue_id FROM queue_design WHERE purpose = ?",
                                                  (ADJUDICATION,))}
     imports = read_frame(db, "SELECT * FROM imports ORDER BY import_id")
-    reviews = read_frame(db, "SELECT DISTINCT queue_id, reviewer, source_file, source_sha256, imported_at FROM reviews")
+    reviews = read_frame(db, "SELECT DISTINCT queue_id, reviewer, tool_user, source_file, source_sha256, imported_at "
+                             "FROM reviews")
+    reviews["reviewer"] = [canonical_name(who) for who in reviews["reviewer"]]
+    reviews["reviewer"] = apply_names(reviews, {**stored_names(db), **(names or {})})[0]
     events = []
     for row in imports.itertuples(index=False):
         mine = reviews[(reviews["imported_at"] == row.imported_at) & (reviews["source_file"] == row.source_file)]
