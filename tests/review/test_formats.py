@@ -181,6 +181,8 @@ MALFORMED_ARGILLA = [
     ([{"_server_id": "s", "decision.responses": ["ok"], "decision.responses.users": ["u"],
        "decision.responses.status": []}], "record 1: 'decision.responses', .* one length, got 1, 1 and 0"),
     ([{"_server_id": "s", "decision.responses": "ok"}], "record 1: 'decision.responses' must be a list"),
+    ([{"_server_id": "s", "decision.responses": ["ok", "misleading"], "decision.responses.users": ["u", "u"],
+       "decision.responses.status": ["submitted", "submitted"]}], "record 1: user 'u' answers 'decision' twice"),
     ([{"fields": {}, "responses": [{"question_name": "decision", "value": "ok", "user_id": "None",
                                     "status": "submitted"}]}], "record 1: user_id"),
 ]

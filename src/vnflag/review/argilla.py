@@ -219,12 +219,17 @@ def _responses(record: dict, where: str, names: dict[str, str], skipped: dict[st
         if status != "submitted":  # one user's response has one status; a part not submitted makes it not
             entry["status"] = status
         if question:
-            entry["answers"][question] = answer.get("value")
+            given = {question: answer.get("value")}
         elif "values" in answer:  # Argilla 1.x
-            for name, value in expect(answer.get("values"), dict, where, "values", "an object").items():
-                entry["answers"][name] = value.get("value") if isinstance(value, dict) else value
+            given = {name: value.get("value") if isinstance(value, dict) else value
+                     for name, value in expect(answer.get("values"), dict, where, "values", "an object").items()}
         else:
-            entry["answers"][scalar_text(answer.get("question_name"), where, "question_name")] = answer.get("value")
+            given = {scalar_text(answer.get("question_name"), where, "question_name"): answer.get("value")}
+        twice = sorted(set(given) & set(entry["answers"]))
+        if twice:  # Argilla keeps one answer per user and question: two are a damaged file, not two decisions
+            raise VnflagError(f"{where}: user {key!r} answers {twice[0]!r} twice; Argilla keeps one answer per user "
+                              "and question")
+        entry["answers"].update(given)
         if answer.get("updated_at"):
             entry["reviewed_at"] = scalar_text(answer["updated_at"], where, "updated_at")
     for entry in by_user.values():
