@@ -266,3 +266,20 @@ def test_argilla_suggestions_use_the_models_threshold_end_to_end(tmp_path):
     assert (made["a"].value, made["a"].score) == ("misleading", 0.4)
     assert made["c"].value == "misleading"
     assert (made["b"].value, made["b"].score) == ("ok", pytest.approx(0.8))
+
+
+def test_a_reimport_with_a_reviewer_map_stores_nothing_new_and_the_map_names_argilla_users(tmp_path):
+    # issue 19, case 1 for Argilla: the identity of a decision is its origin, not the name a map gives it
+    queue_path, records = _exported(tmp_path)
+    _reviewed(records)
+    reviewed = _dump(GenericIO.to_list(records, flatten=True), tmp_path / "reviewed.json")
+    store = tmp_path / "labels.sqlite"
+    assert run_cli("labels", "import", reviewed, "--queue", queue_path, "--store", store)[0] == 0
+    (tmp_path / "names.csv").write_text(f"id,name\n{ANH},anh\n{BINH},bình\n", encoding="utf-8")
+    code, _, err = run_cli("labels", "import", reviewed, "--queue", queue_path, "--store", store,
+                           "--reviewer-map", tmp_path / "names.csv")
+    assert code == 0 and "stored 0 new reviews (37 already stored)" in err, err
+    assert len(_stored(store)) == 37
+    code, out, err = run_cli("labels", "status", "--store", store, "--json")
+    assert code == 0, err
+    assert set(json.loads(out)["reviewers"]) == {"anh", "bình"}
