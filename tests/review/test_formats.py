@@ -336,3 +336,14 @@ def test_any_text_round_trips_through_csv_and_xlsx_queues_or_is_refused(tmp_path
             if name == "q.csv":  # no piece a spreadsheet splits off starts like a formula
                 pieces = _split_pieces_of_file(out / name.replace(".", f".{reviewer}."))
                 assert not [p for p in pieces if _starts_like_formula(p)]
+
+
+@pytest.mark.parametrize("ext", ["labelstudio.json", "argilla.json"])
+def test_a_tool_export_refused_for_one_reviewers_item_writes_no_file(tmp_path, ext):
+    # a suggestion needs a probability; the refused item may be in any reviewer's file: all files, or none
+    scored = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": ["tin một", "tin hai khác", "bài ba nữa", "chuyện tư"],
+                           "score": [0.9, 0.8, 0.7, -0.5], "model_version": "m1"})
+    queue = build_queue(scored, budget=4, similarity=1.0)
+    with pytest.raises(VnflagError, match=r"queue item \S+ \(post d\): a suggestion needs a score in \[0, 1\]"):
+        export_queue(queue, tmp_path / f"q.{ext}", reviewers=["anh", "binh"])
+    assert not list(tmp_path.iterdir())

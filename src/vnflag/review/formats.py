@@ -163,12 +163,17 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
             mine = frame[[name in assigned[i] for i in frame["item_id"]]].copy()
             mine["reviewer"] = name
             files.append((reviewer_file, mine))
+    threshold = queue_model_threshold(record)
+    documents: list[Any] = []  # a tool's tasks or records, built (and so checked) before anything is written
     for target, rows in files:  # every file checked before the first is written: all of them, or none
         if fmt in ("csv", "xlsx"):
             check_writable(_spreadsheet_rows(rows), target, advice="write this queue as CSV or JSONL")
-    threshold = queue_model_threshold(record)
-    for target, rows in files:
-        _write_export(rows, target, fmt, threshold)
+        documents.append(_tool_document(rows, fmt, threshold))
+    for (target, rows), document in zip(files, documents, strict=True):
+        if document is None:
+            _write_export(rows, target, fmt)
+        else:
+            write_json_document(document, target)
     return write_json_document(record, record_file)
 
 
@@ -179,9 +184,24 @@ def _spreadsheet_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str, threshold: float) -> None:
-    """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``; tools' suggestions
-    say ``misleading`` at and above ``threshold`` (the model's, :func:`~.suggestions.queue_model_threshold`)."""
+def _tool_document(frame: pd.DataFrame, fmt: str, threshold: float) -> list[dict[str, Any]] | None:
+    """Queue rows as Label Studio tasks or Argilla records (``None`` for the table formats); tools'
+    suggestions say ``misleading`` at and above ``threshold`` (the model's,
+    :func:`~.suggestions.queue_model_threshold`)."""
+    if fmt not in ("labelstudio", "argilla"):
+        return None
+    adapter = labelstudio.tasks if fmt == "labelstudio" else argilla.records
+    document = []
+    for row in (_plain(r) for r in frame.to_dict("records")):
+        try:  # one row at a time, so that a refused suggestion names its item
+            document += adapter([row], threshold)
+        except VnflagError as exc:
+            raise VnflagError(f"queue item {row['item_id']} (post {row['id']}): {exc}") from None
+    return document
+
+
+def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
+    """Write queue rows (:data:`QUEUE_COLUMNS`) to one review table of format ``fmt`` (CSV, XLSX, JSONL)."""
     if fmt in ("csv", "xlsx"):
         flat = _spreadsheet_rows(frame)
         if fmt == "csv":
@@ -189,12 +209,7 @@ def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str, thresh
         else:
             write_table(flat, path, layout=_QUEUE_SHEET)
         return
-    if fmt == "jsonl":
-        write_table(frame, path)
-        return
-    rows = [_plain(r) for r in frame.to_dict("records")]
-    adapter = labelstudio.tasks if fmt == "labelstudio" else argilla.records
-    write_json_document(adapter(rows, threshold), path)
+    write_table(frame, path)
 
 
 # ----------------------------------------------------------------------------- reviewer names
