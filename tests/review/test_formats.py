@@ -220,7 +220,10 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 KEYS = st.sampled_from(["data", "annotations", "predictions", "result", "value", "choices", "text", "from_name",
                         "completed_by", "was_cancelled", "id", "queue_id", "decision", "note", "fields", "responses",
                         "metadata", "values", "user_id", "status", "question_name", "member_ids", "score", "rank",
-                        "group_size", "updated_at", "email", "user"])
+                        "group_size", "updated_at", "email", "user",
+                        # the argilla SDK's flat export (to_list(flatten=True)) and nested record keys
+                        "_server_id", "decision.responses", "decision.responses.users", "decision.responses.status",
+                        "note.responses", "suggestions", "item_id"])
 NEAR_MISS = st.recursive(
     JSON, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS | st.sampled_from(["decision", "note"]),
                                                                       inner | st.sampled_from(["decision", "note", "ok"]),
