@@ -104,6 +104,8 @@ INTEGRATION_MODULES = {
     "pipelines/test_distributed.py": "a Dask LocalCluster of two worker processes, and `dask scheduler` / "
                                      "`dask worker` processes",
     "review/test_labelstudio_integration.py": "a real Label Studio server (scripts/integration/labelstudio.sh)",
+    "review/test_argilla_sdk.py": "the argilla SDK (offline: it builds, serialises and parses records; skipped "
+                                  "without it, see scripts/integration/argilla.sh)",
 }
 SLOW_MODULES = {
     "test_cli_outputs.py": "every vnflag command on the bundled data, each in its own process (about 40 s)",

@@ -13,7 +13,8 @@ from conftest import DATA
 from vnflag import LabelStore, Registry, read_reviews
 from vnflag.cli import main
 
-FORMATS = {"csv": "an", "xlsx": "binh", "jsonl": "chi", "labelstudio.json": "dung", "argilla.json": "em"}
+# the reviewer each format's decisions are stored under (an Argilla reviewer is argilla:<user_id>)
+FORMATS = {"csv": "an", "xlsx": "binh", "jsonl": "chi", "labelstudio.json": "dung", "argilla.json": "argilla:em"}
 
 
 def _decide(score: float) -> str:
@@ -59,7 +60,7 @@ def _fill(path: Path, reviewer: str) -> None:
         records = json.loads(path.read_text(encoding="utf-8"))
         for record in records:
             record["responses"] = [{"question_name": "decision", "value": _decide(record["metadata"]["score"]),
-                                    "user_id": reviewer, "status": "submitted"}]
+                                    "user_id": reviewer.removeprefix("argilla:"), "status": "submitted"}]
         path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
 
 

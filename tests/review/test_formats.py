@@ -135,7 +135,7 @@ def test_argilla_user_ids_are_mapped(queue, tmp_path):
     records[0]["responses"] = {"decision": [{"value": "ok", "user_id": "5f1c-uuid", "status": "submitted"}]}
     (tmp_path / "q.argilla.json").write_text(json.dumps(records), encoding="utf-8")
     (tmp_path / "names.json").write_text(json.dumps([{"id": "5f1c-uuid", "name": "chi"}]), encoding="utf-8")
-    assert read_reviews(tmp_path / "q.argilla.json")["reviewer"][0] == "5f1c-uuid"
+    assert read_reviews(tmp_path / "q.argilla.json")["reviewer"][0] == "argilla:5f1c-uuid"
     assert read_reviews(tmp_path / "q.argilla.json", reviewer_map=tmp_path / "names.json")["reviewer"][0] == "chi"
 
 
@@ -171,7 +171,20 @@ MALFORMED_ARGILLA = [
     ([{"fields": {}, "responses": 5}], "record 1: 'responses' must be a list or an object"),
     ([{"fields": {}, "responses": [5]}], "record 1 response 1"),
     ([{"fields": {}, "responses": {"decision": 5}}], "'responses.decision' must be a list"),
-    ([{"fields": {}, "responses": [{"question_name": "decision", "value": ["ok"], "user_id": "u"}]}], "'decision'"),
+    ([{"fields": {}, "responses": [{"question_name": "decision", "value": ["ok"], "user_id": "u",
+                                    "status": "submitted"}]}], "'decision'"),
+    # issue 19: a response that does not say its status may be a draft; an unknown status is no decision
+    ([{"fields": {}, "responses": {"decision": [{"value": "ok", "user_id": "u"}]}}], r"to_list\(flatten=True\)"),
+    ({"r1": {"fields": {}, "responses": {"decision": [{"value": "ok", "user_id": "u"}]}}}, "record 1: a response"),
+    ([{"fields": {}, "responses": [{"question_name": "decision", "value": "ok", "user_id": "u", "status": "pending"}]}],
+     "record 1: unknown response status 'pending'"),
+    ([{"_server_id": "s", "decision.responses": ["ok"], "decision.responses.users": ["u"],
+       "decision.responses.status": []}], "record 1: 'decision.responses', .* one length, got 1, 1 and 0"),
+    ([{"_server_id": "s", "decision.responses": "ok"}], "record 1: 'decision.responses' must be a list"),
+    ([{"_server_id": "s", "decision.responses": ["ok", "misleading"], "decision.responses.users": ["u", "u"],
+       "decision.responses.status": ["submitted", "submitted"]}], "record 1: user 'u' answers 'decision' twice"),
+    ([{"fields": {}, "responses": [{"question_name": "decision", "value": "ok", "user_id": "None",
+                                    "status": "submitted"}]}], "record 1: user_id"),
 ]
 
 
@@ -185,8 +198,9 @@ def test_malformed_label_studio_exports_are_one_clean_error(tmp_path, payload, m
 @pytest.mark.parametrize("payload, message", MALFORMED_ARGILLA)
 def test_malformed_argilla_exports_are_one_clean_error(tmp_path, payload, message):
     (tmp_path / "r.argilla.json").write_text(json.dumps(payload), encoding="utf-8")
-    with pytest.raises(VnflagError, match=message):
+    with pytest.raises(VnflagError, match=message) as refused:
         read_reviews(tmp_path / "r.argilla.json")
+    assert str(refused.value).startswith(f"{tmp_path / 'r.argilla.json'}: ")  # the file is named
 
 
 @pytest.mark.parametrize("content, message", [("[1, 2]\n", "line 1: expected a JSON object"),
@@ -206,7 +220,10 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 KEYS = st.sampled_from(["data", "annotations", "predictions", "result", "value", "choices", "text", "from_name",
                         "completed_by", "was_cancelled", "id", "queue_id", "decision", "note", "fields", "responses",
                         "metadata", "values", "user_id", "status", "question_name", "member_ids", "score", "rank",
-                        "group_size", "updated_at", "email", "user"])
+                        "group_size", "updated_at", "email", "user",
+                        # the argilla SDK's flat export (to_list(flatten=True)) and nested record keys
+                        "_server_id", "decision.responses", "decision.responses.users", "decision.responses.status",
+                        "note.responses", "suggestions", "item_id"])
 NEAR_MISS = st.recursive(
     JSON, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS | st.sampled_from(["decision", "note"]),
                                                                       inner | st.sampled_from(["decision", "note", "ok"]),
@@ -322,3 +339,14 @@ def test_any_text_round_trips_through_csv_and_xlsx_queues_or_is_refused(tmp_path
             if name == "q.csv":  # no piece a spreadsheet splits off starts like a formula
                 pieces = _split_pieces_of_file(out / name.replace(".", f".{reviewer}."))
                 assert not [p for p in pieces if _starts_like_formula(p)]
+
+
+@pytest.mark.parametrize("ext", ["labelstudio.json", "argilla.json"])
+def test_a_tool_export_refused_for_one_reviewers_item_writes_no_file(tmp_path, ext):
+    # a suggestion needs a probability; the refused item may be in any reviewer's file: all files, or none
+    scored = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": ["tin một", "tin hai khác", "bài ba nữa", "chuyện tư"],
+                           "score": [0.9, 0.8, 0.7, -0.5], "model_version": "m1"})
+    queue = build_queue(scored, budget=4, similarity=1.0)
+    with pytest.raises(VnflagError, match=r"queue item \S+ \(post d\): a suggestion needs a score in \[0, 1\]"):
+        export_queue(queue, tmp_path / f"q.{ext}", reviewers=["anh", "binh"])
+    assert not list(tmp_path.iterdir())

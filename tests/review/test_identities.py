@@ -221,8 +221,9 @@ def test_argilla_responses_without_a_user_are_kept_apart(queue, tmp_path):
     records = json.loads((tmp_path / "q.argilla.json").read_text(encoding="utf-8"))
     records[0]["responses"] = [{"question_name": "decision", "value": "ok", "status": "submitted"},
                                {"question_name": "decision", "value": "misleading", "status": "submitted"}]
-    records[1]["responses"] = {"decision": [{"value": "ok"}, {"value": "misleading"}],
-                               "note": [{"value": "một"}, {"value": "hai"}]}
+    records[1]["responses"] = {"decision": [{"value": "ok", "status": "submitted"},
+                                            {"value": "misleading", "status": "submitted"}],
+                               "note": [{"value": "một", "status": "submitted"}, {"value": "hai", "status": "submitted"}]}
     (tmp_path / "q.argilla.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     rows = read_reviews(tmp_path / "q.argilla.json")
     first, second = rows[rows["source_row"] == 1], rows[rows["source_row"] == 2]

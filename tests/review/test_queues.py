@@ -212,12 +212,14 @@ def test_argilla_responses_in_both_layouts(scored, tmp_path):
     queue = build_queue(scored, budget=2)
     export_queue(queue, tmp_path / "q.argilla.json")
     records = json.loads((tmp_path / "q.argilla.json").read_text(encoding="utf-8"))
-    assert records[0]["suggestions"][0]["score"] == queue.loc[0, "score"]
+    suggestion = records[0]["suggestions"]["decision"]  # keyed by question, as rg.Record.from_dict reads it
+    assert suggestion["score"] == queue.loc[0, "score"] and suggestion["value"] == "misleading"
     records[0]["responses"] = [{"question_name": "decision", "value": "unsure", "user_id": "u1", "status": "submitted"},
                                {"question_name": "note", "value": "cần hỏi", "user_id": "u1", "status": "submitted"},
                                {"question_name": "decision", "value": "ok", "user_id": "u2", "status": "draft"}]
-    records[1]["responses"] = {"decision": [{"value": "misleading", "user_id": "u3"}]}
+    records[1]["responses"] = {"decision": [{"value": "misleading", "user_id": "u3", "status": "submitted"}]}
     (tmp_path / "r.argilla.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     back = read_reviews(tmp_path / "r.argilla.json")
     assert back[["id", "decision", "reviewer", "note"]].values.tolist() == [
-        [queue.loc[0, "id"], "unsure", "u1", "cần hỏi"], [queue.loc[1, "id"], "misleading", "u3", ""]]
+        [queue.loc[0, "id"], "unsure", "argilla:u1", "cần hỏi"], [queue.loc[1, "id"], "misleading", "argilla:u3", ""]]
+    assert back.attrs["skipped"] == {"draft": 1}

@@ -4,14 +4,15 @@ look, adjudication of conflicts, unbiased estimates and the history of labels an
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import Any
 
 from .common import REVIEW_FORMATS, add_bootstrap, add_encoding, print_json, whole_number
 
 _MAP_HELP = ("CSV or JSON of id,name naming reviewers by the tool's user id, e-mail or stored name (default: Label "
-             "Studio users are labelstudio:<id>, Argilla users their user_id); applied when the store is read, so a "
-             "changed map never duplicates a review")
+             "Studio users are labelstudio:<id>, Argilla users argilla:<user_id>); applied when the store is read, "
+             "so a changed map never duplicates a review")
 
 
 def _add_reviewer_map(command: argparse.ArgumentParser) -> None:
@@ -51,6 +52,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                      help="file format (default: from the file name)")
     imp.add_argument("--strict", action="store_true", help="store nothing if any row is bad")
     imp.add_argument("--reviewer-map", default=None, metavar="FILE", help=_MAP_HELP + "; kept with the store")
+    imp.add_argument("--json", action="store_true", help="also print each file's report as JSON (rows, stored, "
+                     "already stored, rejected rows, skipped responses by status)")
     add_encoding(imp, "a CSV reviewed file")
     imp.set_defaults(run=_import)
 
@@ -121,6 +124,7 @@ def _import(args: argparse.Namespace) -> int:
     store = LabelStore(args.store)
     refused = []
     rows_refused = False
+    reports = []
     for reviewed in args.reviewed:
         try:
             report = store.import_reviews(reviewed, queue=args.queue, reviewer=args.reviewer, fmt=args.format,
@@ -143,6 +147,9 @@ def _import(args: argparse.Namespace) -> int:
         _unused_warning(report.unused_names, args.reviewer_map)
         print(report.summary(), file=sys.stderr)
         rows_refused = rows_refused or bool(report.bad_rows)
+        reports.append({**dataclasses.asdict(report), "bad_rows": [{"row": n, "why": w} for n, w in report.bad_rows]})
+    if args.json:
+        print_json(reports)
     if refused:
         print(f"vnflag: error: imported {len(args.reviewed) - len(refused)} of {len(args.reviewed)} files; "
               f"refused: {', '.join(refused)}", file=sys.stderr)

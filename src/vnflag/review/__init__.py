@@ -25,6 +25,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "review_format": ".formats",
     "LABEL_STUDIO_CONFIG": ".formats",
     "REVIEW_FORMATS": ".formats",
+    "argilla_settings": ".argilla",
     "LabelStore": ".store",
     "ImportReport": ".store",
     "import_reviews": ".store",

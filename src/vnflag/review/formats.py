@@ -18,7 +18,7 @@ undoes exactly that, so ids, texts and notes come back exactly. Numbers (``rank`
 cell's size) is refused before any of its files is written.
 
 Reviewer identity: a Label Studio reviewer is ``labelstudio:<user id>`` (see
-:mod:`.labelstudio`), an Argilla reviewer its ``user_id``. A ``reviewer_map`` (``{1: "anh"}``, or a
+:mod:`.labelstudio`), an Argilla reviewer ``argilla:<user_id>``. A ``reviewer_map`` (``{1: "anh"}``, or a
 CSV/JSON file of ``id,name``) names them. An annotation or response without a user is kept apart
 as ``labelstudio:anonymous-<n>`` / ``argilla:anonymous-<n>`` (the n-th one of its task or record),
 never merged with another. Every name, from any source, goes through
@@ -168,12 +168,17 @@ def export_queue(queue: pd.DataFrame, path: str | os.PathLike, fmt: str | None =
             mine = frame[[name in assigned[i] for i in frame["item_id"]]].copy()
             mine["reviewer"] = name
             files.append((reviewer_file, mine))
+    threshold = queue_model_threshold(record)
+    documents: list[Any] = []  # a tool's tasks or records, built (and so checked) before anything is written
     for target, rows in files:  # every file checked before the first is written: all of them, or none
         if fmt in ("csv", "xlsx"):
             check_writable(_spreadsheet_rows(rows), target, advice="write this queue as CSV or JSONL")
-    threshold = queue_model_threshold(record)
-    for target, rows in files:
-        _write_export(rows, target, fmt, threshold)
+        documents.append(_tool_document(rows, fmt, threshold))
+    for (target, rows), document in zip(files, documents, strict=True):
+        if document is None:
+            _write_export(rows, target, fmt)
+        else:
+            write_json_document(document, target)
     return write_json_document(record, record_file)
 
 
@@ -184,9 +189,24 @@ def _spreadsheet_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str, threshold: float) -> None:
-    """Write queue rows (:data:`QUEUE_COLUMNS`) to one review file of format ``fmt``; tools' suggestions
-    say ``misleading`` at and above ``threshold`` (the model's, :func:`~.suggestions.queue_model_threshold`)."""
+def _tool_document(frame: pd.DataFrame, fmt: str, threshold: float) -> list[dict[str, Any]] | None:
+    """Queue rows as Label Studio tasks or Argilla records (``None`` for the table formats); tools'
+    suggestions say ``misleading`` at and above ``threshold`` (the model's,
+    :func:`~.suggestions.queue_model_threshold`)."""
+    if fmt not in ("labelstudio", "argilla"):
+        return None
+    adapter = labelstudio.tasks if fmt == "labelstudio" else argilla.records
+    document = []
+    for row in (_plain(r) for r in frame.to_dict("records")):
+        try:  # one row at a time, so that a refused suggestion names its item
+            document += adapter([row], threshold)
+        except VnflagError as exc:
+            raise VnflagError(f"queue item {row['item_id']} (post {row['id']}): {exc}") from None
+    return document
+
+
+def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str) -> None:
+    """Write queue rows (:data:`QUEUE_COLUMNS`) to one review table of format ``fmt`` (CSV, XLSX, JSONL)."""
     if fmt in ("csv", "xlsx"):
         flat = _spreadsheet_rows(frame)
         if fmt == "csv":
@@ -194,11 +214,7 @@ def _write_export(frame: pd.DataFrame, path: str | os.PathLike, fmt: str, thresh
         else:
             write_table(flat, path, layout=_QUEUE_SHEET)
         return
-    if fmt == "jsonl":
-        write_table(frame, path)
-        return
-    rows = [_plain(r) for r in frame.to_dict("records")]
-    write_json_document(labelstudio.tasks(rows, threshold) if fmt == "labelstudio" else argilla.records(rows), path)
+    write_table(frame, path)
 
 
 # ----------------------------------------------------------------------------- reviewer names
@@ -248,9 +264,11 @@ def read_reviewer_map(source: ReviewerMap) -> dict[str, str]:
 
 # ----------------------------------------------------------------------------- reading JSON exports
 #: The kinds of JSON review export, recognised by content: Label Studio tasks (JSON, snapshot), Label
-#: Studio JSON_MIN rows, Argilla records.
-_JSON_KINDS = {"labelstudio": labelstudio.is_task, "labelstudio-min": labelstudio.is_min_row,
-               "argilla": argilla.is_record}
+#: Studio JSON_MIN rows, Argilla records; the first that fits decides. Argilla before JSON_MIN: the
+#: SDK's flat export (``to_list(flatten=True)``) also has ``item_id`` and ``queue_id`` at the top, beside
+#: its ``_server_id`` and ``<question>.responses``, which no JSON_MIN row has.
+_JSON_KINDS = {"labelstudio": labelstudio.is_task, "argilla": argilla.is_record,
+               "labelstudio-min": labelstudio.is_min_row}
 
 
 def _detect_json_format(payload: Any, path: str | os.PathLike, named: str | None = None) -> str:
@@ -270,20 +288,29 @@ def _detect_json_format(payload: Any, path: str | os.PathLike, named: str | None
 def _read_json_export(path: str | os.PathLike, fmt: str, encoding: str) -> list:
     """A Label Studio or Argilla export's list of tasks/records, read by :func:`~vnflag.io.jsonl.load_json`."""
     payload = load_json(path, encoding)
+    if fmt in ("argilla", "json") and not isinstance(payload, list):  # the SDK's records.to_dict(orient=...)
+        payload = argilla.record_list(payload) or payload
     if not isinstance(payload, list):
         what = {"labelstudio": "Label Studio tasks", "argilla": "Argilla records"}.get(fmt, "tasks or records")
         raise VnflagError(f"{path}: expected a list of {what} (a JSON array), got {kind(payload)}")
     return payload
 
 
-def _tool_rows(path: str | os.PathLike, kind_: str, payload: list, names: dict[str, str]) -> list[dict]:
-    """Review rows of a tool's export of kind ``kind_``; an error names the file."""
+def _tool_rows(path: str | os.PathLike, kind_: str, payload: list, names: dict[str, str],
+               skipped: dict[str, int] | None = None) -> list[dict]:
+    """Review rows of a tool's export of kind ``kind_``; an error names the file. Responses that
+    were not decisions (Argilla drafts, discarded ones) are counted by status into ``skipped``."""
     try:
         if kind_ == "labelstudio-csv":
             return labelstudio.min_rows(payload, names, csv=True)
         if kind_ == "labelstudio-min":
             return labelstudio.min_rows(payload, names)
-        return (labelstudio if kind_ == "labelstudio" else argilla).review_rows(payload, names)
+        if kind_ == "labelstudio":
+            return labelstudio.review_rows(payload, names)
+        rows, found = argilla.review_rows(payload, names)
+        if skipped is not None:
+            skipped.update(found)
+        return rows
     except VnflagError as exc:
         if str(exc).startswith(str(path)):
             raise
@@ -330,6 +357,8 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
                  reviewer_map: ReviewerMap = None) -> pd.DataFrame:
     """Read a (reviewed) queue export back: the queue columns plus ``reviewed_at``, ``source_row``
     (the 1-based data row, task or record each row came from) and :data:`IDENTITY_COLUMNS`.
+    ``frame.attrs["skipped"]`` counts the responses that were not decisions, by status (Argilla
+    drafts and discarded ones: ``{"draft": 1}``).
 
     Label Studio tasks with several annotations, and Argilla records with several responses,
     give one row per reviewer (see the module docstring for reviewer names and ``reviewer_map``).
@@ -346,6 +375,7 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
     if not Path(table_source(path)).is_file():
         raise VnflagError(f"{path}: no such file or directory")
     names = read_reviewer_map(reviewer_map)
+    skipped: dict[str, int] = {}
     frame = read_table(path, encoding=encoding) if fmt == "csv" else None
     if frame is not None and labelstudio.is_csv_export(frame.columns):  # Label Studio's CSV export, by its columns
         fmt = "labelstudio-csv"
@@ -361,7 +391,7 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         unit = _ROW_UNIT.get(fmt, "object")
         for number, item in enumerate(payload, start=1):
             check_text(item, f"{path}: {unit} {number}")
-        rows = _tool_rows(path, fmt, payload, names)
+        rows = _tool_rows(path, fmt, payload, names, skipped)
     columns: dict[str, list] = {}
     for column in _TEXT_COLUMNS:
         columns[column] = [_text(row.get(column)) for row in rows]
@@ -382,4 +412,6 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         **{c: pd.Series([_whole(row.get(c)) for row in rows], dtype="Int64") for c in ("rank", "group_size")},
         "source_row": pd.Series(columns["source_row"], dtype=int),
     }, index=pd.RangeIndex(len(rows)))
-    return frame[[*QUEUE_COLUMNS, "reviewed_at", "source_row", *IDENTITY_COLUMNS]]
+    frame = frame[[*QUEUE_COLUMNS, "reviewed_at", "source_row", *IDENTITY_COLUMNS]]
+    frame.attrs["skipped"] = {status: count for status, count in skipped.items() if count}
+    return frame

@@ -159,15 +159,19 @@ class ImportReport:
     conflicts: int = 0
     #: Rows whose id a spreadsheet changed, recovered from their item: (row, id as read, post id).
     recovered: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Responses that were not decisions, by status (Argilla drafts and discarded ones), never stored.
+    skipped: dict[str, int] = field(default_factory=dict)
     unused_names: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the command line: ``rows`` = reviewed + not yet reviewed + rejected."""
         ids = f" ({len(self.recovered)} with ids recovered)" if self.recovered else ""
+        skipped = " and ".join(f"{count} {status}" for status, count in self.skipped.items() if count)
         return (f"{self.source}: {self.rows} rows, {self.reviewed} reviewed{ids}, "
                 f"{self.not_reviewed} not yet reviewed; "
                 f"stored {self.stored} new reviews ({self.already} already stored), "
-                f"rejected {len(self.bad_rows)} rows; {self.conflicts} posts with conflicting decisions in the store")
+                f"rejected {len(self.bad_rows)} rows; {self.conflicts} posts with conflicting decisions in the store"
+                + (f"; skipped {skipped} responses (only submitted ones are decisions)" if skipped else ""))
 
 
 def _insert(db: sqlite3.Connection, table: str, rows: Sequence[NamedTuple]) -> int:
@@ -304,7 +308,7 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
     reviewed item. Reads only."""
     frame, name = reviewed.frame, reviewed.name
     default_queue = given.queue.queue_id if given is not None else None
-    report = ImportReport(source=name, rows=len(frame))
+    report = ImportReport(source=name, rows=len(frame), skipped=dict(frame.attrs.get("skipped") or {}))
     pending: list[ReviewRow] = []
     default_reviewer = reviewer_name(reviewer, "--reviewer (reviewer)") if reviewer is not None else "unknown"
     named: list[tuple[str, str]] = []
