@@ -343,10 +343,10 @@ def test_any_text_round_trips_through_csv_and_xlsx_queues_or_is_refused(tmp_path
 
 @pytest.mark.parametrize("ext", ["labelstudio.json", "argilla.json"])
 def test_a_tool_export_refused_for_one_reviewers_item_writes_no_file(tmp_path, ext):
-    # a suggestion needs a probability; the refused item may be in any reviewer's file: all files, or none
+    # a suggestion needs a finite score; the refused item may be in any reviewer's file: all files, or none
     scored = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": ["tin một", "tin hai khác", "bài ba nữa", "chuyện tư"],
-                           "score": [0.9, 0.8, 0.7, -0.5], "model_version": "m1"})
+                           "score": [0.9, 0.8, 0.7, float("inf")], "model_version": "m1"})
     queue = build_queue(scored, budget=4, similarity=1.0)
-    with pytest.raises(VnflagError, match=r"queue item \S+ \(post d\): a suggestion needs a score in \[0, 1\]"):
+    with pytest.raises(VnflagError, match=r"queue item \S+ \(post d\): a suggestion needs a finite score"):
         export_queue(queue, tmp_path / f"q.{ext}", reviewers=["anh", "binh"])
     assert not list(tmp_path.iterdir())

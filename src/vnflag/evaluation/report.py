@@ -159,7 +159,7 @@ def report_figures(result: EvaluationResult) -> dict[str, Any]:
 
 
 _SVG_PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)  # the XML declaration and DOCTYPE before <svg
-_SVG_NAMESPACES = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')  # implied for <svg> inside an HTML page
+_SVG_NAMESPACES = re.compile(r'(?<!\s)\s+xmlns(?::\w+)?="[^"]*"')  # implied in HTML; (?<!\s): a run tried once
 _SVG_ID = re.compile(r'(\bid="|xlink:href="#|url\(#)(?=[^")]+)')  # an id, or a reference to one
 
 
