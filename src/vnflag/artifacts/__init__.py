@@ -15,4 +15,6 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "resolve_model_dir": ".registry",
     "resolve_model": ".registry",
     "model_manifest": ".registry",
+    "ColumnRoles": ".roles",
+    "column_roles": ".roles",
 })

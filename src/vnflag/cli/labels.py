@@ -98,8 +98,10 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                                "with (confident learning), for a second reviewer to check.")
     look.add_argument("--store", required=True, help="label store file")
     look.add_argument("--data", default=None, help="extra labelled posts (e.g. the training data) for the model")
-    look.add_argument("--text-col", default="text", help="text column of --data (default: text)")
-    look.add_argument("--label-col", default="label", help="label column of --data (default: label)")
+    look.add_argument("--model", default=None, help="model directory or registry whose text and label columns "
+                      "are those of --data")
+    look.add_argument("--text-col", default=None, help="text column of --data (default: the model's, else text)")
+    look.add_argument("--label-col", default=None, help="label column of --data (default: the model's, else label)")
     look.add_argument("--cv", type=whole_number(2), default=5, help="cross-validation folds (default: 5)")
     look.add_argument("--method", choices=["sklearn", "cleanlab"], default="sklearn",
                       help="sklearn (default) or cleanlab (optional extra, AGPL licence)")
@@ -196,7 +198,7 @@ def _second_look(args: argparse.Namespace) -> int:
     if args.output:
         check_output_path(args.output, inputs=[args.store, args.data])
     suspects = second_look(args.store, data=args.data, text_col=args.text_col, label_col=args.label_col,
-                           cv=args.cv, method=args.method, encoding=args.encoding)
+                           cv=args.cv, method=args.method, encoding=args.encoding, model=args.model)
     if args.output:
         write_table(suspects, args.output)
     else:

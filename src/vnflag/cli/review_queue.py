@@ -52,14 +52,19 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    help=f"share of the explore part drawn at random (default: {DEFAULT_RANDOM_SHARE})")
     p.add_argument("--id-col", default=DEFAULT_ID_COL, help=f"column with post ids (default: {DEFAULT_ID_COL}); "
                    "rows without one get a stable id from their text")
-    p.add_argument("--text-col", default=DEFAULT_TEXT_COL,
-                   help=f"column with the post text (default: {DEFAULT_TEXT_COL})")
+    p.add_argument("--model", default=None,
+                   help="the model directory or registry that scored the posts (a registry: the version named in "
+                   "model_version): its text column is the default --text-col, and the queue keeps the engagement "
+                   "and time columns it reads, for retraining")
+    p.add_argument("--text-col", default=None,
+                   help=f"column with the post text (default: the model's, else {DEFAULT_TEXT_COL})")
     p.add_argument("--redact", action="store_true", help="hide phone numbers and e-mail addresses in the queue text")
     p.add_argument("--similarity", type=float, default=DEFAULT_SIMILARITY,
                    help="near-duplicate threshold (estimated Jaccard of character 5-grams; 1 = exact copies only; "
                    f"default: {DEFAULT_SIMILARITY})")
     p.add_argument("--keep-cols", type=column_list, default=[],
-                   help="comma-separated engagement columns to keep in the queue record for retraining")
+                   help="comma-separated columns to keep in the queue record for retraining, besides those the "
+                   "--model reads (kept without this option)")
     p.add_argument("--format", choices=REVIEW_FORMATS, default=None,
                    help="output format (default: from the file name)")
     p.add_argument("--reviewers", type=column_list, default=[], metavar="NAMES",
@@ -86,7 +91,7 @@ def run(args: argparse.Namespace) -> ExitStatus:
                      random_share=args.random_share, id_col=args.id_col, text_col=args.text_col, redact=args.redact,
                      similarity=args.similarity, keep_cols=args.keep_cols, fmt=args.format,
                      reviewers=args.reviewers, overlap=args.overlap, store=args.store, seed=args.seed,
-                     encoding=args.encoding, progress=progress_wanted(args))
+                     encoding=args.encoding, progress=progress_wanted(args), model=args.model)
     why = run.why
     threshold_note = f", threshold {run.threshold:.3f}" if run.threshold is not None else ""
     print(f"queued {run.items} items ({run.posts} posts) with policy {run.policy}{threshold_note}: "

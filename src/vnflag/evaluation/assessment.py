@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts.registry import model_manifest, resolve_model
+from ..artifacts.roles import column_roles
 from ..display import figure_table, format_value
 from ..exceptions import VnflagError
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
@@ -136,7 +138,7 @@ def evaluate(
     model,
     frame: pd.DataFrame,
     text_col: str | None = None,
-    label_col: str = "label",
+    label_col: str | None = None,
     slice_cols: Sequence[str] = (),
     n_bootstrap: int = 1000,
     random_state: int | None = 0,
@@ -161,7 +163,9 @@ def evaluate(
     """
     n_bootstrap = check_bootstrap(n_bootstrap)
     flagger = resolve_model(model)
-    text_col = text_col or flagger.text_col
+    roles = column_roles(model if isinstance(model, (str, os.PathLike)) else flagger)
+    roles = roles.with_options(text=text_col, label=label_col)  # the model's columns, unless given
+    text_col, label_col = roles.text, roles.label
     check_columns(frame, [text_col, label_col, *slice_cols])
     labels = parse_labels(frame[label_col].tolist(), label_col)
     # A table scored before keeps its old score columns out of the way of the new ones.

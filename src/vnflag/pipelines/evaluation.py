@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..constants import DEFAULT_BOOTSTRAP, DEFAULT_ENCODING, DEFAULT_LABEL_COL
+from ..constants import DEFAULT_BOOTSTRAP, DEFAULT_ENCODING
 from ..evaluation.assessment import EvaluationResult, evaluate
 from ..evaluation.report import write_report
 from ..exceptions import VnflagError
@@ -43,7 +43,7 @@ def evaluate_file(
     *,
     markdown: str | os.PathLike | None = None,
     text_col: str | None = None,
-    label_col: str = DEFAULT_LABEL_COL,
+    label_col: str | None = None,
     slice_cols: Sequence[str] = (),
     n_bootstrap: int = DEFAULT_BOOTSTRAP,
     store: LabelStore | str | os.PathLike | None = None,
@@ -57,7 +57,8 @@ def evaluate_file(
     ``store``, the label store the labels came from (a :class:`~vnflag.LabelStore` or its path),
     adds the reviewers' agreement to the report. ``n_bootstrap`` resamples give the confidence
     intervals (0: none). Both outputs are checked before any work: neither may be the input or lie
-    inside a model directory. See :func:`~vnflag.evaluation.assessment.evaluate` for the rest.
+    inside a model directory. ``text_col`` and ``label_col`` default to the model's columns.
+    See :func:`~vnflag.evaluation.assessment.evaluate` for the rest.
 
     >>> run = evaluate_file("out/model", "held_out.csv", "report.html", slice_cols=["source"])  # doctest: +SKIP
     >>> run.result.metrics["roc_auc"], run.report, run.markdown                                # doctest: +SKIP

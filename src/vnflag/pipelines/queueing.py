@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -22,7 +23,6 @@ from ..constants import (
     DEFAULT_LABEL_COL,
     DEFAULT_RANDOM_SHARE,
     DEFAULT_SIMILARITY,
-    DEFAULT_TEXT_COL,
 )
 from ..exceptions import VnflagError
 from ..io.files import check_output_paths
@@ -111,7 +111,7 @@ def queue_file(
     explore: float = 0.0,
     random_share: float = DEFAULT_RANDOM_SHARE,
     id_col: str = DEFAULT_ID_COL,
-    text_col: str = DEFAULT_TEXT_COL,
+    text_col: str | None = None,
     redact: bool = False,
     similarity: float = DEFAULT_SIMILARITY,
     keep_cols: Sequence[str] = (),
@@ -122,12 +122,14 @@ def queue_file(
     seed: int = 0,
     encoding: str = DEFAULT_ENCODING,
     progress: bool | None = False,
+    model: Any = None,
 ) -> QueueRun:
     """Build a review queue from scored posts (a table file or a DataFrame) and write it for reviewers.
 
     The queue (see :func:`~vnflag.review.queues.build_queue` for ``budget``, ``policy``,
     ``explore``, ``random_share``, ``similarity``, ``redact`` and ``keep_cols``, its
-    ``meta_cols``) goes to ``output`` in the format its name says (or ``fmt``), with its record
+    ``meta_cols``; ``model``, the model directory or registry that scored the posts, gives the
+    text column and the engagement and time columns the queue keeps) goes to ``output`` in the format its name says (or ``fmt``), with its record
     ``NAME.EXT.vnflag-queue.json`` beside it (not to standard output: imports need the record); with
     ``reviewers`` each reviewer gets a file of their own
     (``overlap`` of the items go to two of them, blind). ``validation`` (scored posts with
@@ -158,7 +160,7 @@ def queue_file(
     frame = scored if isinstance(scored, pd.DataFrame) else read_table(scored, encoding=encoding)
     queue = build_queue(frame, budget=budget, policy=policy, explore=explore, id_col=id_col, text_col=text_col,
                         threshold=threshold, redact=redact, random_state=seed, similarity=similarity,
-                        random_share=random_share, meta_cols=keep_cols, progress=progress)
+                        random_share=random_share, meta_cols=keep_cols, progress=progress, model=model)
     record = export_queue(queue, output, fmt=fmt, reviewers=names, overlap=overlap, random_state=seed)
     registered = None
     if store is not None:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..artifacts.model_dir import load_model, read_manifest, save_model
 from ..artifacts.registry import Registry, is_registry, model_files, resolve_model_dir
+from ..artifacts.roles import ColumnRoles, column_roles
 from ..constants import DEFAULT_ENCODING, DEFAULT_MARGIN, DEFAULT_TEST_SIZE
 from ..exceptions import VnflagError
 from ..io.files import write_json_atomic, write_text_atomic
@@ -28,7 +29,7 @@ from ..io.tables import read_table
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..model.metrics import headline_metrics
 from ..progress import progress_bar, wanted
-from ..review.ids import text_fingerprint
+from ..review.ids import is_blank, text_fingerprint
 from ..review.store import LabelStore
 from .training import train_frame
 
@@ -107,7 +108,7 @@ def _heldout_mask(reviewed: pd.DataFrame, test_size: float, random_state: int, s
     return mask
 
 
-def _base_data(manifest: dict[str, Any], data, model_dir: Path,
+def _base_data(manifest: dict[str, Any], roles: ColumnRoles, data, model_dir: Path,
                encoding: str = "utf-8") -> tuple[pd.DataFrame, str, list[str]]:
     training = manifest.get("training_data", {})
     expected = training.get("base_fingerprint") or training.get("fingerprint")
@@ -121,13 +122,25 @@ def _base_data(manifest: dict[str, Any], data, model_dir: Path,
         data = found[0]
     frame = read_table(data, encoding=encoding) if not isinstance(data, pd.DataFrame) else data
     name = str(data) if not isinstance(data, pd.DataFrame) else "<DataFrame>"
-    columns = manifest.get("columns", {})
-    text_col, label_col = columns.get("text", "text"), columns.get("label", "label")
-    check_columns(frame, [text_col, label_col, *(columns.get("meta") or [])], name)
+    text_col, label_col = roles.text, roles.label
+    check_columns(frame, [text_col, label_col, *roles.meta], name)
     labels = parse_labels(frame[label_col].tolist(), label_col)
     if expected and data_fingerprint(frame[text_col].tolist(), labels.tolist()) != expected:
         warnings.append(f"{name} is not the data the champion was trained on (fingerprint differs)")
     return frame, name, warnings
+
+
+def _missing_features(reviewed: pd.DataFrame, carried: Sequence[str]) -> list[str]:
+    """A warning naming the columns the model reads besides the text that reviewed posts lack
+    (none when every reviewed post has them): those posts are trained on with the values missing."""
+    lacking = {c: len(reviewed) if c not in reviewed.columns else int(reviewed[c].map(is_blank).sum())
+               for c in carried}
+    lacking = {c: n for c, n in lacking.items() if n}
+    if not lacking:
+        return []
+    counts = ", ".join(f"{c} ({n} of {len(reviewed)})" for c, n in lacking.items())
+    return [f"reviewed posts without {counts}: they are treated as missing; queue with vnflag queue --model "
+            "MODEL, which keeps the columns the model reads"]
 
 
 def _markdown(result: dict[str, Any]) -> str:
@@ -212,16 +225,12 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     reviewed = store.training_frame()
     if reviewed.empty:
         raise VnflagError(f"{store.path}: no reviewed labels (misleading/ok) to retrain with")
-    base, base_name, warnings = _base_data(manifest, data, model_dir, encoding)
-    columns = manifest.get("columns", {})
-    text_col, label_col = columns.get("text", "text"), columns.get("label", "label")
-    meta_cols = list(columns.get("meta") or [])
+    roles = column_roles(model_dir)
+    base, base_name, warnings = _base_data(manifest, roles, data, model_dir, encoding)
+    text_col, label_col, meta_cols = roles.text, roles.label, list(roles.meta)
     time_col = getattr(champion, "time_col", None)
     carried = [*meta_cols, *([time_col] if time_col else [])]  # columns the model reads besides the text
-    missing_meta = [c for c in carried if c not in reviewed.columns]
-    if missing_meta:
-        warnings.append(f"reviewed posts have no {', '.join(missing_meta)} (keep them with vnflag queue --keep-cols); "
-                        "they are treated as missing")
+    warnings += _missing_features(reviewed, carried)
     bar.update(1)
 
     bar.set_postfix_str(f"split {len(reviewed)} reviewed posts")

@@ -4,10 +4,12 @@ second reviewer (confident learning). Pure functions of labels and probabilities
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..artifacts.roles import column_roles
 from ..exceptions import VnflagError
 from ..io.tables import read_table
 from ..model.inputs import check_columns, parse_labels
@@ -41,12 +43,13 @@ def label_issues(y: np.ndarray, proba: np.ndarray, method: str = "sklearn") -> n
 def second_look(
     store: LabelStore | str | os.PathLike,
     data: pd.DataFrame | str | os.PathLike | None = None,
-    text_col: str = "text",
-    label_col: str = "label",
+    text_col: str | None = None,
+    label_col: str | None = None,
     cv: int = 5,
     method: str = "sklearn",
     random_state: int = 0,
     encoding: str = "utf-8",
+    model: Any = None,
 ) -> pd.DataFrame:
     """Reviewed labels the model strongly disagrees with under cross-validation, for a second reviewer.
 
@@ -55,7 +58,9 @@ def second_look(
     ``data`` (e.g. the original training table), so small stores still have enough examples;
     only reviewed posts are listed (:func:`label_issues` decides). ``method="cleanlab"`` uses
     cleanlab's ``find_label_issues`` on the same probabilities (optional extra; AGPL licence).
-    ``encoding`` is the text encoding of ``data`` when it is a file.
+    ``encoding`` is the text encoding of ``data`` when it is a file. ``text_col`` and ``label_col``
+    (of ``data``) default to those of ``model`` (a model directory, registry or fitted model:
+    :func:`~vnflag.artifacts.roles.column_roles`), else ``text`` and ``label``.
 
     >>> second_look("labels.sqlite", data="data/posts_labelled.csv")   # doctest: +SKIP
     """
@@ -72,6 +77,8 @@ def second_look(
         except ImportError as exc:
             raise VnflagError("method 'cleanlab' needs the optional extra: pip install 'vnflag[cleanlab]' "
                               "(cleanlab is AGPL-licensed)") from exc
+    roles = column_roles(model).with_options(text=text_col, label=label_col)
+    text_col, label_col = roles.text, roles.label
     store = store if isinstance(store, LabelStore) else LabelStore(store)
     reviewed = store.training_frame()
     if reviewed.empty:

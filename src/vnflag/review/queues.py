@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..artifacts.roles import column_roles
 from ..artifacts.schemas import QUEUE_RECORD_SCHEMA, validate_document
 from ..constants import (
     DECISIONS,
@@ -37,7 +38,6 @@ from ..constants import (
     DEFAULT_ID_COL,
     DEFAULT_RANDOM_SHARE,
     DEFAULT_SIMILARITY,
-    DEFAULT_TEXT_COL,
     QUEUE_RECORD_SUFFIX,
 )
 from ..exceptions import VnflagError
@@ -70,7 +70,7 @@ def build_queue(
     policy: str = "top",
     explore: float = 0.0,
     id_col: str = DEFAULT_ID_COL,
-    text_col: str = DEFAULT_TEXT_COL,
+    text_col: str | None = None,
     threshold: float | None = None,
     redact: bool = False,
     random_state: int = 0,
@@ -78,6 +78,7 @@ def build_queue(
     random_share: float = DEFAULT_RANDOM_SHARE,
     meta_cols: Sequence[str] = (),
     progress: bool | None = False,
+    model: Any = None,
 ) -> pd.DataFrame:
     """Choose at most ``budget`` items for review from a scored table; one row per item.
 
@@ -88,6 +89,12 @@ def build_queue(
     goes to a random sample and the rest to the items whose score is closest to 0.5 (least
     sure). ``why`` says which part chose an item (``top``, ``uncertain``, ``random``).
     ``meta_cols`` (e.g. engagement counts) are kept in the queue record for retraining.
+
+    ``model`` (a model directory, a registry or a fitted :class:`~vnflag.Flagger`; with a registry,
+    the version named in the table's ``model_version``) gives the column roles
+    (:func:`~vnflag.artifacts.roles.column_roles`): its text column is the default ``text_col``
+    (else ``text``), and the engagement and time columns it reads are always kept in the record,
+    besides ``meta_cols``, so that retraining on the reviewed posts has their features.
 
     Columns: :data:`QUEUE_COLUMNS` plus ``inclusion_probability`` (the probability with which
     the item's part chose it; not exported to reviewers); ``member_ids`` is a list. The full record of members
@@ -100,8 +107,10 @@ def build_queue(
 
     >>> queue = build_queue(score_frame("out/model", posts), budget=200, explore=0.2)  # doctest: +SKIP
     """
+    roles = column_roles(model, _scored_versions(scored)).with_options(text=text_col)
+    text_col, meta_cols = roles.text, list(dict.fromkeys([*meta_cols, *roles.features]))
     check_columns(scored, [text_col, "score"], "scored table")
-    check_columns(scored, list(meta_cols), "scored table")
+    check_columns(scored, meta_cols, "scored table")
     if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
         raise VnflagError(f"budget must be a whole number of items >= 1, got {budget!r}")
     if not 0.0 <= float(explore) <= 1.0:
@@ -114,6 +123,13 @@ def build_queue(
     with progress_bar(len(scored), desc="queue", unit="posts", enabled=wanted(progress)) as bar:
         return _queue_of(scored, budget, policy, explore, id_col, text_col, threshold, redact, random_state,
                          similarity, random_share, list(meta_cols), main, bar)
+
+
+def _scored_versions(scored: pd.DataFrame) -> list[str]:
+    """The model versions a scored table names (its ``model_version`` column; none without one)."""
+    if "model_version" not in scored.columns:
+        return []
+    return [v for v in scored["model_version"].dropna().astype(str).unique() if v.strip()]
 
 
 def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id_col: str, text_col: str,
