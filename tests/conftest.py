@@ -112,6 +112,7 @@ SLOW_MODULES = {
     "text/test_linear_time.py": "times normalisation and segmentation of long inputs, repeated to beat noise",
     "review/test_hostile_reviews.py": "hypothesis round trips of hostile cells through every review format",
     "cli/test_review_commands.py": "its module fixture runs the whole review loop through the CLI (about 2 s)",
+    "cli/test_readme_loop.py": "trains, scores, queues and retrains twice through the CLI (about 20 s)",
 }
 SLOW_TESTS = {
     "model/test_flagger.py::test_second_stage_auto_boosts_only_with_context_columns_and_enough_posts":

@@ -29,7 +29,7 @@ from ..io.tables import read_table
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..model.metrics import headline_metrics
 from ..progress import progress_bar, wanted
-from ..review.ids import is_blank, text_fingerprint
+from ..review.ids import text_fingerprint
 from ..review.store import LabelStore
 from .training import train_frame
 
@@ -130,17 +130,18 @@ def _base_data(manifest: dict[str, Any], roles: ColumnRoles, data, model_dir: Pa
     return frame, name, warnings
 
 
-def _missing_features(reviewed: pd.DataFrame, carried: Sequence[str]) -> list[str]:
-    """A warning naming the columns the model reads besides the text that reviewed posts lack
-    (none when every reviewed post has them): those posts are trained on with the values missing."""
-    lacking = {c: len(reviewed) if c not in reviewed.columns else int(reviewed[c].map(is_blank).sum())
-               for c in carried}
+def _missing_features(store: LabelStore, reviewed: pd.DataFrame, carried: Sequence[str]) -> list[str]:
+    """A warning naming the columns the model reads besides the text that the queues of reviewed posts
+    did not keep (none when every queue kept them; a cell that was empty in the scored table is the
+    post's own missing value, not counted): those posts are trained on with the values missing."""
+    kept = dict(zip(store.members()["post_id"], store.members()["meta"], strict=True))
+    lacking = {c: sum(c not in kept.get(post_id, {}) for post_id in reviewed["id"]) for c in carried}
     lacking = {c: n for c, n in lacking.items() if n}
     if not lacking:
         return []
     counts = ", ".join(f"{c} ({n} of {len(reviewed)})" for c, n in lacking.items())
-    return [f"reviewed posts without {counts}: they are treated as missing; queue with vnflag queue --model "
-            "MODEL, which keeps the columns the model reads"]
+    return [f"reviewed posts whose queue did not keep {counts}: they are treated as missing; queue with "
+            "vnflag queue --model MODEL, which keeps the columns the model reads"]
 
 
 def _markdown(result: dict[str, Any]) -> str:
@@ -230,7 +231,7 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     text_col, label_col, meta_cols = roles.text, roles.label, list(roles.meta)
     time_col = getattr(champion, "time_col", None)
     carried = [*meta_cols, *([time_col] if time_col else [])]  # columns the model reads besides the text
-    warnings += _missing_features(reviewed, carried)
+    warnings += _missing_features(store, reviewed, carried)
     bar.update(1)
 
     bar.set_postfix_str(f"split {len(reviewed)} reviewed posts")
