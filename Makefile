@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/vnflag train data/posts_labelled.csv --text-col text --label-col label \
 		--meta-cols num_like,num_comment,num_share -o $(OUT)/model --overwrite
 	$(BIN)/vnflag score data/posts_unlabelled.csv --model $(OUT)/model --text-col text -o $(OUT)/scored.csv
-	$(BIN)/vnflag queue $(OUT)/scored.csv --budget 20 --explore 0.2 -o $(OUT)/queue.csv
+	$(BIN)/vnflag queue $(OUT)/scored.csv --model $(OUT)/model --budget 20 --explore 0.2 -o $(OUT)/queue.csv
 	@echo
 	@echo "Top of the review queue (scores are requests for a human to look, not verdicts):"
 	@$(BIN)/python -c "import pandas as pd; q = pd.read_csv('$(OUT)/queue.csv', dtype=str); q['text'] = q.text.str.replace(chr(10), ' ').str.slice(0, 60) + '…'; print(q[['rank', 'why', 'id', 'score', 'reasons', 'text']].head(12).to_string(index=False))"

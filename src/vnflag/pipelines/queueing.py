@@ -129,8 +129,9 @@ def queue_file(
     The queue (see :func:`~vnflag.review.queues.build_queue` for ``budget``, ``policy``,
     ``explore``, ``random_share``, ``similarity``, ``redact`` and ``keep_cols``, its
     ``meta_cols``; ``model``, the model directory or registry that scored the posts, gives the
-    text column and the engagement and time columns the queue keeps) goes to ``output`` in the format its name says (or ``fmt``), with its record
-    ``NAME.EXT.vnflag-queue.json`` beside it (not to standard output: imports need the record); with
+    text column and the engagement and time columns the queue keeps) goes to ``output`` in the
+    format its name says (or ``fmt``), with its record ``NAME.EXT.vnflag-queue.json`` beside it
+    (not to standard output: imports need the record); with
     ``reviewers`` each reviewer gets a file of their own
     (``overlap`` of the items go to two of them, blind). ``validation`` (scored posts with
     ``label_col``) and one of ``target_recall``/``target_precision`` choose the threshold; a
