@@ -61,7 +61,7 @@ def test_the_models_text_column_and_features_are_the_queues_defaults(tmp_path, m
 def test_without_a_model_nothing_is_kept_and_the_text_column_is_text(tmp_path):
     scored = _scored().rename(columns={"post_message": "text"})
     assert build_queue(scored, budget=3, similarity=1.0).attrs["vnflag_queue"]["meta_cols"] == []
-    with pytest.raises(VnflagError, match="'text'"):
+    with pytest.raises(VnflagError, match=r"pass the model that scored it, --model.*column 'text' not found"):
         build_queue(_scored(), budget=3, similarity=1.0)
 
 

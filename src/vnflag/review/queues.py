@@ -107,9 +107,11 @@ def build_queue(
 
     >>> queue = build_queue(score_frame("out/model", posts), budget=200, explore=0.2)  # doctest: +SKIP
     """
+    guessed = model is None and text_col is None  # vnflag's default text column, not the model's
     roles = column_roles(model, _scored_versions(scored)).with_options(text=text_col)
     text_col, meta_cols = roles.text, list(dict.fromkeys([*meta_cols, *roles.features]))
-    check_columns(scored, [text_col, "score"], "scored table")
+    check_columns(scored, [text_col, "score"], "scored table" + (
+        " (pass the model that scored it, --model, for its text column)" if guessed else ""))
     check_columns(scored, meta_cols, "scored table")
     if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
         raise VnflagError(f"budget must be a whole number of items >= 1, got {budget!r}")
