@@ -72,7 +72,7 @@ _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # grave, acute
 # adversarial inputs): no two quantifiers may take the same characters one after the other (as
 # ``<\s*/?\s*`` did: "<" and 20,000 spaces cost 15 s), and a repeat that may fail after a long run
 # either starts only at a rare character (<, @, #) or is bounded.
-_HTML_TAG = re.compile(r"<\s*(?:/\s*)?[a-zA-Z][^<>]{0,500}>")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,500}>")
 # A decimal character reference of 8 digits or more: html.unescape would convert all of them to an int, which
 # raises ValueError past 4,300 digits and takes time growing with their square below that.
 _LONG_DECIMAL_REFERENCE = re.compile(r"&#([0-9]{8,})")
