@@ -4,6 +4,10 @@ A reason is a word n-gram feature of the text stage whose contribution (TF-IDF v
 coefficient) to a post's margin is positive and among the largest. Terms that tell a reviewer
 nothing are never reasons: n-grams with punctuation, bare numbers, function words alone
 (``resources/reason_stopwords.txt``) and words in over 20 % of training posts.
+
+A reason is shown as the whole words of the post it lies in (:func:`whole_words`): with the syllable
+tokeniser a feature can be one syllable of a compound (``thống trump``), shown as ``tổng thống trump``;
+which features are reasons, and in what order, depends only on their weight.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import numpy as np
 from scipy import sparse
 
 from ..text.normalization import PLACEHOLDER_LABELS
+from ..text.segmentation import token_syllables, word_spans
 
-__all__ = ["readable_term", "reason_terms", "top_terms", "check_top_k", "MAX_REASON_DOC_SHARE"]
+__all__ = ["readable_term", "reason_terms", "top_terms", "whole_words", "check_top_k", "MAX_REASON_DOC_SHARE"]
 
 #: A word in more than this share of training posts says nothing about a post.
 MAX_REASON_DOC_SHARE = 0.2
@@ -56,6 +61,45 @@ def reason_terms(features: Sequence[str] | np.ndarray, doc_freq: np.ndarray, n_d
     return terms
 
 
+class _PostWords:
+    """One tokenised post as readable syllables and the word each syllable belongs to (built once per post,
+    only for posts that have a reason)."""
+
+    def __init__(self, tokenized: str) -> None:
+        tokens = tokenized.split()
+        self.syllables = [PLACEHOLDER_LABELS.get(s, s) for t in tokens for s in token_syllables(t.lower())]
+        self.word_of = [span for span in word_spans(tokens) for _ in range(span[1] - span[0])]
+        self.text = " ".join(self.syllables)
+        starts = np.cumsum([0] + [len(s) + 1 for s in self.syllables])
+        self.index_at = {int(offset): i for i, offset in enumerate(starts)}  # char offset -> syllable index
+
+    def whole_words(self, term: str) -> str:
+        """``term`` widened to the whole words around it, at its occurrence that needs the fewest syllables;
+        ``term`` itself if it is not a run of the post's syllables."""
+        best: tuple[int, int] | None = None
+        padded, needle = f" {self.text} ", f" {term} "
+        found = padded.find(needle)
+        while found >= 0:
+            first, after = self.index_at.get(found), self.index_at.get(found + len(term) + 1)
+            if first is not None and after is not None and first < after:
+                span = (self.word_of[first][0], self.word_of[after - 1][1])
+                if best is None or span[1] - span[0] < best[1] - best[0]:
+                    best = span
+            found = padded.find(needle, found + 1)
+        return term if best is None else " ".join(self.syllables[best[0]:best[1]])
+
+
+def whole_words(term: str, tokenized: str) -> str:
+    """A reason ``term`` (readable, lower-case) as the whole words of the tokenised post it comes from: a
+    syllable of a compound becomes the compound, a run of syllables the words it touches
+    (:func:`~vnflag.text.segmentation.word_spans`); ``term`` unchanged if it is not in the post.
+
+    >>> whole_words("thống trump", "Tổng thống Trump nói"), whole_words("y tế", "Bộ y_tế")
+    ('tổng thống trump', 'y tế')
+    """
+    return _PostWords(tokenized).whole_words(term)
+
+
 def check_top_k(top_k: object) -> None:
     """Raise a ``ValueError`` unless ``top_k`` (reasons per post) is a whole number >= 0.
 
@@ -67,12 +111,16 @@ def check_top_k(top_k: object) -> None:
         raise ValueError(f"top_k must be a whole number >= 0, got {top_k!r}")
 
 
-def top_terms(words: sparse.csr_matrix, coef: np.ndarray, terms: Sequence[str], top_k: int) -> list[list[str]]:
+def top_terms(words: sparse.csr_matrix, coef: np.ndarray, terms: Sequence[str], top_k: int,
+              tokenized: Sequence[str] | None = None) -> list[list[str]]:
     """Up to ``top_k`` reasons per row of the word-feature matrix ``words``, largest contribution
-    first; a term already covered by a longer or shorter chosen one is skipped.
+    first, each shown as the whole words of its post when the tokenised posts are given
+    (:func:`whole_words`); a reason whose words are all in a chosen one, or that holds one, is skipped.
 
     >>> top_terms(sparse.csr_matrix([[1.0, 0.5]]), np.array([2.0, 1.0]), ["tin giả", "chia sẻ"], 1)
     [['tin giả']]
+    >>> top_terms(sparse.csr_matrix([[1.0, 0.5]]), np.array([2.0, 1.0]), ["sẻ", "chia"], 2, ["chia sẻ ngay"])
+    [['chia sẻ']]
     """
     contributions = sparse.csr_matrix(words.multiply(coef[: words.shape[1]]))
     reasons = []
@@ -83,9 +131,15 @@ def top_terms(words: sparse.csr_matrix, coef: np.ndarray, terms: Sequence[str], 
         values, columns = values[keep], columns[keep]
         order = np.argsort(-values, kind="stable")[: top_k * 6]
         chosen: list[str] = []
+        post = None
         for column in columns[order]:
             term = terms[column]
-            if not term or any(term in c or c in term for c in chosen):
+            if not term:
+                continue
+            if tokenized is not None:
+                post = post or _PostWords(tokenized[i])
+                term = post.whole_words(term)
+            if any(f" {term} " in f" {c} " or f" {c} " in f" {term} " for c in chosen):
                 continue
             chosen.append(term)
             if len(chosen) == top_k:

@@ -18,9 +18,11 @@ starts without it); the transformer is in :mod:`vnflag.text.segmenter`.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import emoji
 
@@ -28,7 +30,7 @@ from ..constants import TOKENIZERS  # the values of ``Flagger(tokenizer=...)``
 from .normalization import PLACEHOLDER_LABELS
 
 __all__ = ["segment_text", "segment_texts", "split_syllables", "tokenize_texts", "text_pieces", "MAX_PIECE_CHARS",
-           "TOKENIZERS"]
+           "TOKENIZERS", "dictionary_words", "word_spans", "token_syllables", "MAX_WORD_SYLLABLES"]
 
 _PROTECTED = frozenset(PLACEHOLDER_LABELS)
 #: A run of letters and digits, or a run of other non-space characters (punctuation, emoji).
@@ -127,3 +129,72 @@ def segment_texts(texts: Iterable[str]) -> list[str]:
     texts = ["" if not isinstance(t, str) else t for t in texts]
     segmented = {text: _segment_cached(text) for text in dict.fromkeys(texts)}
     return [segmented[t] for t in texts]
+
+
+#: Longest dictionary entry (in syllables) :func:`word_spans` joins into one word: longer entries are idioms.
+MAX_WORD_SYLLABLES = 4
+
+
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The lower-cased words of underthesea's Vietnamese dictionary (``Viet74K.txt``, 74,000 words and
+    compounds, syllables separated by spaces), read from the file it ships without importing underthesea;
+    empty if underthesea or the file is missing (then no syllables are joined).
+
+    >>> {"chia sẻ", "nước chanh", "tổng thống"} <= dictionary_words()
+    True
+    """
+    spec = importlib.util.find_spec("underthesea")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    root = Path(next(iter(spec.submodule_search_locations)))
+    for path in (root / "corpus" / "data" / "Viet74K.txt", root / "transformer" / "Viet74K.txt"):
+        if path.is_file():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            return frozenset(" ".join(line.lower().split()) for line in lines if line.strip())
+    return frozenset()
+
+
+def token_syllables(token: str) -> list[str]:
+    """The syllables of one token: a compound of underthesea's segmentation is split at its ``_``.
+
+    >>> token_syllables("y_tế"), token_syllables("_")
+    (['y', 'tế'], ['_'])
+    """
+    return [part for part in token.split("_") if part] or [token]
+
+
+def word_spans(tokens: Sequence[str], words: frozenset[str] | None = None) -> list[tuple[int, int]]:
+    """The words of a tokenised post as ``(start, end)`` spans over its syllables, in order, covering every
+    syllable once. A token is one syllable, or a compound of syllables joined by ``_`` (underthesea's
+    segmentation: one word); runs of one-syllable tokens are split into ``words`` (default:
+    :func:`dictionary_words`) by longest match from the left, up to :data:`MAX_WORD_SYLLABLES` syllables.
+
+    >>> word_spans(["chia", "sẻ", "y_tế", "ngay"])  # chia sẻ | y tế | ngay
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    words = dictionary_words() if words is None else words
+    spans: list[tuple[int, int]] = []
+    run: list[str] = []  # lower-cased one-syllable tokens not yet split into words
+    position = 0  # syllable index of the next token
+
+    def split_run() -> None:
+        start, i = position - len(run), 0
+        while i < len(run):
+            size = next((n for n in range(min(MAX_WORD_SYLLABLES, len(run) - i), 1, -1)
+                         if " ".join(run[i:i + n]) in words), 1)
+            spans.append((start + i, start + i + size))
+            i += size
+        run.clear()
+
+    for token in tokens:
+        parts = token_syllables(token)
+        if len(parts) == 1:
+            run.append(token.lower())
+            position += 1
+            continue
+        split_run()
+        spans.append((position, position + len(parts)))
+        position += len(parts)
+    split_run()
+    return spans
