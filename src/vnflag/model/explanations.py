@@ -21,7 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from ..text.normalization import PLACEHOLDER_LABELS
-from ..text.segmentation import token_syllables, word_spans
+from ..text.segmentation import MAX_WORD_SYLLABLES, token_syllables, word_spans
 
 __all__ = ["readable_term", "reason_terms", "top_terms", "whole_words", "check_top_k", "MAX_REASON_DOC_SHARE"]
 
@@ -62,31 +62,59 @@ def reason_terms(features: Sequence[str] | np.ndarray, doc_freq: np.ndarray, n_d
 
 
 class _PostWords:
-    """One tokenised post as readable syllables and the word each syllable belongs to (built once per post,
-    only for posts that have a reason)."""
+    """One tokenised post, searched for reasons and each widened to the whole words it lies in (built only for
+    posts that have a reason). A post of syllables is split into dictionary words only around a reason: its
+    ``MAX_WORD_SYLLABLES - 1`` syllables either side, longest match from the left, so that the cost of a reason
+    does not grow with the post's length; underthesea's compounds (``_``) are the words of a segmented post."""
 
     def __init__(self, tokenized: str) -> None:
-        tokens = tokenized.split()
-        self.syllables = [PLACEHOLDER_LABELS.get(s, s) for t in tokens for s in token_syllables(t.lower())]
-        self.word_of = [span for span in word_spans(tokens) for _ in range(span[1] - span[0])]
-        self.text = " ".join(self.syllables)
-        starts = np.cumsum([0] + [len(s) + 1 for s in self.syllables])
-        self.index_at = {int(offset): i for i, offset in enumerate(starts)}  # char offset -> syllable index
+        lowered = tokenized.lower()
+        self.compounds = "_" in lowered
+        self.tokens = lowered.split() if self.compounds else []
+        # syllables as tokens (placeholders as ``xxurl``), none holding a space: spaces count syllables
+        syllables = [s for t in self.tokens for s in token_syllables(t)] if self.compounds else lowered.split()
+        self.text = f" {' '.join(syllables)} "
+        self._spans: list[tuple[int, int]] | None = None
+
+    def _widen(self, found: int, size: int) -> tuple[list[str], int, int]:
+        """Syllables around the ``size`` syllables at ``self.text[found]`` (a space) and the span, in them, of
+        the whole words those lie in."""
+        if self.compounds:  # words over the whole post, computed once
+            if self._spans is None:
+                self._spans = word_spans(self.tokens)
+            syllables = self.text.split()
+            first = self.text.count(" ", 0, found)
+            spans = self._spans
+        else:
+            reach = MAX_WORD_SYLLABLES - 1  # a word that crosses an edge of the term starts or ends this near
+            before = self.text[:found].rsplit(" ", reach)[1:]
+            rest = self.text[found + 1:].split(" ", size + reach)[:size + reach]
+            syllables = before + [s for s in rest if s]
+            first = len(before)
+            spans = word_spans(syllables)
+        after = first + size
+        start = next(s for s, e in spans if e > first)
+        end = next(e for s, e in spans if e >= after)
+        return syllables, start, end
 
     def whole_words(self, term: str) -> str:
         """``term`` widened to the whole words around it, at its occurrence that needs the fewest syllables;
         ``term`` itself if it is not a run of the post's syllables."""
-        best: tuple[int, int] | None = None
-        padded, needle = f" {self.text} ", f" {term} "
-        found = padded.find(needle)
+        raw = term
+        for placeholder, label in PLACEHOLDER_LABELS.items():
+            raw = raw.replace(label, placeholder)
+        needle = f" {raw} "
+        size = needle.count(" ") - 1
+        best: list[str] | None = None
+        found = self.text.find(needle)
         while found >= 0:
-            first, after = self.index_at.get(found), self.index_at.get(found + len(term) + 1)
-            if first is not None and after is not None and first < after:
-                span = (self.word_of[first][0], self.word_of[after - 1][1])
-                if best is None or span[1] - span[0] < best[1] - best[0]:
-                    best = span
-            found = padded.find(needle, found + 1)
-        return term if best is None else " ".join(self.syllables[best[0]:best[1]])
+            syllables, start, end = self._widen(found, size)
+            if best is None or end - start < len(best):
+                best = syllables[start:end]
+            if end - start == size:  # whole words already: nothing shorter
+                break
+            found = self.text.find(needle, found + 1)
+        return term if best is None else readable_term(" ".join(best))
 
 
 def whole_words(term: str, tokenized: str) -> str:

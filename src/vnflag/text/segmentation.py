@@ -174,21 +174,25 @@ def word_spans(tokens: Sequence[str], words: frozenset[str] | None = None) -> li
     [(0, 2), (2, 4), (4, 5)]
     """
     words = dictionary_words() if words is None else words
+    starts = _two_syllable_starts(words)
     spans: list[tuple[int, int]] = []
     run: list[str] = []  # lower-cased one-syllable tokens not yet split into words
     position = 0  # syllable index of the next token
 
     def split_run() -> None:
-        start, i = position - len(run), 0
-        while i < len(run):
-            size = next((n for n in range(min(MAX_WORD_SYLLABLES, len(run) - i), 1, -1)
-                         if " ".join(run[i:i + n]) in words), 1)
+        start, i, n = position - len(run), 0, len(run)
+        while i < n:
+            size = 1
+            if i + 1 < n and f"{run[i]} {run[i + 1]}" in starts:  # most syllables start no compound: one look-up
+                for size in range(min(MAX_WORD_SYLLABLES, n - i), 0, -1):
+                    if size == 1 or " ".join(run[i:i + size]) in words:
+                        break
             spans.append((start + i, start + i + size))
             i += size
         run.clear()
 
     for token in tokens:
-        parts = token_syllables(token)
+        parts = token_syllables(token) if "_" in token else (token,)
         if len(parts) == 1:
             run.append(token.lower())
             position += 1
@@ -198,3 +202,9 @@ def word_spans(tokens: Sequence[str], words: frozenset[str] | None = None) -> li
         position += len(parts)
     split_run()
     return spans
+
+
+@lru_cache(maxsize=4)
+def _two_syllable_starts(words: frozenset[str]) -> frozenset[str]:
+    """The first two syllables of every entry of ``words`` with two or more."""
+    return frozenset(" ".join(w.split(" ")[:2]) for w in words if " " in w)
