@@ -12,6 +12,7 @@ which features are reasons, and in what order, depends only on their weight.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -61,6 +62,11 @@ def reason_terms(features: Sequence[str] | np.ndarray, doc_freq: np.ndarray, n_d
     return terms
 
 
+#: Occurrences of a reason in its post tried for the shortest whole words (bounds the cost of a frequent word).
+_OCCURRENCES_TRIED = 3
+_OTHER_SPACING = re.compile(r"\s\s|[^\S ]|^ | $")  # anything but single spaces between tokens
+
+
 class _PostWords:
     """One tokenised post, searched for reasons and each widened to the whole words it lies in (built only for
     posts that have a reason). A post of syllables is split into dictionary words only around a reason: its
@@ -72,8 +78,10 @@ class _PostWords:
         self.compounds = "_" in lowered
         self.tokens = lowered.split() if self.compounds else []
         # syllables as tokens (placeholders as ``xxurl``), none holding a space: spaces count syllables
-        syllables = [s for t in self.tokens for s in token_syllables(t)] if self.compounds else lowered.split()
-        self.text = f" {' '.join(syllables)} "
+        if self.compounds:
+            self.text = f" {' '.join(s for t in self.tokens for s in token_syllables(t))} "
+        else:  # tokens are usually joined by single spaces already: no need to split the post
+            self.text = f" {lowered} " if not _OTHER_SPACING.search(lowered) else f" {' '.join(lowered.split())} "
         self._spans: list[tuple[int, int]] | None = None
 
     def _widen(self, found: int, size: int) -> tuple[list[str], int, int]:
@@ -106,8 +114,9 @@ class _PostWords:
         needle = f" {raw} "
         size = needle.count(" ") - 1
         best: list[str] | None = None
-        found = self.text.find(needle)
-        while found >= 0:
+        found, tried = self.text.find(needle), 0
+        while found >= 0 and tried < _OCCURRENCES_TRIED:
+            tried += 1
             syllables, start, end = self._widen(found, size)
             if best is None or end - start < len(best):
                 best = syllables[start:end]
