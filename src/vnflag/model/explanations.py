@@ -64,7 +64,7 @@ def reason_terms(features: Sequence[str] | np.ndarray, doc_freq: np.ndarray, n_d
 
 #: Occurrences of a reason in its post tried for the shortest whole words (bounds the cost of a frequent word).
 _OCCURRENCES_TRIED = 3
-_OTHER_SPACING = re.compile(r"\s\s|[^\S ]|^ | $")  # anything but single spaces between tokens
+_NOT_A_SPACE = re.compile(r"[^\S ]")  # white space other than " " (one class: a fast scan)
 
 
 class _PostWords:
@@ -81,7 +81,8 @@ class _PostWords:
         if self.compounds:
             self.text = f" {' '.join(s for t in self.tokens for s in token_syllables(t))} "
         else:  # tokens are usually joined by single spaces already: no need to split the post
-            self.text = f" {lowered} " if not _OTHER_SPACING.search(lowered) else f" {' '.join(lowered.split())} "
+            single = not ("  " in lowered or lowered[:1] == " " or lowered[-1:] == " " or _NOT_A_SPACE.search(lowered))
+            self.text = f" {lowered} " if single else f" {' '.join(lowered.split())} "
         self._spans: list[tuple[int, int]] | None = None
 
     def _widen(self, found: int, size: int) -> tuple[list[str], int, int]:
