@@ -473,7 +473,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         margin, words, segmented = self._margin(texts, meta)
         positive = self._calibrate(margin)
         proba = np.column_stack([1.0 - positive, positive])
-        reasons = (top_terms(words, self.text_classifier_.coef_[0], self.reason_terms_, top_k) if top_k > 0
+        reasons = (top_terms(words, self.text_classifier_.coef_[0], self.reason_terms_, top_k, segmented) if top_k > 0
                    else [[] for _ in texts])
         return PostScores(proba, reasons, segmented, np.array([cut for _, cut in bounded], dtype=bool))
 
