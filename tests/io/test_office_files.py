@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import run_cli
 
+from conftest import run_cli
 from vnflag.exceptions import VnflagError
 from vnflag.io.delimited import parse_separator, sniff_separator, using_separator
 from vnflag.io.tables import read_table

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import run_cli
 
+from conftest import run_cli
 from vnflag import build_queue, export_queue
 
 TEXTS = ["=1+2 tin nóng", "dòng một\r\ndòng hai", "mã _x000D_ lạ", "  cách đầu  ", "0123", "-5 độ"]
