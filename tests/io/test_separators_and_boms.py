@@ -115,3 +115,9 @@ def test_any_written_table_reads_back_by_sniffing(tmp_path_factory, sep, codec, 
 def test_sniff_separator_rule_when_the_sniffer_cannot_tell():
     assert sniff_separator("id\n1\n", ";") == ";"  # nothing to sniff: the format's own
     assert sniff_separator("", ",") == ","
+
+
+def test_sniff_separator_rule_when_the_header_decides():
+    assert sniff_separator('id\ttext\n""";"\t\n', ",") == "\t"  # only a tab splits the header
+    assert sniff_separator("id,a;b\n1,x;y\n2,z;w\n", ";") in {",", ";"}  # both split it: the sniffer picks
+    assert sniff_separator("id,a;b\n", ",") == ","  # both split it and nothing to sniff: the format's own

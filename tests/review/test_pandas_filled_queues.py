@@ -51,7 +51,7 @@ def test_a_queue_filled_in_pandas_is_imported(tmp_path, name):
     assert _stored(store) == {"007": "misleading", "p1": "ok"}
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(texts=st.lists(st.text(alphabet=st.sampled_from(list("aạđ =+-_x0D\r\n'\"")), min_size=1, max_size=10),
                       min_size=1, max_size=4, unique=True))
 def test_any_queue_round_trips_through_pandas_excel(tmp_path_factory, texts):

@@ -3,9 +3,9 @@
 Separators: a ``.csv`` file may be separated by ``,``, ``;`` (Excel in a Vietnamese or European
 locale) or a tab, a ``.tsv``/``.txt`` file likewise. Unless ``sep`` names one (``--sep`` on the
 command line, set for the whole command by :func:`using_separator`), it is sniffed from the first
-64 KB (:func:`sniff_separator`): :class:`csv.Sniffer` restricted to those three, and its pick is used
-only when it splits the header into more fields than the format's own separator (``,`` for CSV,
-tab for TSV) does; otherwise, and when the sniffer cannot tell, the format's own separator is used.
+64 KB (:func:`sniff_separator`): the one of the three that splits the header line, if only one
+does; if several do, :class:`csv.Sniffer`'s pick among them, else the format's own (``,`` for CSV,
+tab for TSV); if none does (a one-column table), the format's own.
 
 Reading: every cell is the text it holds. A data row must have as many fields as the header;
 extra fields are accepted only when all of them are empty (trailing delimiters), any other
@@ -77,20 +77,16 @@ def using_separator(sep: str | None) -> Iterator[None]:
 
 
 def sniff_separator(sample: str, default: str) -> str:
-    """The separator of a CSV/TSV text that starts with ``sample``: :class:`csv.Sniffer`'s pick among
-    :data:`SEPARATORS` if it splits the header into more fields than ``default`` does, else ``default``.
+    """The separator of a CSV/TSV text that starts with ``sample``, by its header (first non-blank
+    line): the one of :data:`SEPARATORS` that splits it, if only one does; when several do,
+    :class:`csv.Sniffer`'s pick among those (on the sample), else ``default`` if it is one of them,
+    else the one giving most fields; when none does (one column), ``default``.
 
     >>> sniff_separator('id;text\\n1;"Tin, nóng"\\n', ","), sniff_separator("text\\nA, b; c\\n", ",")
     (';', ',')
     """
     cut = sample.rfind("\n", 0, _SNIFF_CHARS)
     sample = sample[:cut + 1] if cut >= 0 else sample[:_SNIFF_CHARS]
-    try:
-        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(SEPARATORS)).delimiter
-    except csv.Error:  # the sniffer cannot tell: the format's own
-        return default
-    if sniffed == default:
-        return default
     header = next((line for line in io.StringIO(sample, newline="") if line.strip()), "")
 
     def fields(sep: str) -> int:
@@ -99,7 +95,16 @@ def sniff_separator(sample: str, default: str) -> str:
         except csv.Error:
             return 0
 
-    return sniffed if fields(sniffed) > max(fields(default), 1) else default
+    splitting = [sep for sep in SEPARATORS if fields(sep) > 1]
+    if len(splitting) <= 1:
+        return splitting[0] if splitting else default
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(splitting)).delimiter
+    except csv.Error:  # the sniffer cannot tell
+        sniffed = ""
+    if sniffed in splitting:
+        return sniffed
+    return default if default in splitting else max(splitting, key=fields)
 
 
 def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | None, encoding: str,
