@@ -235,6 +235,7 @@ def test_cli_score_shows_a_bar_in_a_terminal_and_none_with_quiet(model_dir, tmp_
     argv = [sys.executable, "-m", "vnflag.cli", "score", "data/posts_unlabelled.csv", "--model", str(model_dir),
             "--chunksize", "50"]
     status, err = _stderr_in_a_terminal([*argv, "-o", str(tmp_path / "a.csv")])
-    assert status == 0 and re.search(r"\d+posts \[[0-9:]+, +[0-9.?]+posts/s", err), err  # CSV: no total known
+    # CSV: bytes read of the file's size, with a time left
+    assert status == 0 and re.search(r"100%\|.*\| ([0-9.]+)k/([0-9.]+)k \[[0-9:]+<[0-9:]+, +[0-9.?]+kB/s", err), err
     status, err = _stderr_in_a_terminal([*argv, "-o", str(tmp_path / "b.csv"), "-q"])
     assert status == 0 and "posts/s" not in err and "scored" in err, err

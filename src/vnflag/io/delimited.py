@@ -38,7 +38,7 @@ import pandas as pd
 from ..exceptions import VnflagError
 from .cells import neutralise_csv_frame, restore_csv_frame
 from .decoding import decode_lines
-from .frames import MAX_LISTED, check_unique, listed, text_frame
+from .frames import MAX_LISTED, check_unique, listed, note_bytes_read, text_frame
 
 __all__ = ["DELIMITERS", "SEPARATORS", "read_chunks", "Writer", "header_length", "parse_separator",
            "sniff_separator", "using_separator"]
@@ -185,14 +185,14 @@ def _chunks(stream: BinaryIO, name: str, separators: tuple[str, str | None], chu
         rows.append(fields)
         if chunksize is not None and len(rows) == chunksize:
             _check_field_counts(name, bad, bad_total, len(header), delimiter)
-            yield text_frame(header, rows, emitted)
+            yield note_bytes_read(text_frame(header, rows, emitted), stream)
             emitted += len(rows)
             rows = []
     if header is None:
         raise VnflagError(f"{name}: the file is empty (no header row)")
     _check_field_counts(name, bad, bad_total, len(header), delimiter)
     if rows or not emitted:
-        yield text_frame(header, rows, emitted)
+        yield note_bytes_read(text_frame(header, rows, emitted), stream)
 
 
 def _shown(sep: str) -> str:

@@ -39,6 +39,7 @@ from .files import atomic_path
 from .frames import TableLimitError
 
 __all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows",
+           "progress_total",
            "table_source", "check_writable", "TableLimitError"]
 
 # extension → (format name, module of vnflag.io that reads and writes it)
@@ -163,6 +164,26 @@ def known_rows(path: str | os.PathLike) -> int | None:
         return None if count is None else count(path)
     except Exception:  # unknown or unreadable here: iter_table reports why
         return None
+
+
+def progress_total(paths: list[str]) -> tuple[int | None, str]:
+    """What a bar over reading ``paths`` counts, and up to what: ``(rows, "posts")`` when every file's
+    row count is known without reading it (Parquet), else ``(bytes, "B")``: every other reader
+    notes on each chunk the bytes of its file read (:func:`~vnflag.io.frames.bytes_read`), and the
+    total is the files' size (``None`` for standard input, whose size is unknown).
+
+    >>> progress_total(["-"])
+    (None, 'B')
+    """
+    if "-" in [str(path) for path in paths]:
+        return None, "B"
+    rows = [known_rows(path) for path in paths]
+    if all(count is not None for count in rows):
+        return sum(count for count in rows if count is not None), "posts"
+    try:
+        return sum(os.path.getsize(table_source(path)) for path in paths), "B"
+    except (OSError, TypeError, ValueError):  # standard input, or a file iter_table will report
+        return None, "B"
 
 
 class TableWriter:

@@ -1,0 +1,84 @@
+"""Honest progress (issue 20, item 5): ``score`` shows a total and a time left for every input
+format (bytes read of the file's size for text formats and XLSX, rows for Parquet), and moves as
+pieces are scored, not once per chunk."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import tqdm.auto
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vnflag import score_file
+from vnflag.io.frames import bytes_read
+from vnflag.io.tables import iter_table, progress_total
+from vnflag.pipelines import scoring
+
+
+class RecordingBar(tqdm.auto.tqdm):
+    """The real bar, keeping its total and every update."""
+
+    made: list[RecordingBar] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.updates: list[float] = []
+        RecordingBar.made.append(self)
+
+    def update(self, n=1):
+        self.updates.append(n)
+        return super().update(n)
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    RecordingBar.made = []
+    monkeypatch.setattr(tqdm.auto, "tqdm", RecordingBar)
+    return RecordingBar.made
+
+
+def _write(frame: pd.DataFrame, path):
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif path.suffix == ".tsv":
+        frame.to_csv(path, index=False, sep="\t")
+    elif path.suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif path.suffix == ".json":
+        frame.to_json(path, orient="records", force_ascii=False)
+    elif path.suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".json", ".xlsx", ".parquet"])
+def test_every_format_has_a_total_and_moves_per_piece(tmp_path, text_model_dir, unlabelled, bars, monkeypatch,
+                                                      suffix):
+    monkeypatch.setattr(scoring, "PIECE_ROWS", 10)
+    posts = unlabelled[["id", "text"]]
+    source = _write(posts, tmp_path / f"posts{suffix}")
+    score_file(text_model_dir, source, tmp_path / "scored.csv", chunksize=50, n_jobs=1, progress=True)
+    (bar,) = bars
+    expected = len(posts) if suffix == ".parquet" else source.stat().st_size
+    assert bar.total == expected and bar.unit == ("posts" if suffix == ".parquet" else "B")
+    assert bar.n == pytest.approx(expected)
+    pieces = -(-len(posts) // 10)
+    assert len(bar.updates) >= pieces > -(-len(posts) // 50)  # once per piece scored, more often than per chunk
+
+
+def test_standard_input_has_no_total():
+    assert progress_total(["-"]) == (None, "B")
+
+
+@settings(max_examples=30, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.sampled_from(list("aạ ,\"\n")), max_size=30), min_size=1, max_size=40),
+       chunksize=st.integers(1, 7), suffix=st.sampled_from([".csv", ".jsonl"]))
+def test_text_readers_note_bytes_read_up_to_the_file_size(tmp_path_factory, texts, chunksize, suffix):
+    path = _write(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}),
+                  tmp_path_factory.mktemp("bytes") / f"t{suffix}")
+    marks = [bytes_read(chunk) for chunk in iter_table(path, chunksize=chunksize)]
+    assert all(mark is not None for mark in marks)
+    assert marks == sorted(marks) and marks[-1] == path.stat().st_size
