@@ -10,7 +10,8 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 
-__all__ = ["MAX_LISTED", "BYTES_READ", "bytes_read", "note_bytes_read", "text_frame", "duplicates", "check_unique", "listed", "first_line", "TableLimitError"]
+__all__ = ["MAX_LISTED", "BYTES_READ", "bytes_read", "note_bytes_read", "text_frame", "duplicates", "check_unique",
+           "listed", "first_line", "TableLimitError"]
 
 #: Rows or cells named in one error message.
 MAX_LISTED = 5
