@@ -114,6 +114,8 @@ SLOW_MODULES = {
     "cli/test_review_commands.py": "its module fixture runs the whole review loop through the CLI (about 2 s)",
 }
 SLOW_TESTS = {
+    "pipelines/test_thread_limits.py::test_workers_and_this_process_get_their_share_of_the_cores":
+        "spawns a worker that imports the libraries",
     "model/test_flagger.py::test_second_stage_auto_boosts_only_with_context_columns_and_enough_posts":
         "fits four models, two of them on 1,000+ posts",
     "review/test_formats.py::test_arbitrary_json_reads_or_raises_a_vnflag_error": "hypothesis, many examples",
