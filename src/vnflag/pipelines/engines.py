@@ -118,9 +118,9 @@ _worker_model: tuple[Flagger, DriftMonitor] | None = None
 def _start_worker(model: bytes, threads: int) -> None:
     """Worker initializer: die with the parent, then take the model (pickled by this same program)
     and a drift counter, once per worker, and limit its BLAS/OpenMP threads to ``threads`` (after
-    the model's libraries are loaded: threadpoolctl limits the pools it finds). Sent as bytes, the worker reads it at once; sent as an
-    object, unpickling it would import the libraries while reading, and keep the parent waiting
-    on the pipe for every worker."""
+    the model's libraries are loaded: threadpoolctl limits the pools it finds). Sent as bytes, the
+    worker reads it at once; sent as an object, unpickling it would import the libraries while
+    reading, and keep the parent waiting on the pipe for every worker."""
     global _worker_model
     if sys.platform.startswith("linux"):
         try:
