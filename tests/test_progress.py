@@ -107,10 +107,13 @@ def test_build_queue_progress_true_shows_a_bar_and_false_nothing(scored, capfd):
     assert capfd.readouterr().err == ""
 
 
-def test_train_frame_progress_names_the_fit(labelled, capfd):
+def test_train_frame_progress_names_each_fold_and_stage(labelled, capfd):
     train_frame(labelled, "text", "label", cv=2, progress=True)
     err = capfd.readouterr().err
-    assert "train" in err and f"fit on {len(labelled)} posts" in err and "1/1" in err
+    # features, 2 folds + final fit of each of the two stages, calibration: 8 steps
+    for stage in ["features", "text: fold 1/2", "text: fold 2/2", "second stage: fold 2/2", "calibration"]:
+        assert f"{stage} ({len(labelled)} posts)" in err, stage
+    assert "train" in err and "8/8" in err and "0/2" not in err
     train_frame(labelled, "text", "label", cv=2, progress=False)
     assert capfd.readouterr().err == ""
 

@@ -82,3 +82,23 @@ def test_text_readers_note_bytes_read_up_to_the_file_size(tmp_path_factory, text
     marks = [bytes_read(chunk) for chunk in iter_table(path, chunksize=chunksize)]
     assert all(mark is not None for mark in marks)
     assert marks == sorted(marks) and marks[-1] == path.stat().st_size
+
+
+def test_train_file_bar_counts_every_fold_of_every_stage_then_save(tmp_path, labelled, bars):
+    from vnflag import train_file
+
+    source = tmp_path / "posts.csv"
+    labelled.to_csv(source, index=False)
+    train_file(source, tmp_path / "model", cv=3, progress=True)
+    read, train = bars
+    assert train.total == 2 * (3 + 1) + 2 + 1  # features, 3 folds + final of two stages, calibration; save
+    assert train.n == train.total and len(train.updates) >= train.total
+
+
+def test_fit_reports_steps_in_order_up_to_the_total(labelled):
+    from vnflag.model.flagger import Flagger
+
+    seen: list[tuple[str, int, int]] = []
+    Flagger(cv=2).fit(labelled, labelled["label"].astype(int), on_step=lambda *step: seen.append(step))
+    assert [done for _, done, _ in seen] == list(range(len(seen))) and {total for *_, total in seen} == {6 + 2}
+    assert seen[-1] == ("done", 8, 8) and [stage for stage, *_ in seen][1:3] == ["text: fold 1/2", "text: fold 2/2"]
