@@ -102,3 +102,36 @@ def test_fit_reports_steps_in_order_up_to_the_total(labelled):
     Flagger(cv=2).fit(labelled, labelled["label"].astype(int), on_step=lambda *step: seen.append(step))
     assert [done for _, done, _ in seen] == list(range(len(seen))) and {total for *_, total in seen} == {6 + 2}
     assert seen[-1] == ("done", 8, 8) and [stage for stage, *_ in seen][1:3] == ["text: fold 1/2", "text: fold 2/2"]
+
+
+def test_second_look_shows_each_fold_and_keeps_cross_val_predict_results(tmp_path, labelled, bars, monkeypatch):
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+
+    from conftest import reviewed_queue_csv
+    from vnflag import LabelStore
+    from vnflag.review import label_quality
+    from vnflag.review.label_quality import second_look
+    from vnflag.text.normalization import normalize_texts
+
+    queue, _ = reviewed_queue_csv(tmp_path, posts=30, budget=10, explore=0.0)
+    store = LabelStore(tmp_path / "labels.sqlite")
+    store.import_reviews(queue)
+    monkeypatch.setattr(label_quality, "label_issues", lambda y, proba, method: np.ones(len(y), dtype=bool))
+    found = second_look(store, data=labelled, cv=3, progress=True)  # every reviewed post listed
+    (bar,) = bars
+    assert bar.total == 3 + 1 and bar.n == 4  # normalising, then each fold
+    # the same suspects as scikit-learn's cross_val_predict gives with the same folds
+    reviewed = store.training_frame()
+    texts = reviewed["text"].tolist() + labelled["text"].tolist()
+    y = np.asarray(reviewed["label"].astype(int).tolist() + labelled["label"].astype(int).tolist())
+    pipeline = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
+                             LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000))
+    proba = cross_val_predict(pipeline, normalize_texts(texts), y, method="predict_proba",
+                              cv=StratifiedKFold(3, shuffle=True, random_state=0))
+    n = len(reviewed)
+    expected = dict(zip(reviewed["id"], np.round(proba[np.arange(n), y[:n]], 4), strict=True))
+    assert len(found) == n == 10 and dict(zip(found["id"], found["p_given_label"], strict=True)) == expected
