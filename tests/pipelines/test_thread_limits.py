@@ -49,3 +49,21 @@ def test_processes_times_threads_never_exceed_the_cores(cores, processes):
         threads = threads_per_process(processes)
     assert threads >= 1 and (processes * threads <= cores or threads == 1)
     assert processes * (threads + 1) > cores  # and no core left idle for want of a thread
+
+
+def test_training_fits_with_one_thread_per_core_it_may_use(labelled, monkeypatch):
+    from vnflag import train_frame
+    from vnflag.model.flagger import Flagger
+
+    seen: list[set[int]] = []
+    fit = Flagger.fit
+
+    def watched(self, X, y, **fit_params):
+        seen.append(_threads())
+        return fit(self, X, y, **fit_params)
+
+    monkeypatch.setattr(engines, "cpu_count", lambda: 3)  # e.g. a CPU quota below the machine's cores
+    monkeypatch.setattr(Flagger, "fit", watched)
+    before = _threads()
+    train_frame(labelled, cv=2)
+    assert seen == [{3}] and _threads() == before

@@ -45,7 +45,7 @@ from ..model.flagger import Flagger
 from ..scoring.score import score_columns
 
 __all__ = ["LocalEngine", "DaskEngine", "score_piece", "cpu_count", "worker_count", "threads_per_process",
-           "shutdown_workers",
+           "limit_threads", "shutdown_workers",
            "dask_modules", "DASK_EXTRA_MESSAGE"]
 
 #: A piece of work: rows of a chunk, the text column, reasons per post.
@@ -98,9 +98,9 @@ def threads_per_process(processes: int) -> int:
     return max(1, cpu_count() // max(1, processes))
 
 
-def _limit_threads(threads: int) -> Any:
-    """Limit the BLAS and OpenMP pools of the libraries loaded in this process to ``threads`` (until
-    the returned limiter's ``restore_original_limits()``)."""
+def limit_threads(threads: int) -> Any:
+    """Limit the BLAS and OpenMP pools of the libraries loaded in this process to ``threads`` until
+    the returned limiter's ``restore_original_limits()`` (or the end of a ``with`` block on it)."""
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=threads)
@@ -131,7 +131,7 @@ def _start_worker(model: bytes, threads: int) -> None:
             os._exit(1)
     flagger = pickle.loads(model)
     _worker_model = (flagger, DriftMonitor(flagger))
-    _limit_threads(threads)
+    limit_threads(threads)
 
 
 def _score_in_worker(piece: Piece) -> Scored:
@@ -200,7 +200,7 @@ class LocalEngine:
 
     def __enter__(self) -> LocalEngine:
         """Limit this process's BLAS/OpenMP threads to its share of the cores while the engine runs."""
-        self._limits = _limit_threads(threads_per_process(self.n_workers))
+        self._limits = limit_threads(threads_per_process(self.n_workers))
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

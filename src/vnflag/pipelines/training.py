@@ -22,6 +22,7 @@ from ..model.flagger import Flagger
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..model.metrics import cross_validation_metrics
 from ..progress import progress_bar, wanted
+from .engines import limit_threads, threads_per_process
 
 __all__ = ["train_frame", "train_file", "training_figures"]
 
@@ -72,7 +73,8 @@ def _fit(frame: pd.DataFrame, text_col: str, label_col: str, meta_cols: Sequence
         bar.set_postfix_str(f"{stage} ({len(frame)} posts)")
 
     try:  # fit validates the parameters and the training data: its ValueErrors are the user's
-        flagger.fit(frame, labels, on_step=on_step)
+        with limit_threads(threads_per_process(1)):  # the boosted stage: one OpenMP thread per core we may use
+            flagger.fit(frame, labels, on_step=on_step)
     except ValueError as exc:
         raise VnflagError(f"cannot train: {exc}") from exc
     data = {
