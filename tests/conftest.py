@@ -114,6 +114,8 @@ SLOW_MODULES = {
     "cli/test_review_commands.py": "its module fixture runs the whole review loop through the CLI (about 2 s)",
 }
 SLOW_TESTS = {
+    "pipelines/test_progress_totals.py::test_train_file_bar_counts_every_fold_of_every_stage_then_save":
+        "trains and saves a model",
     "pipelines/test_progress_totals.py::test_second_look_shows_each_fold_and_keeps_cross_val_predict_results":
         "two cross-validations of a character n-gram model",
     "pipelines/test_thread_limits.py::test_workers_and_this_process_get_their_share_of_the_cores":

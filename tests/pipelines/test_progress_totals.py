@@ -64,13 +64,25 @@ def test_every_format_has_a_total_and_moves_per_piece(tmp_path, text_model_dir, 
     (bar,) = bars
     expected = len(posts) if suffix == ".parquet" else source.stat().st_size
     assert bar.total == expected and bar.unit == ("posts" if suffix == ".parquet" else "B")
-    assert bar.n == pytest.approx(expected)
+    assert bar.n == expected and all(isinstance(step, int) for step in bar.updates)
     pieces = -(-len(posts) // 10)
     assert len(bar.updates) >= pieces > -(-len(posts) // 50)  # once per piece scored, more often than per chunk
 
 
 def test_standard_input_has_no_total():
-    assert progress_total(["-"]) == (None, "B")
+    assert progress_total(["-"]) == (None, "posts")
+
+
+def test_the_bytes_note_never_reaches_a_frame_or_an_output(tmp_path, text_model_dir, unlabelled):
+    import pyarrow.parquet as pq
+
+    from vnflag.io.tables import read_table
+
+    source = _write(unlabelled[["id", "text"]], tmp_path / "posts.csv")
+    assert read_table(source).attrs == {} and all(c.attrs == {} for c in iter_table(source, chunksize=50))
+    score_file(text_model_dir, source, tmp_path / "scored.parquet", n_jobs=1, progress=False)
+    metadata = pq.read_schema(tmp_path / "scored.parquet").metadata or {}
+    assert not any(b"vnflag_bytes_read" in key + value for key, value in metadata.items())
 
 
 @settings(max_examples=30, deadline=None)
@@ -79,7 +91,7 @@ def test_standard_input_has_no_total():
 def test_text_readers_note_bytes_read_up_to_the_file_size(tmp_path_factory, texts, chunksize, suffix):
     path = _write(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}),
                   tmp_path_factory.mktemp("bytes") / f"t{suffix}")
-    marks = [bytes_read(chunk) for chunk in iter_table(path, chunksize=chunksize)]
+    marks = [bytes_read(chunk) for chunk in iter_table(path, chunksize=chunksize, with_bytes_read=True)]
     assert all(mark is not None for mark in marks)
     assert marks == sorted(marks) and marks[-1] == path.stat().st_size
 
@@ -135,3 +147,11 @@ def test_second_look_shows_each_fold_and_keeps_cross_val_predict_results(tmp_pat
     n = len(reviewed)
     expected = dict(zip(reviewed["id"], np.round(proba[np.arange(n), y[:n]], 4), strict=True))
     assert len(found) == n == 10 and dict(zip(found["id"], found["p_given_label"], strict=True)) == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(advance=st.integers(0, 10**9), rows=st.integers(0, 20_000))
+def test_piece_shares_add_up_to_the_chunk(advance, rows):
+    pieces = len(range(0, max(rows, 1), scoring.PIECE_ROWS))
+    shares = scoring._shares(advance, rows, pieces)
+    assert len(shares) == pieces and sum(shares) == advance and min(shares) >= 0

@@ -33,13 +33,14 @@ def note_bytes_read(frame: pd.DataFrame, stream: Any) -> pd.DataFrame:
 
 
 def bytes_read(frame: pd.DataFrame) -> int | None:
-    """The bytes of its file read when ``frame`` was given (:func:`note_bytes_read`), or ``None``.
+    """The bytes of its file read when ``frame`` was given (:func:`note_bytes_read`), or ``None``;
+    the note is taken off ``frame``, so that it never reaches an output (Parquet keeps ``attrs``).
 
     >>> import io
     >>> bytes_read(note_bytes_read(text_frame(["id"], [["7"]], 0), io.BytesIO(b"id\\n7\\n")))
     0
     """
-    value = frame.attrs.get(BYTES_READ)
+    value = frame.attrs.pop(BYTES_READ, None)
     return None if value is None else int(value)
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 from ..exceptions import VnflagError
 from .decoding import DEFAULT_ENCODING
 from .files import atomic_path
-from .frames import TableLimitError
+from .frames import BYTES_READ, TableLimitError
 
 __all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows",
            "progress_total",
@@ -115,10 +115,12 @@ def read_table(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, **opti
 
 
 def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
-               encoding: str = DEFAULT_ENCODING, **options: Any) -> Iterator[pd.DataFrame]:
+               encoding: str = DEFAULT_ENCODING, *, with_bytes_read: bool = False,
+               **options: Any) -> Iterator[pd.DataFrame]:
     """Read a table in chunks of ``chunksize`` rows (one chunk when ``None``), so that files with
     millions of posts never need to fit in memory at once. Row order is kept; a table with a
-    header but no rows gives one empty chunk.
+    header but no rows gives one empty chunk. ``with_bytes_read=True`` leaves on each chunk the
+    bytes of the file read (take it with :func:`~vnflag.io.frames.bytes_read`; progress bars).
 
     >>> sum(len(chunk) for chunk in iter_table("data/posts_unlabelled.csv", 100))   # doctest: +SKIP
     """
@@ -131,7 +133,10 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
         options["sheet"] = sheet
     name = "standard input" if str(path) == "-" else str(path)
     try:
-        yield from _module(fmt).read_chunks(path, name, fmt, chunksize, encoding, **options)
+        for chunk in _module(fmt).read_chunks(path, name, fmt, chunksize, encoding, **options):
+            if not with_bytes_read:
+                chunk.attrs.pop(BYTES_READ, None)  # Parquet would keep it in every file written from the frame
+            yield chunk
     except OSError as exc:
         raise VnflagError(f"{name}: cannot read: {exc.strerror or exc}") from exc
 
@@ -170,20 +175,20 @@ def progress_total(paths: list[str]) -> tuple[int | None, str]:
     """What a bar over reading ``paths`` counts, and up to what: ``(rows, "posts")`` when every file's
     row count is known without reading it (Parquet), else ``(bytes, "B")``: every other reader
     notes on each chunk the bytes of its file read (:func:`~vnflag.io.frames.bytes_read`), and the
-    total is the files' size (``None`` for standard input, whose size is unknown).
+    total is the files' size; standard input has no size and no position: ``(None, "posts")``.
 
     >>> progress_total(["-"])
-    (None, 'B')
+    (None, 'posts')
     """
     if "-" in [str(path) for path in paths]:
-        return None, "B"
+        return None, "posts"
     rows = [known_rows(path) for path in paths]
     if all(count is not None for count in rows):
         return sum(count for count in rows if count is not None), "posts"
     try:
         return sum(os.path.getsize(table_source(path)) for path in paths), "B"
-    except (OSError, TypeError, ValueError):  # standard input, or a file iter_table will report
-        return None, "B"
+    except (OSError, TypeError, ValueError):  # a file iter_table will report
+        return None, "posts"
 
 
 class TableWriter:

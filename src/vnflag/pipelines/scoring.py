@@ -171,9 +171,12 @@ def _chunks(files: list[str], chunksize: int, encoding: str, unit: str) -> Itera
     columns = None
     for file in files:
         before = 0
-        for chunk in iter_table(file, chunksize=chunksize, encoding=encoding):
-            read = bytes_read(chunk) if unit == "B" else None
-            advance, before = (len(chunk), before) if read is None else (max(read - before, 0), max(read, before))
+        for chunk in iter_table(file, chunksize=chunksize, encoding=encoding, with_bytes_read=True):
+            read = bytes_read(chunk)
+            if unit != "B" or read is None:
+                advance = len(chunk)
+            else:
+                advance, before = max(read - before, 0), max(read, before)
             if columns is None:
                 columns = list(chunk.columns)
             elif list(chunk.columns) != columns:
@@ -320,10 +323,7 @@ def score_file(
                     _check_skipped(checkpoint, number, skipped)
                 continue  # scored before the interruption
             starts = range(0, max(len(chunk), 1), PIECE_ROWS)
-            sizes = [min(PIECE_ROWS, len(chunk) - start) for start in starts]
-            steps = ([advance * size / len(chunk) for size in sizes] if unit == "B" and len(chunk)
-                     else [advance] if unit == "B" else sizes)  # bytes shared out by rows; rows as they are
-            waiting.append((chunk, steps))
+            waiting.append((chunk, _shares(int(advance), len(chunk), len(starts))))
             rows = chunk[needed]
             for start in starts:
                 yield rows.iloc[start:start + PIECE_ROWS], column, top_k
@@ -372,6 +372,20 @@ def score_file(
     if checkpoint is not None:
         checkpoint.finish()
     return summary
+
+
+def _shares(advance: int, rows: int, pieces: int) -> list[int]:
+    """How far each of a chunk's ``pieces`` (of :data:`PIECE_ROWS` rows, the last one shorter) moves a
+    bar the chunk moves by ``advance``: whole shares by rows that add up to ``advance`` exactly.
+
+    >>> _shares(10, 2500, 3), _shares(2500, 2500, 3), _shares(7, 0, 1)
+    ([4, 4, 2], [1000, 1000, 500], [7])
+    """
+    if rows == 0:
+        return [advance]
+    ends = [min((number + 1) * PIECE_ROWS, rows) for number in range(pieces)]
+    marks = [0] + [advance * end // rows for end in ends]
+    return [after - before for before, after in zip(marks, marks[1:], strict=False)]
 
 
 def _check_skipped(checkpoint: ScoreCheckpoint | None, chunks: int, rows: int) -> None:
