@@ -31,7 +31,8 @@ _BOM = codecs.BOM_UTF8
 # Byte-order marks that name their codec; UTF-32's first, as UTF-32-LE's begins with UTF-16-LE's.
 _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
               (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_UNICODE_CODECS = frozenset({"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
+_UNICODE_CODECS = frozenset({"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",
+                             "utf-32", "utf-32-le", "utf-32-be"})
 # Tone marks that cp1258 stores as separate bytes (grave, acute, tilde, hook above, dot below).
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
