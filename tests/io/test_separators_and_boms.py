@@ -57,6 +57,12 @@ def test_sep_names_the_separator_and_a_wrong_one_says_which_was_read(tmp_path):
     assert read_table(path).to_dict("records") == ROWS  # and sniffing again after the block
 
 
+def test_sep_is_for_csv_and_tsv_only(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"id": "1", "text": "a;b"}\n', encoding="utf-8")
+    assert read_table(path, sep=";").to_dict("records") == [{"id": "1", "text": "a;b"}]
+
+
 def test_parse_separator_refuses_what_cannot_separate():
     assert parse_separator("semicolon") == ";" and parse_separator("\\t") == "\t"
     for bad in ["", ";;", '"', "\n"]:

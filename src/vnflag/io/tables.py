@@ -106,7 +106,8 @@ def read_table(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, **opti
     """Read a whole table; text formats are read as strings so nothing is reinterpreted.
 
     ``encoding`` applies to CSV, TSV, JSONL and JSON (e.g. ``"cp1258"`` for old Windows exports);
-    ``options`` go to the format's reader (``spreadsheet_safe=True`` for CSV reviewer files).
+    ``options`` go to the format's reader (``spreadsheet_safe=True`` for CSV reviewer files;
+    ``sep=";"`` for CSV/TSV, ignored by the other formats).
 
     >>> read_table("data/posts_labelled.csv").columns[:2].tolist()   # doctest: +SKIP
     ['id', 'text']
@@ -131,6 +132,8 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
         raise VnflagError(f"chunksize must be 1 or more, got {chunksize}")
     if sheet is not None:
         options["sheet"] = sheet
+    if fmt not in ("csv", "tsv"):
+        options.pop("sep", None)  # a separator is for CSV/TSV (as --sep): other formats have none
     name = "standard input" if str(path) == "-" else str(path)
     try:
         for chunk in _module(fmt).read_chunks(path, name, fmt, chunksize, encoding, **options):
