@@ -115,6 +115,12 @@ SLOW_MODULES = {
     "cli/test_readme_loop.py": "trains, scores, queues and retrains twice through the CLI (about 20 s)",
 }
 SLOW_TESTS = {
+    "pipelines/test_progress_totals.py::test_train_file_bar_counts_every_fold_of_every_stage_then_save":
+        "trains and saves a model",
+    "pipelines/test_progress_totals.py::test_second_look_shows_each_fold_and_keeps_cross_val_predict_results":
+        "two cross-validations of a character n-gram model",
+    "pipelines/test_thread_limits.py::test_workers_and_this_process_get_their_share_of_the_cores":
+        "spawns a worker that imports the libraries",
     "model/test_flagger.py::test_second_stage_auto_boosts_only_with_context_columns_and_enough_posts":
         "fits four models, two of them on 1,000+ posts",
     "review/test_formats.py::test_arbitrary_json_reads_or_raises_a_vnflag_error": "hypothesis, many examples",

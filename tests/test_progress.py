@@ -107,10 +107,13 @@ def test_build_queue_progress_true_shows_a_bar_and_false_nothing(scored, capfd):
     assert capfd.readouterr().err == ""
 
 
-def test_train_frame_progress_names_the_fit(labelled, capfd):
+def test_train_frame_progress_names_each_fold_and_stage(labelled, capfd):
     train_frame(labelled, "text", "label", cv=2, progress=True)
     err = capfd.readouterr().err
-    assert "train" in err and f"fit on {len(labelled)} posts" in err and "1/1" in err
+    # features, 2 folds + final fit of each of the two stages, calibration: 8 steps
+    for stage in ["features", "text: fold 1/2", "text: fold 2/2", "second stage: fold 2/2", "calibration"]:
+        assert f"{stage} ({len(labelled)} posts)" in err, stage
+    assert "train" in err and "8/8" in err and "0/2" not in err
     train_frame(labelled, "text", "label", cv=2, progress=False)
     assert capfd.readouterr().err == ""
 
@@ -235,6 +238,7 @@ def test_cli_score_shows_a_bar_in_a_terminal_and_none_with_quiet(model_dir, tmp_
     argv = [sys.executable, "-m", "vnflag.cli", "score", "data/posts_unlabelled.csv", "--model", str(model_dir),
             "--chunksize", "50"]
     status, err = _stderr_in_a_terminal([*argv, "-o", str(tmp_path / "a.csv")])
-    assert status == 0 and re.search(r"\d+posts \[[0-9:]+, +[0-9.?]+posts/s", err), err  # CSV: no total known
+    # CSV: bytes read of the file's size, with a time left
+    assert status == 0 and re.search(r"100%\|.*\| ([0-9.]+)k/([0-9.]+)k \[[0-9:]+<[0-9:]+, +[0-9.?]+kB/s", err), err
     status, err = _stderr_in_a_terminal([*argv, "-o", str(tmp_path / "b.csv"), "-q"])
     assert status == 0 and "posts/s" not in err and "scored" in err, err

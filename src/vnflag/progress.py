@@ -80,8 +80,9 @@ class NoProgress:
 
 def progress_bar(total: float | None = None, *, desc: str, unit: str = "posts", enabled: bool = False,
                  leave: bool = True) -> Any:
-    """A progress bar on standard error counting ``unit`` (``posts``, ``stages``...) up to
-    ``total`` (``None``: unknown, then the bar shows the count and the rate but no ETA), or a
+    """A progress bar on standard error counting ``unit`` (``posts``, ``stages``...; ``"B"``: bytes
+    of the input read, shown as kB/MB) up to ``total`` (``None``: unknown, then the bar shows the
+    count and the rate but no ETA), or a
     :class:`NoProgress` when ``enabled`` is false. Use it as a context manager, and
     ``update(n)`` as work is done; ``set_postfix_str`` names the current stage.
 
@@ -96,5 +97,6 @@ def progress_bar(total: float | None = None, *, desc: str, unit: str = "posts", 
         return NoProgress(total)
     from tqdm.auto import tqdm  # lazily: ``import vnflag`` and ``vnflag --help`` must not load it
 
+    scale = {"unit_scale": True, "unit_divisor": 1024} if unit == "B" else {}
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=leave, dynamic_ncols=True,
-                 mininterval=0.2, smoothing=0.1)
+                mininterval=0.2, smoothing=0.1, **scale)

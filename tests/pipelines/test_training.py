@@ -50,7 +50,7 @@ def test_a_bug_inside_fit_stays_a_bug(labelled, monkeypatch, tmp_path, bug, caps
     from vnflag.cli import main
     from vnflag.model.flagger import Flagger
 
-    def broken(self, X, y):
+    def broken(self, X, y, **fit_params):
         raise bug
 
     monkeypatch.setattr(Flagger, "fit", broken)

@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> ExitStatus:
     except SystemExit as stop:  # --help, --version, or a mistake argparse has already reported
         return ExitStatus(stop.code) if isinstance(stop.code, int) else ExitStatus.USER_ERROR
     try:
-        return ExitStatus(args.func(args) or ExitStatus.OK)
+        return ExitStatus(_run(args) or ExitStatus.OK)
     except VnflagError as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # `vnflag labels status | head`: the reader left; that is not an error
@@ -102,6 +102,16 @@ def main(argv: Sequence[str] | None = None) -> ExitStatus:
             raise
         return _fail(f"internal error ({type(exc).__name__}: {exc}); this is a bug in vnflag, please report it "
                      "(VNFLAG_TRACEBACK=1 shows the traceback)", status=ExitStatus.ERROR, prefix="vnflag: ")
+
+
+def _run(args: argparse.Namespace) -> ExitStatus | None:
+    """Run the command; ``--sep`` applies to every CSV/TSV table it reads, through any pipeline."""
+    if getattr(args, "sep", None) is None:
+        return args.func(args)
+    from ..io.delimited import using_separator
+
+    with using_separator(args.sep):
+        return args.func(args)
 
 
 def _fail(message: str, status: ExitStatus = ExitStatus.USER_ERROR, prefix: str = "vnflag: error: ") -> ExitStatus:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..constants import DEFAULT_BOOTSTRAP, DEFAULT_ENCODING, MAX_BOOTSTRAP, REVIEW_FORMATS  # REVIEW_FORMATS: --format
 
-__all__ = ["column_list", "add_encoding", "add_quiet", "add_bootstrap", "progress_wanted", "share",
+__all__ = ["column_list", "add_encoding", "separator", "add_quiet", "add_bootstrap", "progress_wanted", "share",
            "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
 
 
@@ -29,11 +29,32 @@ def column_list(value: str) -> list[str]:
     return names
 
 
-def add_encoding(p: argparse.ArgumentParser, what: str = "input tables") -> None:
-    """Add ``--encoding NAME``: the text encoding of CSV/TSV/JSONL/JSON tables the command reads."""
+def add_encoding(p: argparse.ArgumentParser, what: str = "input tables", tables: bool = True) -> None:
+    """Add ``--encoding NAME``: the text encoding of CSV/TSV/JSONL/JSON tables the command reads, and
+    (``tables``) ``--sep CHAR``: the separator of every CSV/TSV table it reads (default: sniffed; the
+    command runs inside :func:`vnflag.io.delimited.using_separator`)."""
     p.add_argument("--encoding", default=DEFAULT_ENCODING, metavar="NAME",
-                   help=f"text encoding of {what} (default: {DEFAULT_ENCODING}, a byte-order mark is dropped); "
-                   "e.g. cp1258 for old Windows exports")
+                   help=f"text encoding of {what} (default: {DEFAULT_ENCODING}, a byte-order mark is dropped; "
+                   "a UTF-16/UTF-32 byte-order mark is read as such); e.g. cp1258 for old Windows exports")
+    if tables:
+        p.add_argument("--sep", type=separator, metavar="CHAR",
+                       help="separator of CSV/TSV tables read: ',' ';' 'tab' or another character "
+                       "(default: sniffed among , ; and tab, else the format's own)")
+
+
+def separator(value: str) -> str:
+    """``--sep``: one character, or ``tab``, ``comma``, ``semicolon`` (see :func:`vnflag.io.delimited.parse_separator`).
+
+    >>> separator("tab")
+    '\\t'
+    """
+    from ..exceptions import VnflagError
+    from ..io.delimited import parse_separator  # only when --sep is given: --help stays free of pandas
+
+    try:
+        return parse_separator(value)
+    except VnflagError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_quiet(p: argparse.ArgumentParser) -> None:

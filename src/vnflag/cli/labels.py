@@ -8,7 +8,7 @@ import dataclasses
 import sys
 from typing import Any
 
-from .common import REVIEW_FORMATS, add_bootstrap, add_encoding, print_json, whole_number
+from .common import REVIEW_FORMATS, add_bootstrap, add_encoding, add_quiet, print_json, progress_wanted, whole_number
 
 _MAP_HELP = ("CSV or JSON of id,name naming reviewers by the tool's user id, e-mail or stored name (default: Label "
              "Studio users are labelstudio:<id>, Argilla users argilla:<user_id>); applied when the store is read, "
@@ -107,6 +107,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                       help="sklearn (default) or cleanlab (optional extra, AGPL licence)")
     look.add_argument("-o", "--output", default=None, help="write the list to a table instead of printing it")
     add_encoding(look, "--data")
+    add_quiet(look)
     look.set_defaults(run=_second_look)
     return p
 
@@ -198,7 +199,8 @@ def _second_look(args: argparse.Namespace) -> int:
     if args.output:
         check_output_path(args.output, inputs=[args.store, args.data])
     suspects = second_look(args.store, data=args.data, text_col=args.text_col, label_col=args.label_col,
-                           cv=args.cv, method=args.method, encoding=args.encoding, model=args.model)
+                           cv=args.cv, method=args.method, encoding=args.encoding, model=args.model,
+                           progress=progress_wanted(args))
     if args.output:
         write_table(suspects, args.output)
     else:

@@ -15,7 +15,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``vnflag normalize`` and its arguments to the sub-command parsers ``sub``."""
     p = sub.add_parser("normalize", help="show how one text is normalised and segmented")
     p.add_argument("text", nargs="?", help="the text (default: read stdin)")
-    add_encoding(p, "standard input")
+    add_encoding(p, "standard input", tables=False)
     return p
 
 

@@ -1,5 +1,9 @@
 """Decoding text tables: UTF-8 by default (a byte-order mark is dropped), any Python codec on request.
 
+A UTF-16 or UTF-32 byte-order mark (Excel's "Unicode text" is UTF-16) decides the encoding whenever
+the one asked for is a Unicode one (the default UTF-8, or UTF-16/32 of either byte order): those
+bytes cannot be UTF-8, and the mark says exactly what they are.
+
 A byte that does not decode stops reading with a one-line :class:`~vnflag.VnflagError` naming the
 file, the byte offset and line, the encoding the bytes look like, and the option to use. Windows-1258
 (``cp1258``) writes most Vietnamese tone marks as separate combining characters; text decoded from
@@ -15,7 +19,7 @@ from typing import BinaryIO
 
 from ..exceptions import VnflagError
 
-__all__ = ["DEFAULT_ENCODING", "codec_name", "decode_lines", "likely_encoding"]
+__all__ = ["DEFAULT_ENCODING", "codec_name", "decode_lines", "likely_encoding", "marked_codec"]
 
 DEFAULT_ENCODING = "utf-8"
 
@@ -24,6 +28,11 @@ DECOMPOSING_CODECS = frozenset({"cp1258"})
 
 _BLOCK = 1 << 20
 _BOM = codecs.BOM_UTF8
+# Byte-order marks that name their codec; UTF-32's first, as UTF-32-LE's begins with UTF-16-LE's.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_UNICODE_CODECS = frozenset({"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",
+                             "utf-32", "utf-32-le", "utf-32-be"})
 # Tone marks that cp1258 stores as separate bytes (grave, acute, tilde, hook above, dot below).
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
@@ -59,6 +68,21 @@ def likely_encoding(sample: bytes) -> str | None:
     return None if best is None else best.encoding
 
 
+def marked_codec(head: bytes, encoding: str) -> str:
+    """The codec to decode a file starting with ``head`` when ``encoding`` was asked for: the codec
+    of a UTF-16/UTF-32 byte-order mark when ``encoding`` is a Unicode one, else ``encoding``'s own.
+
+    >>> marked_codec("id".encode("utf-16"), "utf-8"), marked_codec(b"id", "utf-8")
+    ('utf-16', 'utf-8')
+    """
+    codec = codec_name(encoding)
+    if codec in _UNICODE_CODECS:
+        for bom, marked in _WIDE_BOMS:
+            if head.startswith(bom):
+                return marked
+    return codec
+
+
 def _decode_error(source: str, encoding: str, exc: UnicodeDecodeError, offset: int, line: int,
                   sample: bytes) -> VnflagError:
     byte = exc.object[exc.start:exc.start + 1].hex()
@@ -82,12 +106,16 @@ def decode_lines(stream: BinaryIO, encoding: str, source: str) -> Iterator[str]:
     """
     codec = codec_name(encoding)
     compose = codec in DECOMPOSING_CODECS
-    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    decoder = None
     offset, lines, pending, head = 0, 0, "", b""
     while True:
         block = stream.read(_BLOCK)
-        if offset == 0 and not head:
+        if decoder is None:
             head = block
+            marked = marked_codec(block, codec)  # a UTF-16/32 mark (left in: those codecs read and drop it)
+            if marked != codec:
+                codec = encoding = marked
+            decoder = codecs.getincrementaldecoder(codec)(errors="strict")
             if codec == "utf-8" and block.startswith(_BOM):
                 block, offset = block[len(_BOM):], len(_BOM)
         buffered = len(decoder.getstate()[0]) if hasattr(decoder, "getstate") else 0

@@ -10,10 +10,38 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 
-__all__ = ["MAX_LISTED", "text_frame", "duplicates", "check_unique", "listed", "first_line", "TableLimitError"]
+__all__ = ["MAX_LISTED", "BYTES_READ", "bytes_read", "note_bytes_read", "text_frame", "duplicates", "check_unique",
+           "listed", "first_line", "TableLimitError"]
 
 #: Rows or cells named in one error message.
 MAX_LISTED = 5
+
+
+#: ``frame.attrs`` key under which a text format's reader notes how many bytes of the file it had
+#: read when it gave the chunk: what progress bars of text inputs count (their total: the file size).
+BYTES_READ = "vnflag_bytes_read"
+
+
+def note_bytes_read(frame: pd.DataFrame, stream: Any) -> pd.DataFrame:
+    """Note on ``frame`` the bytes of ``stream`` read so far (a number: that many; nothing for a
+    stream without a position, such as standard input); returns ``frame``."""
+    try:
+        frame.attrs[BYTES_READ] = stream if isinstance(stream, int) else int(stream.tell())
+    except (AttributeError, OSError, ValueError):
+        pass
+    return frame
+
+
+def bytes_read(frame: pd.DataFrame) -> int | None:
+    """The bytes of its file read when ``frame`` was given (:func:`note_bytes_read`), or ``None``;
+    the note is taken off ``frame``, so that it never reaches an output (Parquet keeps ``attrs``).
+
+    >>> import io
+    >>> bytes_read(note_bytes_read(text_frame(["id"], [["7"]], 0), io.BytesIO(b"id\\n7\\n")))
+    0
+    """
+    value = frame.attrs.pop(BYTES_READ, None)
+    return None if value is None else int(value)
 
 
 class TableLimitError(VnflagError):

@@ -20,14 +20,14 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 
 from ..exceptions import VnflagError
 from .decoding import DEFAULT_ENCODING, decode_lines
 from .files import atomic_path, check_json_depth, json_text
-from .frames import duplicates, text_frame
+from .frames import duplicates, note_bytes_read, text_frame
 
 __all__ = ["JsonNumber", "read_chunks", "Writer", "load_json", "iter_json_lines", "parse_json_text",
            "write_json_document", "check_text"]
@@ -140,24 +140,28 @@ def load_json(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> Any:
 def iter_json_lines(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> Iterator[tuple[int, dict]]:
     """``(line number, object)`` for every non-blank line of a JSONL file; a line that is not a
     JSON object is an error naming it."""
-    number = 0
     with open(path, "rb") as stream:
-        for block in decode_lines(stream, encoding, str(path)):
-            for line in block.split("\n"):  # not splitlines(): \x85 and \u2028 are text
-                number += 1
-                if not line.strip():
-                    continue
-                try:
-                    record = parse_json_text(line)
-                except (ValueError, RecursionError) as exc:
-                    detail = f"column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else (
-                        str(exc) if isinstance(exc, ValueError) else "nested too deeply")
-                    raise VnflagError(f"{path}: line {number}: not valid JSON ({detail})") from None
-                if not isinstance(record, dict):
-                    raise VnflagError(f"{path}: line {number}: expected a JSON object {{...}}, got "
-                                      f"{type(record).__name__ if not isinstance(record, str) else 'a value'}")
-                yield number, record
-            number -= 1  # the piece after a block's last line break is not a line
+        yield from _json_lines(stream, path, encoding)
+
+
+def _json_lines(stream: BinaryIO, path: str | os.PathLike, encoding: str) -> Iterator[tuple[int, dict]]:
+    number = 0
+    for block in decode_lines(stream, encoding, str(path)):
+        for line in block.split("\n"):  # not splitlines(): \x85 and \u2028 are text
+            number += 1
+            if not line.strip():
+                continue
+            try:
+                record = parse_json_text(line)
+            except (ValueError, RecursionError) as exc:
+                detail = f"column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else (
+                    str(exc) if isinstance(exc, ValueError) else "nested too deeply")
+                raise VnflagError(f"{path}: line {number}: not valid JSON ({detail})") from None
+            if not isinstance(record, dict):
+                raise VnflagError(f"{path}: line {number}: expected a JSON object {{...}}, got "
+                                  f"{type(record).__name__ if not isinstance(record, str) else 'a value'}")
+            yield number, record
+        number -= 1  # the piece after a block's last line break is not a line
 
 
 # -- as a table ----------------------------------------------------------------------------------
@@ -193,7 +197,7 @@ def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | N
                 encoding: str) -> Iterator[pd.DataFrame]:
     """The rows of a JSONL (``fmt="jsonl"``) or JSON file in chunks; a JSON list is one chunk."""
     if fmt == "json":
-        yield _document_frame(path, encoding)
+        yield note_bytes_read(_document_frame(path, encoding), os.path.getsize(path))  # the whole file was read
         return
     if chunksize is None:
         records = list(iter_json_lines(path, encoding))
@@ -204,18 +208,19 @@ def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | N
     if not columns:
         raise VnflagError(f"{path}: the file is empty (no JSON objects with keys)")
     if records is not None:
-        yield text_frame(columns, _rows(records, columns, name, "line"), 0)
+        yield note_bytes_read(text_frame(columns, _rows(records, columns, name, "line"), 0), os.path.getsize(path))
         return
     batch: list[tuple[int, dict]] = []
     emitted = 0
-    for item in iter_json_lines(path, encoding):
-        batch.append(item)
-        if len(batch) == chunksize:
-            yield text_frame(columns, _rows(batch, columns, name, "line"), emitted)
-            emitted += len(batch)
-            batch = []
-    if batch or not emitted:
-        yield text_frame(columns, _rows(batch, columns, name, "line"), emitted)
+    with open(path, "rb") as stream:
+        for item in _json_lines(stream, path, encoding):
+            batch.append(item)
+            if len(batch) == chunksize:
+                yield note_bytes_read(text_frame(columns, _rows(batch, columns, name, "line"), emitted), stream)
+                emitted += len(batch)
+                batch = []
+        if batch or not emitted:
+            yield note_bytes_read(text_frame(columns, _rows(batch, columns, name, "line"), emitted), stream)
 
 
 def _document_frame(path: str | os.PathLike, encoding: str) -> pd.DataFrame:

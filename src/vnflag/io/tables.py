@@ -36,9 +36,10 @@ import pandas as pd
 from ..exceptions import VnflagError
 from .decoding import DEFAULT_ENCODING
 from .files import atomic_path
-from .frames import TableLimitError
+from .frames import BYTES_READ, TableLimitError
 
 __all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows",
+           "progress_total",
            "table_source", "check_writable", "TableLimitError"]
 
 # extension → (format name, module of vnflag.io that reads and writes it)
@@ -105,7 +106,8 @@ def read_table(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, **opti
     """Read a whole table; text formats are read as strings so nothing is reinterpreted.
 
     ``encoding`` applies to CSV, TSV, JSONL and JSON (e.g. ``"cp1258"`` for old Windows exports);
-    ``options`` go to the format's reader (``spreadsheet_safe=True`` for CSV reviewer files).
+    ``options`` go to the format's reader (``spreadsheet_safe=True`` for CSV reviewer files;
+    ``sep=";"`` for CSV/TSV, ignored by the other formats).
 
     >>> read_table("data/posts_labelled.csv").columns[:2].tolist()   # doctest: +SKIP
     ['id', 'text']
@@ -114,10 +116,12 @@ def read_table(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, **opti
 
 
 def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
-               encoding: str = DEFAULT_ENCODING, **options: Any) -> Iterator[pd.DataFrame]:
+               encoding: str = DEFAULT_ENCODING, *, with_bytes_read: bool = False,
+               **options: Any) -> Iterator[pd.DataFrame]:
     """Read a table in chunks of ``chunksize`` rows (one chunk when ``None``), so that files with
     millions of posts never need to fit in memory at once. Row order is kept; a table with a
-    header but no rows gives one empty chunk.
+    header but no rows gives one empty chunk. ``with_bytes_read=True`` leaves on each chunk the
+    bytes of the file read (take it with :func:`~vnflag.io.frames.bytes_read`; progress bars).
 
     >>> sum(len(chunk) for chunk in iter_table("data/posts_unlabelled.csv", 100))   # doctest: +SKIP
     """
@@ -128,9 +132,14 @@ def iter_table(path: str | os.PathLike, chunksize: int | None = 50_000,
         raise VnflagError(f"chunksize must be 1 or more, got {chunksize}")
     if sheet is not None:
         options["sheet"] = sheet
+    if fmt not in ("csv", "tsv"):
+        options.pop("sep", None)  # a separator is for CSV/TSV (as --sep): other formats have none
     name = "standard input" if str(path) == "-" else str(path)
     try:
-        yield from _module(fmt).read_chunks(path, name, fmt, chunksize, encoding, **options)
+        for chunk in _module(fmt).read_chunks(path, name, fmt, chunksize, encoding, **options):
+            if not with_bytes_read:
+                chunk.attrs.pop(BYTES_READ, None)  # Parquet would keep it in every file written from the frame
+            yield chunk
     except OSError as exc:
         raise VnflagError(f"{name}: cannot read: {exc.strerror or exc}") from exc
 
@@ -163,6 +172,26 @@ def known_rows(path: str | os.PathLike) -> int | None:
         return None if count is None else count(path)
     except Exception:  # unknown or unreadable here: iter_table reports why
         return None
+
+
+def progress_total(paths: list[str]) -> tuple[int | None, str]:
+    """What a bar over reading ``paths`` counts, and up to what: ``(rows, "posts")`` when every file's
+    row count is known without reading it (Parquet), else ``(bytes, "B")``: every other reader
+    notes on each chunk the bytes of its file read (:func:`~vnflag.io.frames.bytes_read`), and the
+    total is the files' size; standard input has no size and no position: ``(None, "posts")``.
+
+    >>> progress_total(["-"])
+    (None, 'posts')
+    """
+    if "-" in [str(path) for path in paths]:
+        return None, "posts"
+    rows = [known_rows(path) for path in paths]
+    if all(count is not None for count in rows):
+        return sum(count for count in rows if count is not None), "posts"
+    try:
+        return sum(os.path.getsize(table_source(path)) for path in paths), "B"
+    except (OSError, TypeError, ValueError):  # a file iter_table will report
+        return None, "posts"
 
 
 class TableWriter:

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..exceptions import VnflagError
 from .cells import escape_xlsx_text, looks_like_formula, unescape_xlsx_text
-from .frames import MAX_LISTED, TableLimitError, check_unique, first_line, listed, text_frame
+from .frames import MAX_LISTED, TableLimitError, check_unique, first_line, listed, note_bytes_read, text_frame
 
 __all__ = ["SheetLayout", "wrapped_lines", "LINE_POINTS", "read_chunks", "Writer", "fill_sheet", "write_xlsx_frame",
            "load_workbook_raw", "check_frame", "MAX_CELL_CHARS", "MAX_ROWS", "MAX_COLUMNS", "USE_INSTEAD"]
@@ -222,7 +222,7 @@ def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | N
     if blank:
         raise VnflagError(f"{where}: row(s) {listed(blank[:MAX_LISTED], len(blank))} of the sheet are empty inside "
                           f"a table of {len(header)} columns; delete them or fill them in (no row is skipped)")
-    yield text_frame(header, rows, 0)
+    yield note_bytes_read(text_frame(header, rows, 0), os.path.getsize(path))  # the whole file was read
 
 
 # -- writing -------------------------------------------------------------------------------------

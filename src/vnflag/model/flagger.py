@@ -15,17 +15,17 @@ model directory's manifest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -344,8 +344,10 @@ class Flagger(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
 
     # ----------------------------------------------------------------- fitting
-    def fit(self, X, y) -> Flagger:
-        """Fit on posts ``X`` and binary labels ``y``; returns ``self``.
+    def fit(self, X, y, on_step: Callable[[str, int, int], None] | None = None) -> Flagger:
+        """Fit on posts ``X`` and binary labels ``y``; returns ``self``. ``on_step(stage, done, total)``,
+        if given, is called before each step of the fit (features, each fold and the final fit of
+        each stage, calibration) and once at the end (``done == total``): what a progress bar shows.
 
         Two linear stages: a logistic regression over word and character n-grams, whose
         out-of-fold margin is combined with style and engagement features by a second, small
@@ -371,19 +373,25 @@ class Flagger(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         self.n_training_rows_ = len(texts)
         self.n_features_in_ = len(self.input_columns())
+        n_folds = min(self.cv, n_minority)
+        step = _Steps(on_step, 2 * (n_folds + 1) + 2)  # features, (folds + final fit) × 2 stages, calibration
+        step("features")
         ngrams, context = self._fit_features(texts, meta)
-        folds = StratifiedKFold(min(self.cv, n_minority), shuffle=True, random_state=self.random_state)
+        folds = StratifiedKFold(n_folds, shuffle=True, random_state=self.random_state)
         # One set of folds for both stages and the per-fold figures (random_state=None would otherwise
         # draw new folds at each split() call).
         splits = list(folds.split(np.zeros((len(y_bin), 1)), y_bin))
         class_weight = self._binary_class_weight(classes)
         text_model = LogisticRegression(C=self.C, class_weight=class_weight, solver="liblinear")
-        text_margin = cross_val_predict(text_model, ngrams, y_bin, cv=splits, method="decision_function")
+        text_margin = _out_of_fold(text_model, ngrams, y_bin, splits, step, "text")
+        step("text: final fit")
         self.text_classifier_ = text_model.fit(ngrams, y_bin)
         stacked = np.column_stack([text_margin, context])
         combiner = self._second_stage(class_weight)
-        out_of_fold = cross_val_predict(combiner, stacked, y_bin, cv=splits, method="decision_function")
+        out_of_fold = _out_of_fold(combiner, stacked, y_bin, splits, step, "second stage")
+        step("second stage: final fit")
         self.classifier_ = combiner.fit(stacked, y_bin)
+        step("calibration")
         if self.calibration == "sigmoid":
             self.calibrator_ = LogisticRegression(C=1e4).fit(out_of_fold.reshape(-1, 1), y_bin)
         else:
@@ -400,6 +408,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         self.oof_fold_ = np.empty(len(y_bin), dtype=np.int64)
         for fold, (_, test) in enumerate(splits):
             self.oof_fold_[test] = fold
+        step("done")
         return self
 
     def _second_stage(self, class_weight):
@@ -483,3 +492,25 @@ class Flagger(ClassifierMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.classifier_tags.multi_class = False
         return tags
+
+
+class _Steps:
+    """Calls ``on_step(stage, done, total)`` before each of ``total`` steps of a fit (and once at the end)."""
+
+    def __init__(self, on_step: Callable[[str, int, int], None] | None, total: int):
+        self.on_step, self.total, self.done = on_step, total, -1
+
+    def __call__(self, stage: str) -> None:
+        self.done += 1
+        if self.on_step is not None:
+            self.on_step(stage, min(self.done, self.total), self.total)
+
+
+def _out_of_fold(model, X, y: np.ndarray, splits: list, step: _Steps, stage: str) -> np.ndarray:
+    """Out-of-fold margins of ``model`` (a fresh clone fitted per fold, as ``cross_val_predict`` does),
+    each fold a step of the fit."""
+    margins = np.empty(len(y), dtype=np.float64)
+    for number, (train, test) in enumerate(splits, start=1):
+        step(f"{stage}: fold {number}/{len(splits)}")
+        margins[test] = clone(model).fit(X[train], y[train]).decision_function(X[test])
+    return margins

@@ -10,7 +10,10 @@ pipeline's, so they are the same on every engine.
   ``PR_SET_PDEATHSIG``, so ``kill -9`` of vnflag leaves no worker behind), receive the model once
   (through the pool's initializer), and the pool is kept for the next call with the same model.
   The number of cores is loky's (through :func:`joblib.cpu_count`), which respects container CPU
-  quotas and affinity, unlike :func:`os.cpu_count`.
+  quotas and affinity, unlike :func:`os.cpu_count`. BLAS and OpenMP thread pools (the boosted
+  stage's, NumPy's) follow the number of processes (:func:`threads_per_process`, set with
+  threadpoolctl in every worker and in this process while the engine runs), so processes × threads
+  stays within the cores instead of each process starting one thread per core.
 - :class:`DaskEngine`: a Dask cluster (a scheduler you started, or a local cluster for the
   duration of the call). The model is scattered to every worker once; at most a few pieces per
   worker thread are in flight, so memory stays bounded whatever the input's length.
@@ -41,7 +44,8 @@ from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..scoring.score import score_columns
 
-__all__ = ["LocalEngine", "DaskEngine", "score_piece", "cpu_count", "worker_count", "shutdown_workers",
+__all__ = ["LocalEngine", "DaskEngine", "score_piece", "cpu_count", "worker_count", "threads_per_process",
+           "limit_threads", "shutdown_workers",
            "dask_modules", "DASK_EXTRA_MESSAGE"]
 
 #: A piece of work: rows of a chunk, the text column, reasons per post.
@@ -85,6 +89,23 @@ def worker_count(n_jobs: int) -> int:
     return max(1, n_jobs if n_jobs > 0 else cpu_count() + 1 + n_jobs)
 
 
+def threads_per_process(processes: int) -> int:
+    """BLAS/OpenMP threads each of ``processes`` processes may use: processes × threads ≤ cores.
+
+    >>> threads_per_process(cpu_count()), threads_per_process(1) == cpu_count()
+    (1, True)
+    """
+    return max(1, cpu_count() // max(1, processes))
+
+
+def limit_threads(threads: int) -> Any:
+    """Limit the BLAS and OpenMP pools of the libraries loaded in this process to ``threads`` until
+    the returned limiter's ``restore_original_limits()`` (or the end of a ``with`` block on it)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads)
+
+
 # -- Local: this process and worker processes ------------------------------------------------------
 
 _PR_SET_PDEATHSIG = 1
@@ -94,11 +115,12 @@ _pool_model: Callable[[], Any] | None = None  # a weak reference to the model an
 _worker_model: tuple[Flagger, DriftMonitor] | None = None
 
 
-def _start_worker(model: bytes) -> None:
+def _start_worker(model: bytes, threads: int) -> None:
     """Worker initializer: die with the parent, then take the model (pickled by this same program)
-    and a drift counter, once per worker. Sent as bytes, the worker reads it at once; sent as an
-    object, unpickling it would import the libraries while reading, and keep the parent waiting
-    on the pipe for every worker."""
+    and a drift counter, once per worker, and limit its BLAS/OpenMP threads to ``threads`` (after
+    the model's libraries are loaded: threadpoolctl limits the pools it finds). Sent as bytes, the
+    worker reads it at once; sent as an object, unpickling it would import the libraries while
+    reading, and keep the parent waiting on the pipe for every worker."""
     global _worker_model
     if sys.platform.startswith("linux"):
         try:
@@ -109,6 +131,7 @@ def _start_worker(model: bytes) -> None:
             os._exit(1)
     flagger = pickle.loads(model)
     _worker_model = (flagger, DriftMonitor(flagger))
+    limit_threads(threads)
 
 
 def _score_in_worker(piece: Piece) -> Scored:
@@ -128,8 +151,9 @@ def _pool_for(n_workers: int, flagger: Flagger) -> ProcessPoolExecutor:
     """The worker pool for ``flagger``: the one kept from an earlier call with the same model and
     number of workers, or a new one (the old one stopped first)."""
     global _pool, _pool_key, _pool_model
-    key = (n_workers, _model_key(flagger))
-    same_object = key[1][0] == "saved" or (_pool_model is not None and _pool_model() is flagger)
+    threads = threads_per_process(n_workers + 1)  # the workers and this process
+    key = (n_workers, threads, _model_key(flagger))
+    same_object = key[2][0] == "saved" or (_pool_model is not None and _pool_model() is flagger)
     if _pool is not None and _pool_key == key and same_object:
         return _pool
     shutdown_workers()
@@ -137,7 +161,8 @@ def _pool_for(n_workers: int, flagger: Flagger) -> ProcessPoolExecutor:
     # fires when this process dies (a fork server would outlive it and keep its workers).
     _pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
                                 initializer=_start_worker,
-                                initargs=(pickle.dumps(flagger, protocol=pickle.HIGHEST_PROTOCOL),))
+                                initargs=(pickle.dumps(flagger, protocol=pickle.HIGHEST_PROTOCOL),
+                                          threads))
     _pool_key = key
     try:
         _pool_model = weakref.ref(flagger)
@@ -171,11 +196,17 @@ class LocalEngine:
 
     def __init__(self, n_workers: int = 1):
         self.n_workers = max(1, int(n_workers))
+        self._limits: Any = None
 
     def __enter__(self) -> LocalEngine:
+        """Limit this process's BLAS/OpenMP threads to its share of the cores while the engine runs."""
+        self._limits = limit_threads(threads_per_process(self.n_workers))
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        limits, self._limits = self._limits, None
+        if limits is not None:
+            limits.restore_original_limits()
         return None  # the pool is kept for the next call with the same model
 
     def map(self, flagger: Flagger, pieces: Iterable[Piece]) -> Iterator[Scored]:

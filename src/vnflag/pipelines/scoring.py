@@ -29,7 +29,8 @@ from ..artifacts.registry import resolve_model
 from ..constants import DRIFT_SUFFIX
 from ..exceptions import VnflagError
 from ..io.files import check_output_path, json_text, write_text_atomic
-from ..io.tables import FORMATS, TableLimitError, iter_table, known_rows, table_format, table_source
+from ..io.frames import bytes_read
+from ..io.tables import FORMATS, TableLimitError, iter_table, progress_total, table_format, table_source
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..progress import progress_bar, wanted
@@ -163,18 +164,26 @@ def _check_output(output: str | os.PathLike, files: list[str]) -> str | None:
     return drift_path
 
 
-def _chunks(files: list[str], chunksize: int, encoding: str) -> Iterator[pd.DataFrame]:
-    """Every file's chunks in order; every file must have the first file's columns."""
+def _chunks(files: list[str], chunksize: int, encoding: str, unit: str) -> Iterator[tuple[pd.DataFrame, float]]:
+    """Every file's chunks in order, each with how far it moves a progress bar counting ``unit``
+    (its rows, or for ``"B"`` the bytes of its file read since the chunk before); every file must
+    have the first file's columns."""
     columns = None
     for file in files:
-        for chunk in iter_table(file, chunksize=chunksize, encoding=encoding):
+        before = 0
+        for chunk in iter_table(file, chunksize=chunksize, encoding=encoding, with_bytes_read=True):
+            read = bytes_read(chunk)
+            if unit != "B" or read is None:
+                advance = len(chunk)
+            else:
+                advance, before = max(read - before, 0), max(read, before)
             if columns is None:
                 columns = list(chunk.columns)
             elif list(chunk.columns) != columns:
                 raise VnflagError(f"{file}: its columns ({', '.join(map(str, chunk.columns))}) differ from those of "
                                   f"{files[0]} ({', '.join(map(str, columns))}); every input file needs the same "
                                   "columns in the same order")
-            yield chunk
+            yield chunk, advance
 
 
 def _local_workers(files: list[str], n_jobs: int | None) -> int:
@@ -191,16 +200,6 @@ def _local_workers(files: list[str], n_jobs: int | None) -> int:
     except OSError:
         return 1
     return workers if size >= PARALLEL_MIN_BYTES else 1
-
-
-def _known_rows(files: list[str]) -> int | None:
-    total = 0
-    for file in files:
-        count = known_rows(file)
-        if count is None:
-            return None
-        total += count
-    return total
 
 
 def score_file(
@@ -277,9 +276,10 @@ def score_file(
     if not (stdin or stdout):
         ScoreCheckpoint.check(output)  # before the model is loaded or anything is read or written
     flagger = resolve_model(model)
-    chunks = _chunks(files, chunksize, encoding)
+    total, unit = progress_total(files)
+    chunks = _chunks(files, chunksize, encoding, unit)
     first = next(chunks)  # iter_table gives at least one chunk, or says why the file is empty
-    column = scoring_column(flagger, first, text_col)  # the columns, checked once before any work
+    column = scoring_column(flagger, first[0], text_col)  # the columns, checked once before any work
     needed = list(dict.fromkeys([column, *flagger.input_columns()[1:]]))
     if engine == "dask":
         runner: LocalEngine | DaskEngine = DaskEngine(scheduler=scheduler, client=client,
@@ -310,20 +310,20 @@ def score_file(
                               f"{len(totals['drift']['counts'])} bins, the model {len(drift.counts)}")
         drift.restore(totals["drift"])
 
-    bar = progress_bar(_known_rows(files), desc="score", enabled=wanted(progress))
-    waiting: deque = deque()  # chunks read, in order, with the number of pieces each was cut into
+    bar = progress_bar(total, desc="score", unit=unit, enabled=wanted(progress))
+    waiting: deque = deque()  # chunks read, in order, with how far each of their pieces moves the bar
 
     def pieces():
         skipped = number = 0
-        for number, chunk in enumerate(itertools.chain([first], chunks), start=1):
+        for number, (chunk, advance) in enumerate(itertools.chain([first], chunks), start=1):
             if number <= done_before:
-                bar.update(len(chunk))
+                bar.update(advance)
                 skipped += len(chunk)
                 if number == done_before:
                     _check_skipped(checkpoint, number, skipped)
                 continue  # scored before the interruption
             starts = range(0, max(len(chunk), 1), PIECE_ROWS)
-            waiting.append((chunk, len(starts)))
+            waiting.append((chunk, _shares(int(advance), len(chunk), len(starts))))
             rows = chunk[needed]
             for start in starts:
                 yield rows.iloc[start:start + PIECE_ROWS], column, top_k
@@ -340,8 +340,9 @@ def score_file(
             for columns, counts in runner.map(flagger, pieces()):
                 parts.append(columns)
                 drift.add(counts)
-                chunk, n_pieces = waiting[0]
-                if len(parts) < n_pieces:
+                chunk, steps = waiting[0]
+                bar.update(steps[len(parts) - 1])  # each piece scored, not each chunk: the bar moves often
+                if len(parts) < len(steps):
                     continue
                 waiting.popleft()
                 scored = with_scores(chunk, {name: _joined([part[name] for part in parts]) for name in SCORE_COLUMNS})
@@ -353,9 +354,8 @@ def score_file(
                 if checkpoint is not None and checkpoint.resumable:
                     sink.sync()
                     checkpoint.save(finished, sink.state(), {"summary": summary._counts(), "drift": drift.state()})
-                bar.update(len(scored))
         if not sink.written:
-            sink.write(scored_meta(flagger, first, text_col, top_k))
+            sink.write(scored_meta(flagger, first[0], text_col, top_k))
         summary.drift = drift.result()
         summary.warnings = summary.drift["warnings"]
         if drift_path is None:
@@ -372,6 +372,20 @@ def score_file(
     if checkpoint is not None:
         checkpoint.finish()
     return summary
+
+
+def _shares(advance: int, rows: int, pieces: int) -> list[int]:
+    """How far each of a chunk's ``pieces`` (of :data:`PIECE_ROWS` rows, the last one shorter) moves a
+    bar the chunk moves by ``advance``: whole shares by rows that add up to ``advance`` exactly.
+
+    >>> _shares(10, 2500, 3), _shares(2500, 2500, 3), _shares(7, 0, 1)
+    ([4, 4, 2], [1000, 1000, 500], [7])
+    """
+    if rows == 0:
+        return [advance]
+    ends = [min((number + 1) * PIECE_ROWS, rows) for number in range(pieces)]
+    marks = [0] + [advance * end // rows for end in ends]
+    return [after - before for before, after in zip(marks, marks[1:], strict=False)]
 
 
 def _check_skipped(checkpoint: ScoreCheckpoint | None, chunks: int, rows: int) -> None:

@@ -22,6 +22,7 @@ from ..model.flagger import Flagger
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..model.metrics import cross_validation_metrics
 from ..progress import progress_bar, wanted
+from .engines import limit_threads, threads_per_process
 
 __all__ = ["train_frame", "train_file", "training_figures"]
 
@@ -43,8 +44,8 @@ def train_frame(
     (baselines, :func:`~vnflag.model.drift.drift_baseline`).
     ``params`` are further :class:`Flagger` parameters, e.g. ``tokenizer="syllables"``; a bad
     parameter or unusable training data is a :class:`~vnflag.VnflagError`.
-    ``progress=True`` shows a bar on standard error (``None``: only if stderr is a terminal); the
-    fit is one stage, named beside the bar with its number of posts, and the bar shows its time.
+    ``progress=True`` shows a bar on standard error (``None``: only if stderr is a terminal) over the
+    steps of the fit (features, each fold of each stage, calibration), the current one named beside it.
 
     >>> flagger, training = train_frame(posts, "text", "label", tokenizer="syllables")   # doctest: +SKIP
     """
@@ -54,7 +55,8 @@ def train_frame(
 
 def _fit(frame: pd.DataFrame, text_col: str, label_col: str, meta_cols: Sequence[str], bar: Any,
          params: dict[str, Any]) -> tuple[Flagger, dict[str, Any]]:
-    """:func:`train_frame`'s work, advancing ``bar`` by one stage when the fit is done."""
+    """:func:`train_frame`'s work, advancing ``bar`` by each step of the fit (its total becomes the
+    fit's steps and the steps ``bar`` counted beyond the fit: ``save``)."""
     meta_cols = list(meta_cols)
     check_columns(frame, [text_col, label_col, *meta_cols, *([params["time_col"]] if params.get("time_col") else [])])
     labels = parse_labels(frame[label_col].tolist(), label_col)
@@ -62,12 +64,19 @@ def _fit(frame: pd.DataFrame, text_col: str, label_col: str, meta_cols: Sequence
         found = labels[0] if len(labels) else "none"
         raise VnflagError(f"column {label_col!r}: training needs both labels, found only {found}")
     flagger = Flagger(text_col=text_col, meta_cols=tuple(meta_cols), **params)
-    bar.set_postfix_str(f"fit on {len(frame)} posts")
+    after = max((bar.total or 1) - 1, 0)  # steps after the fit (train_file's save)
+    started = bar.n
+
+    def on_step(stage: str, done: int, total: int) -> None:
+        bar.total = total + after
+        bar.update(started + done - bar.n)
+        bar.set_postfix_str(f"{stage} ({len(frame)} posts)")
+
     try:  # fit validates the parameters and the training data: its ValueErrors are the user's
-        flagger.fit(frame, labels)
+        with limit_threads(threads_per_process(1)):  # the boosted stage: one OpenMP thread per core we may use
+            flagger.fit(frame, labels, on_step=on_step)
     except ValueError as exc:
         raise VnflagError(f"cannot train: {exc}") from exc
-    bar.update(1)
     data = {
         "fingerprint": data_fingerprint(frame[text_col].tolist(), labels.tolist()),
         "rows": int(len(frame)),
@@ -109,7 +118,7 @@ def train_file(
 
     ``progress=True`` shows progress on standard error (``None``: only if stderr is a terminal):
     a ``read`` bar counting posts as the table is read (with the rate), then a ``train`` bar over
-    the stages ``fit`` and ``save``.
+    the steps of the fit (each fold of each stage) and ``save``.
 
     >>> train_file("data/posts_labelled.csv", "out/model", "text", "label")["model_version"]  # doctest: +SKIP
     """

@@ -13,6 +13,7 @@ from ..artifacts.roles import column_roles
 from ..exceptions import VnflagError
 from ..io.tables import read_table
 from ..model.inputs import check_columns, parse_labels
+from ..progress import progress_bar, wanted
 from ..text.normalization import normalize_texts
 from .ids import text_fingerprint
 from .store import LabelStore
@@ -50,6 +51,7 @@ def second_look(
     random_state: int = 0,
     encoding: str = "utf-8",
     model: Any = None,
+    progress: bool | None = False,
 ) -> pd.DataFrame:
     """Reviewed labels the model strongly disagrees with under cross-validation, for a second reviewer.
 
@@ -61,12 +63,15 @@ def second_look(
     ``encoding`` is the text encoding of ``data`` when it is a file. ``text_col`` and ``label_col``
     (of ``data``) default to those of ``model`` (a model directory, registry or fitted model:
     :func:`~vnflag.artifacts.roles.column_roles`), else ``text`` and ``label``.
+    ``progress=True`` shows a bar over its steps (normalising the texts, then each fold) on
+    standard error (``None``: if a terminal).
 
     >>> second_look("labels.sqlite", data="data/posts_labelled.csv")   # doctest: +SKIP
     """
+    from sklearn.base import clone
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
 
     if method not in METHODS:
@@ -102,7 +107,15 @@ def second_look(
         LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000),
     )
     folds = StratifiedKFold(min(cv, n_minority), shuffle=True, random_state=random_state)
-    proba = cross_val_predict(pipeline, normalize_texts(texts), y, cv=folds, method="predict_proba")
+    with progress_bar(folds.get_n_splits() + 1, desc="second look", unit="steps", enabled=wanted(progress)) as bar:
+        bar.set_postfix_str(f"normalise {len(texts)} posts")
+        normalised = np.asarray(normalize_texts(texts), dtype=object)
+        bar.update(1)
+        proba = np.empty((len(y), 2))
+        for number, (train, test) in enumerate(folds.split(normalised, y), start=1):  # cross_val_predict's folds
+            bar.set_postfix_str(f"fold {number}/{folds.get_n_splits()}")
+            proba[test] = clone(pipeline).fit(normalised[train], y[train]).predict_proba(normalised[test])
+            bar.update(1)
     n = len(reviewed)
     suspect = label_issues(y, proba, method)[:n]
     out = reviewed.assign(
