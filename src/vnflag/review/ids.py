@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..text.normalization import normalize_text
 
-__all__ = ["text_fingerprint", "stable_ids", "short_hash", "normalized_once", "is_blank", "is_encodable",
+__all__ = ["text_fingerprint", "stable_ids", "repeated_ids", "post_key", "short_hash", "normalized_once", "is_blank", "is_encodable",
            "spreadsheet_changed", "ChangedIds"]
 
 
@@ -39,6 +39,31 @@ def text_fingerprint(text: object) -> str:
     True
     """
     return short_hash(normalized_once(text) if isinstance(text, str) else "")
+
+
+def repeated_ids(ids: Iterable[str], fingerprints: Iterable[str]) -> set[str]:
+    """The ids shared by posts with different texts (by :func:`text_fingerprint`): real exports
+    repeat ids, and such rows are different posts, never one.
+
+    >>> sorted(repeated_ids(["a", "a", "b", "b"], ["f1", "f2", "f3", "f3"]))
+    ['a']
+    """
+    seen: dict[str, str] = {}
+    repeated: set[str] = set()
+    for post_id, fingerprint in zip(ids, fingerprints, strict=True):
+        if seen.setdefault(post_id, fingerprint) != fingerprint:
+            repeated.add(post_id)
+    return repeated
+
+
+def post_key(post_id: str, fingerprint: object) -> tuple[str, str]:
+    """What identifies one post everywhere (queue record, label store, training frame): its id
+    together with its text's fingerprint (``""`` when unknown), as ids alone may repeat.
+
+    >>> post_key("42", None)
+    ('42', '')
+    """
+    return str(post_id), fingerprint if isinstance(fingerprint, str) else ""
 
 
 def is_blank(value: object) -> bool:
