@@ -26,13 +26,14 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts.registry import resolve_model
-from ..constants import DRIFT_SUFFIX
+from ..constants import DEFAULT_ID_COL, DRIFT_SUFFIX
 from ..exceptions import VnflagError
 from ..io.files import check_output_path, json_text, write_text_atomic
 from ..io.tables import FORMATS, TableLimitError, iter_table, known_rows, table_format, table_source
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..progress import progress_bar, wanted
+from ..review.ids import RepeatedIds
 from ..scoring.score import SCORE_COLUMNS, scored_rows, scoring_column, with_scores
 from .checkpoint import ScoreCheckpoint, input_identity
 from .engines import DaskEngine, LocalEngine, worker_count
@@ -54,7 +55,9 @@ ENGINES = ("local", "dask")
 @dataclass(eq=False)
 class ScoreSummary(Mapping):
     """What a scoring run did: rows written, flagged, not scored (an empty text), longer than the
-    model reads (truncated), the model's version, and the batch's drift figures with their warnings.
+    model reads (truncated), ids shared by posts with different texts (``repeated_ids``: each such
+    post is scored, queued and labelled on its own), the model's version, and the batch's drift
+    figures with their warnings.
 
     Reads like a dict too (``summary["rows"]``), so code written for the dict it replaced keeps working.
 
@@ -66,6 +69,7 @@ class ScoreSummary(Mapping):
     flagged: int = 0
     not_scored: int = 0
     truncated: int = 0
+    repeated_ids: int = 0
     model_version: str = "unsaved"
     drift: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -210,6 +214,7 @@ def score_file(
     *,
     engine: str = "local",
     text_col: str | None = None,
+    id_col: str = DEFAULT_ID_COL,
     top_k: int = 3,
     chunksize: int = CHUNKSIZE,
     n_jobs: int | None = None,
@@ -239,6 +244,9 @@ def score_file(
         Both write the same bytes.
     text_col : str, optional
         Column with the post text (default: the model's).
+    id_col : str, default "id"
+        Column with post ids: ids that posts with different texts share are counted
+        (``repeated_ids``), as real exports repeat ids.
     top_k : int, default 3
         Reasons per post.
     chunksize : int, default 5000
@@ -266,7 +274,7 @@ def score_file(
         also written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
     >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
-    ScoreSummary(rows=1000, flagged=87, not_scored=2, truncated=0, model_version='...', drift={...}, warnings=[])
+    ScoreSummary(rows=1000, flagged=87, not_scored=2, truncated=0, repeated_ids=0, model_version='...', ...)
     """
     _check_options(engine, chunksize, top_k, n_jobs, scheduler, client)
     files = input_files(source)
@@ -312,10 +320,12 @@ def score_file(
 
     bar = progress_bar(_known_rows(files), desc="score", enabled=wanted(progress))
     waiting: deque = deque()  # chunks read, in order, with the number of pieces each was cut into
+    seen = RepeatedIds()  # every chunk's ids, skipped ones too: a resumed run counts the whole batch
 
     def pieces():
         skipped = number = 0
         for number, chunk in enumerate(itertools.chain([first], chunks), start=1):
+            seen.add_frame(chunk, id_col, column)
             if number <= done_before:
                 bar.update(len(chunk))
                 skipped += len(chunk)
@@ -356,6 +366,7 @@ def score_file(
                 bar.update(len(scored))
         if not sink.written:
             sink.write(scored_meta(flagger, first, text_col, top_k))
+        summary.repeated_ids = len(seen.repeated)
         summary.drift = drift.result()
         summary.warnings = summary.drift["warnings"]
         if drift_path is None:

@@ -422,7 +422,8 @@ def queue_record(queue: pd.DataFrame) -> dict[str, Any]:
 def check_queue_record(record: Any, where: str | os.PathLike = "queue record") -> dict[str, Any]:
     """``record``, checked before anything uses it: the shape and ranges of
     :data:`~vnflag.artifacts.schemas.QUEUE_RECORD_SCHEMA`, no deeper than 64 levels, finite
-    numbers, each item once and each post (id and text fingerprint: ids may repeat) in one item, and no inclusion probability below 1 / the batch's scored
+    numbers, each item once and each post (id and text fingerprint: ids may repeat) in one item,
+    and no inclusion probability below 1 / the batch's scored
     groups (a random part draws at least one of at most that many). A problem is a one-line
     :class:`~vnflag.VnflagError` naming ``where`` and the field.
 

@@ -140,8 +140,8 @@ class StoreView:
 
     @cached_property
     def posts(self) -> pd.DataFrame:
-        """One row per reviewed post (its id and text fingerprint: ids repeat; :data:`POST_COLUMNS`):
-        each reviewer's latest decision, and the post's status. Decisions imported into a conflicts queue are adjudications: the
+        """One row per reviewed post (:meth:`post_keys`; :data:`POST_COLUMNS`): each reviewer's
+        latest decision, and the post's status. Decisions imported into a conflicts queue are adjudications: the
         latest firm one (``misleading`` or ``ok``) settles the post's status; ``conflict`` tells
         whether the reviewers disagreed, ``adjudication`` the settling decision (or "")."""
         reviews = self.reviews
@@ -149,8 +149,9 @@ class StoreView:
             return pd.DataFrame(columns=POST_COLUMNS)
         adjudicating = reviews["queue_id"].isin(self.adjudication_queues)
         settling = reviews[adjudicating & reviews["decision"].isin(_FIRM)]
-        settled = dict(zip(self.post_keys(settling), settling["decision"], strict=True))  # oldest first: the latest wins
-        last_ids = dict(zip(self.post_keys(reviews), reviews["review_id"], strict=True))  # oldest first: the largest id wins
+        # oldest first: the latest settling decision and the largest review id win
+        settled = dict(zip(self.post_keys(settling), settling["decision"], strict=True))
+        last_ids = dict(zip(self.post_keys(reviews), reviews["review_id"], strict=True))
         mine = self.opinions
         latest = mine.groupby([self._key_series(mine), mine["reviewer"]], sort=False).tail(1)
         opinions: dict[tuple[str, str], list[list]] = {}  # post → [item, fingerprint, reviewer, decision], oldest first
@@ -211,8 +212,8 @@ class StoreView:
         """Each queued post's (id and text fingerprint) latest stored copy (from the queue registered
         last), ``meta`` as a dict."""
         ordered = self.members_all.sort_values(["registered_at", "member_row"], kind="stable")
-        latest = ordered[~self._key_series(ordered).duplicated(keep="last")].drop(columns=["member_row", "registered_at"])
-        latest = latest.reset_index(drop=True)
+        latest = ordered[~self._key_series(ordered).duplicated(keep="last")]
+        latest = latest.drop(columns=["member_row", "registered_at"]).reset_index(drop=True)
         latest["meta"] = [_meta(m) for m in latest["meta"]]
         return latest
 
