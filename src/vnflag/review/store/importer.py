@@ -147,12 +147,21 @@ class Member(NamedTuple):
 
 @dataclass
 class ImportReport:
-    """What one import did: rows read, reviews stored, rows rejected (by row number)."""
+    """What one import did, in rows and in reviews, each adding up.
+
+    Rows (of the file, or decisions of a tool's export): ``rows`` = ``new_rows`` (a decision stored
+    for the first time) + ``already_rows`` (every review it makes already stored) + rejected
+    (``bad_rows``, by row number) + ``not_reviewed``; ``reviewed`` = ``new_rows`` + ``already_rows``.
+    Reviews (a decision on an item is one review per post of the item): ``reviews`` = ``stored`` +
+    ``already``. ``skipped`` counts a tool's responses that were not decisions (not rows)."""
 
     source: str
     rows: int = 0
     reviewed: int = 0
     not_reviewed: int = 0
+    new_rows: int = 0
+    already_rows: int = 0
+    reviews: int = 0
     stored: int = 0
     already: int = 0
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
@@ -164,13 +173,13 @@ class ImportReport:
     unused_names: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line for the command line: ``rows`` = reviewed + not yet reviewed + rejected."""
-        ids = f" ({len(self.recovered)} with ids recovered)" if self.recovered else ""
+        """One line for the command line, rows and reviews each adding up (see the class)."""
+        ids = f", {len(self.recovered)} with ids recovered" if self.recovered else ""
         skipped = " and ".join(f"{count} {status}" for status, count in self.skipped.items() if count)
-        return (f"{self.source}: {self.rows} rows, {self.reviewed} reviewed{ids}, "
-                f"{self.not_reviewed} not yet reviewed; "
-                f"stored {self.stored} new reviews ({self.already} already stored), "
-                f"rejected {len(self.bad_rows)} rows; {self.conflicts} posts with conflicting decisions in the store"
+        return (f"{self.source}: {self.rows} rows: {self.new_rows} new, {self.already_rows} already stored, "
+                f"{len(self.bad_rows)} rejected, {self.not_reviewed} not yet reviewed{ids}; "
+                f"{self.reviews} reviews (a decision is one review per post of its item): {self.stored} new, "
+                f"{self.already} already stored; {self.conflicts} posts with conflicting decisions in the store"
                 + (f"; skipped {skipped} responses (only submitted ones are decisions)" if skipped else ""))
 
 
@@ -313,14 +322,14 @@ def _text(value: object) -> str:
 
 
 def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows | None, reviewer: str | None,
-                  imported_at: str, store: str | os.PathLike) -> tuple[ImportReport, list[ReviewRow]]:
+                  imported_at: str, store: str | os.PathLike) -> tuple[ImportReport, list[list[ReviewRow]]]:
     """Check every reviewed row against its queue's members (stored, or the ``given`` queue);
-    returns the report (bad rows by number) and the reviews to store, one per member of each
-    reviewed item. Reads only."""
+    returns the report (bad rows by number) and, per reviewed row, the reviews to store: one per
+    member of its item. Reads only."""
     frame, name = reviewed.frame, reviewed.name
     default_queue = given.queue.queue_id if given is not None else None
     report = ImportReport(source=name, rows=len(frame), skipped=dict(frame.attrs.get("skipped") or {}))
-    pending: list[ReviewRow] = []
+    pending: list[list[ReviewRow]] = []
     default_reviewer = reviewer_name(reviewer, "--reviewer (reviewer)") if reviewer is not None else "unknown"
     named: list[tuple[str, str]] = []
     moved: list[str] = []
@@ -387,9 +396,9 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         if origin and origins.setdefault(origin, (position, number)) != (position, number):
             raise VnflagError(f"{name}: nothing imported: row/task {origins[origin][1]} and row/task {number} hold one "
                               f"decision ({origin}) twice; an export lists each annotation once")
-        pending.extend(ReviewRow(queue_id, m.item_id, m.post_id, m.fingerprint, decision, who, note, when, imported_at,
-                                 m.model_version, m.score, name, reviewed.sha256, number, origin, tool_user)
-                       for m in members.items[found.item_id])
+        pending.append([ReviewRow(queue_id, m.item_id, m.post_id, m.fingerprint, decision, who, note, when,
+                                  imported_at, m.model_version, m.score, name, reviewed.sha256, number, origin,
+                                  tool_user) for m in members.items[found.item_id]])
     if moved:
         raise VnflagError(f"{name}: nothing imported: {len(moved)} row(s) contradict the queue record, so a decision "
                           "would be stored on a post its reviewer never saw (id cells moved or edited?): "
@@ -510,14 +519,21 @@ def store_names(db: sqlite3.Connection, names: Mapping[str, str], set_at: str, s
     _insert(db, "reviewer_names", [NameRow(key, name, set_at, source) for key, name in names.items()])
 
 
-def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[ReviewRow], sha256: str,
+def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[list[ReviewRow]], sha256: str,
                  imported_at: str, given: QueueRows | None) -> None:
-    """Store the given queue (if any), the checked reviews and the import's record (inside the
-    caller's transaction); duplicates are ignored and counted as ``already``."""
+    """Store the given queue (if any), the checked reviews (``pending``: per reviewed row) and the
+    import's record (inside the caller's transaction); duplicates are ignored and counted as
+    ``already``, in reviews and in rows (a row is new when any of its reviews is)."""
     if given is not None:
         store_queue(db, given)
-    report.stored = _insert(db, "reviews", [r for r in pending if not _stored_before_origins(db, r)])
-    _insert(db, "tool_users", list(dict.fromkeys(ToolUserRow(r.reviewer, r.tool_user) for r in pending if r.tool_user)))
-    report.already = len(pending) - report.stored
+    for reviews in pending:
+        new = sum(_insert(db, "reviews", [r]) for r in reviews if not _stored_before_origins(db, r))
+        report.stored += new
+        report.reviews += len(reviews)
+        report.new_rows += bool(new)
+    report.already = report.reviews - report.stored
+    report.already_rows = len(pending) - report.new_rows
+    every = [r for reviews in pending for r in reviews]
+    _insert(db, "tool_users", list(dict.fromkeys(ToolUserRow(r.reviewer, r.tool_user) for r in every if r.tool_user)))
     _insert(db, "imports", [ImportRow(report.source, sha256, imported_at, report.rows, report.stored, report.already,
                                       len(report.bad_rows))])
