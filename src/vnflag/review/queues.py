@@ -4,7 +4,9 @@ A queue is built from a scored table (``vnflag score`` output) within a reviewer
 top-scoring posts, or those above a threshold, plus an optional *learning mix* of posts the
 model is least sure about and a few random ones, so that reviewed labels also teach the model
 (:mod:`~vnflag.review.policies`). Copies and near-copies of one post become one queue item
-(:mod:`~vnflag.review.grouping`).
+(:mod:`~vnflag.review.grouping`), by their texts only: rows sharing an id but not a text are
+different posts (real exports repeat ids), never one item; the record counts such ids
+(``repeated_ids``) and lists each post (id and text fingerprint) once.
 
 Beside every export, the *queue record* ``<export name>.vnflag-queue.json`` lists all members of every
 item with their text fingerprint, score and original (unredacted) text. Import checks reviewed
