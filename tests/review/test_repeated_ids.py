@@ -168,3 +168,28 @@ def test_reintel_repeated_ids_keep_their_own_labels(tmp_path):
     for post_id, text in zip(shared["id"], shared["text"], strict=True):  # a post shown keeps its own decision
         if text in shown:
             assert expected[(post_id, text_fingerprint(text))] == int(shown[text] == "misleading")
+
+
+def test_near_copies_sharing_an_id_and_a_conflict_on_each_post_are_settled_apart(tmp_path):
+    """A near-copy of the rumour under the same id is one item with it (grouped by text); two reviewers
+    disagree on both 42 items; adjudication settles each post, and each keeps its own label."""
+    from vnflag.review.adjudication import adjudicate
+
+    copy = RUMOUR + " 🙏"
+    scored = pd.DataFrame({"id": ["42", "42", "42"], "text": [RUMOUR, copy, HARMLESS], "score": [0.9, 0.8, 0.1]})
+    export_queue(build_queue(scored, budget=5), tmp_path / "q.csv")
+    store = LabelStore(tmp_path / "labels.sqlite")
+    for who, harmful in (("lan", RUMOUR), ("minh", HARMLESS)):
+        rows = read_reviews(tmp_path / "q.csv")
+        rows["decision"] = ["misleading" if t == harmful else "ok" for t in rows["text"]]
+        rows["reviewer"] = who
+        assert store.import_reviews(rows.drop(columns=["source_row"]), queue=tmp_path / "q.csv").reviews == 3
+    assert len(store.conflicts()) == 3 and set(store.conflicts()["post_id"]) == {"42"}
+    queue = adjudicate(tmp_path / "labels.sqlite", tmp_path / "adjudication.csv")
+    assert len(queue) == 2
+    rows = read_reviews(tmp_path / "adjudication.csv")
+    rows["decision"] = ["misleading" if t == RUMOUR else "ok" for t in rows["text"]]
+    store.import_reviews(rows.drop(columns=["source_row"]), queue=tmp_path / "adjudication.csv")
+    assert _labels(store.path) == {("42", text_fingerprint(RUMOUR)): 1, ("42", text_fingerprint(copy)): 1,
+                                   ("42", text_fingerprint(HARMLESS)): 0}
+    assert store.status()["conflicts_unresolved"] == 0
