@@ -107,7 +107,7 @@ def test_every_post_gets_the_decision_given_to_the_row_showing_its_text(tmp_path
     """Random ids with collisions and random texts: after queue → review → import, every post's
     stored label is the decision given to the row showing that post's text; counts add up."""
     directory = tmp_path_factory.mktemp("ids")
-    pool = _texts(6)
+    pool = [*_texts(5), ""]  # an empty text is never grouped with another, but one id's empty texts are one post
     scored = pd.DataFrame({"id": [i for i, _ in rows], "text": [pool[t] for _, t in rows],
                            "score": [rng.random() for _ in rows]})
     export_queue(build_queue(scored, budget=len(rows)), directory / "q.csv")

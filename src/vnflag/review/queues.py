@@ -136,6 +136,9 @@ def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id
     fingerprints = [text_fingerprint(t) for t in texts]
     repeated = repeated_ids(ids, fingerprints)
     labels = group_near_duplicates(texts, similarity)
+    first_label: dict[tuple[str, str], int] = {}  # one id with one text is one post: one item, even
+    for i, key in enumerate(zip(ids, fingerprints, strict=True)):  # where grouping keeps (empty) texts apart
+        labels[i] = first_label.setdefault(key, labels[i])
     bar.update(len(texts))
     bar.set_postfix_str("choose")
 
