@@ -5,6 +5,7 @@ them; import counts add up in rows and in reviews."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pandas as pd
 import pytest
@@ -63,6 +64,10 @@ def test_two_unrelated_posts_sharing_an_id_are_reviewed_and_labelled_apart(tmp_p
                                                    ("7", text_fingerprint("Trời hôm nay mưa to ở Hà Nội")): 0}
     frame = LabelStore(tmp_path / "labels.sqlite").training_frame().set_index("text")
     assert frame.loc[HARMLESS, "label"] == 0 and frame.loc[RUMOUR, "label"] == 1 and frame.loc[RUMOUR, "id"] == "42"
+    code, out, err = run_cli("labels", "import", tmp_path / "q.csv", "--store", tmp_path / "labels.sqlite", "--json")
+    again = json.loads(out)[0]
+    assert code == 0 and (again["rows"], again["new_rows"], again["already_rows"]) == (3, 0, 3), err
+    assert (again["reviews"], again["stored"], again["already"]) == (3, 0, 3)  # the two 7s (one text): one post
 
 
 def test_a_row_naming_a_shared_id_without_its_item_is_told_apart_by_its_text_or_refused(tmp_path):
