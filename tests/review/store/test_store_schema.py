@@ -343,7 +343,6 @@ def test_a_version_2_store_is_migrated_to_post_keys_and_every_view_stays_equal(t
     assert _records(store.reviews().drop(columns=["imported_at"])) == V2_VIEWS["reviews"]
     assert _records(store.members()) == V2_VIEWS["members"]
     with contextlib.closing(sqlite3.connect(path)) as db:
-        assert db.execute("SELECT COUNT(*) FROM queue_members").fetchone()[0] == len(V2_VIEWS["members"]) or True
         with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):  # one post (id and text) once per queue
             db.execute("INSERT INTO queue_members SELECT * FROM queue_members LIMIT 1")
         db.execute("INSERT INTO queue_members (queue_id, item_id, post_id, fingerprint) SELECT queue_id, 'gnew', "
