@@ -55,9 +55,9 @@ ENGINES = ("local", "dask")
 @dataclass(eq=False)
 class ScoreSummary(Mapping):
     """What a scoring run did: rows written, flagged, not scored (an empty text), longer than the
-    model reads (truncated), ids shared by posts with different texts (``repeated_ids``: each such
-    post is scored, queued and labelled on its own), the model's version, and the batch's drift
-    figures with their warnings.
+    model reads (truncated), ids shared by posts with different texts as written (``repeated_ids``,
+    :func:`~vnflag.review.ids.written_fingerprint`; each such post is scored, queued and labelled on its
+    own), the model's version, and the batch's drift figures with their warnings.
 
     Reads like a dict too (``summary["rows"]``), so code written for the dict it replaced keeps working.
 
