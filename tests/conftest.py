@@ -136,6 +136,10 @@ SLOW_TESTS = {
     "artifacts/test_documents.py::test_a_mutated_queue_record_is_refused_or_imported_never_a_crash":
         "hypothesis: 50 imports of mutated queue records through the CLI, each with estimate and status",
     "test_packaging.py::test_wheel_ships_license_py_typed_and_the_one_version": "builds a wheel (about 10 s)",
+    "review/test_repeated_ids.py::test_every_post_gets_the_decision_given_to_the_row_showing_its_text":
+        "hypothesis: 50 queues with colliding ids exported, reviewed and imported",
+    "review/test_repeated_ids.py::test_reintel_repeated_ids_keep_their_own_labels":
+        "queues, reviews and imports ReINTEL's 600 posts with repeated ids",
 }
 PROCESS_MODULES = ("subprocess", "pty")
 REPORTED_SECONDS = 2.0

@@ -122,7 +122,7 @@ def test_every_format_imports_with_its_reviewer(loop):
 def test_bad_row_conflict_and_reimport_are_reported(loop):
     work, logs, _ = loop
     assert "row 3: unknown decision 'fake'" in logs["import csv"]
-    assert "stored 0 new reviews" in logs["reimport"]
+    assert "one review per post of its item): 0 new" in logs["reimport"]
     assert "conflict: post" in logs["status"] and "minh: " in logs["status"]
     assert "dung: " in logs["status"]
     status = LabelStore(work / "labels.sqlite").status()

@@ -50,7 +50,7 @@ def test_two_queues_with_one_stem_keep_two_records_and_both_import(tmp_path):
     _decide(review / "today.csv")
     store = tmp_path / "labels.sqlite"
     code, _, err = run_cli("labels", "import", review / "today.csv", "--store", store)
-    assert code == 0 and "stored 4 new reviews" in err, err
+    assert code == 0 and "one review per post of its item): 4 new" in err, err
     frame = read_reviews(review / "today.xlsx")
     frame["decision"], frame["reviewer"] = "misleading", "minh"
     assert LabelStore(store).import_reviews(frame, queue=review / "today.xlsx").stored == 6
@@ -63,7 +63,7 @@ def test_files_of_earlier_versions_still_find_their_old_style_record(tmp_path):
     assert record_path(tmp_path / "old.csv") == tmp_path / "old.vnflag-queue.json"
     _decide(tmp_path / "old.csv")
     code, _, err = run_cli("labels", "import", tmp_path / "old.csv", "--store", tmp_path / "labels.sqlite")
-    assert code == 0 and "stored 4 new reviews" in err, err
+    assert code == 0 and "one review per post of its item): 4 new" in err, err
     # and a reviewer's file of an old shared-out queue finds the old record of the whole queue
     shared = tmp_path / "shared"
     assert run_cli("queue", scored, "--budget", 4, "--reviewers", "anh,binh", "-o", shared / "day.csv")[0] == 0
@@ -71,7 +71,7 @@ def test_files_of_earlier_versions_still_find_their_old_style_record(tmp_path):
     assert record_path(shared / "day.anh.csv") == shared / "day.vnflag-queue.json"
     _decide(shared / "day.anh.csv", reviewer="anh")
     code, _, err = run_cli("labels", "import", shared / "day.anh.csv", "--store", tmp_path / "labels.sqlite")
-    assert code == 0 and "stored 2 new reviews" in err, err
+    assert code == 0 and "one review per post of its item): 2 new" in err, err
 
 
 def test_a_reviewer_file_may_not_be_the_record(tmp_path):

@@ -159,7 +159,7 @@ def test_drafts_and_discarded_responses_are_skipped_and_reported(tmp_path):
     store = tmp_path / "labels.sqlite"
     code, out, err = run_cli("labels", "import", reviewed, "--queue", queue_path, "--store", store, "--json")
     assert code == 0, err
-    assert "stored 37 new reviews" in err and "skipped 1 draft and 1 discarded responses" in err, err
+    assert "37 reviews (a decision is one review per post of its item): 37 new" in err and "skipped 1 draft and 1 discarded responses" in err, err
     assert err.count("\n") == 1
     (report,) = json.loads(out)
     assert report["stored"] == 37 and report["skipped"] == {"draft": 1, "discarded": 1}
@@ -188,7 +188,7 @@ def test_every_sdk_shape_imports_the_same_decisions_and_a_reimport_stores_nothin
     store = tmp_path / "labels.sqlite"
     for number, name in enumerate(shapes):
         code, _, err = run_cli("labels", "import", tmp_path / name, "--queue", queue_path, "--store", store)
-        assert code == 0 and f"stored {37 if number == 0 else 0} new reviews" in err, err
+        assert code == 0 and f"one review per post of its item): {37 if number == 0 else 0} new" in err, err
     assert len(_stored(store)) == 37
 
 
@@ -251,7 +251,7 @@ def test_the_readme_recipe_offline(tmp_path, offline_client):
         json.dump(GenericIO.to_list(records, flatten=True), f, ensure_ascii=False, default=str)
     store = tmp_path / "labels.sqlite"
     code, _, err = run_cli("labels", "import", tmp_path / "reviewed.json", "--queue", queue_path, "--store", store)
-    assert code == 0 and "stored 37 new reviews" in err, err
+    assert code == 0 and "one review per post of its item): 37 new" in err, err
     assert len(_stored(store)) == len(submitted) == 37
 
 
@@ -278,7 +278,7 @@ def test_a_reimport_with_a_reviewer_map_stores_nothing_new_and_the_map_names_arg
     (tmp_path / "names.csv").write_text(f"id,name\n{ANH},anh\n{BINH},bình\n", encoding="utf-8")
     code, _, err = run_cli("labels", "import", reviewed, "--queue", queue_path, "--store", store,
                            "--reviewer-map", tmp_path / "names.csv")
-    assert code == 0 and "stored 0 new reviews (37 already stored)" in err, err
+    assert code == 0 and "one review per post of its item): 0 new, 37 already stored" in err, err
     assert len(_stored(store)) == 37
     code, out, err = run_cli("labels", "status", "--store", store, "--json")
     assert code == 0, err

@@ -165,7 +165,7 @@ def test_each_export_imports_the_right_labels_once(project, name, tmp_path):
     assert set(LabelStore(store).conflicts()["post_id"]) == {"12", "p4"}
     code, _, err = run_cli("labels", "import", folder / name, "--store", store,
                            "--queue", folder / "q.labelstudio.json")
-    assert code == 0 and "stored 0 new reviews (12 already stored)" in err
+    assert code == 0 and "one review per post of its item): 0 new, 12 already stored" in err
 
 
 def test_all_exports_with_any_map_store_nothing_new(project, tmp_path):

@@ -88,7 +88,7 @@ def test_issue_ids_changed_by_a_spreadsheet_land_on_their_own_posts(tmp_path):
     assert _stored(store) == meant  # 012's decision on 012, not on 12
     assert "4 id(s) changed by a spreadsheet, recovered" in err and "'12' is '012'" in err, err
     assert "'1.00012345678901E+017' is '100012345678901234'" in err and "'1.5' is '1.50'" in err
-    assert "6 rows, 6 reviewed (4 with ids recovered), 0 not yet reviewed" in err
+    assert "6 rows: 6 new, 0 already stored, 0 rejected, 0 not yet reviewed, 4 with ids recovered" in err
 
 
 def test_a_changed_id_is_recovered_from_member_ids_alone(tmp_path):
@@ -110,7 +110,7 @@ def test_a_changed_id_without_item_id_or_member_ids_is_refused_naming_the_row(tm
     assert [re.search(r": (row \d+): ", line).group(1) for line in refused] == [f"row {n}" for n in range(1, 6)], err
     assert "id '12' is ambiguous: a spreadsheet may have changed '012'" in refused[0]
     assert "a spreadsheet may have changed '007'" in refused[2]
-    assert "6 rows, 1 reviewed, 0 not yet reviewed; stored 1 new reviews (0 already stored), rejected 5 rows" in err
+    assert "6 rows: 1 new, 0 already stored, 5 rejected, 0 not yet reviewed; 1 reviews" in err
     assert set(_stored(store)) == {"p5"}
 
 
@@ -173,7 +173,8 @@ def test_any_spreadsheet_rendering_of_ids_is_recovered_or_refused_never_moved(tm
     assert all(stored[post] == meant[post] for post in stored), (stored, meant)  # never another post's decision
     summary = err.strip().splitlines()[-1]
     refused = err.count("; not stored")
-    assert f"{len(ids)} rows, {len(ids) - refused} reviewed" in summary and (code == 3) == (refused > 0)
+    new, already = map(int, re.search(r"rows: (\d+) new, (\d+) already stored", summary).groups())
+    assert f"{len(ids)} rows: " in summary and new + already == len(ids) - refused and (code == 3) == (refused > 0)
     if "item_id" not in drop or "member_ids" not in drop:
         assert code == 0 and stored == meant, err  # every changed id recovered from its row's item
 

@@ -80,7 +80,7 @@ def test_bad_rows_reported_by_number_and_not_stored(queue, tmp_path):
     assert report.not_reviewed == 1 and report.reviewed == 5
     stored = set(store.reviews()["post_id"])
     assert stored.isdisjoint({queue.loc[i, "id"] for i in (1, 3, 5, 6)}) and "not-a-queued-post" not in stored
-    assert "rejected 3 rows" in report.summary()
+    assert " 3 rejected, " in report.summary()
 
 
 def test_strict_import_stores_nothing(queue, tmp_path):

@@ -190,6 +190,7 @@ QUEUE_RECORD_SCHEMA: dict[str, Any] = {
         "model_versions": _NAMES,
         "scored_rows": _COUNT_OR_NULL,
         "groups": _COUNT_OR_NULL,
+        "repeated_ids": _COUNT_OR_NULL,
         "scored_posts": _COUNT_OR_NULL,
         "scored_groups": _COUNT_OR_NULL,
         "eligible": _COUNT_OR_NULL,

@@ -12,7 +12,16 @@ from typing import Any
 from ..constants import DEFAULT_BOOTSTRAP, DEFAULT_ENCODING, MAX_BOOTSTRAP, REVIEW_FORMATS  # REVIEW_FORMATS: --format
 
 __all__ = ["column_list", "add_encoding", "separator", "add_quiet", "add_bootstrap", "progress_wanted", "share",
-           "print_json", "jobs", "seed", "whole_number", "REVIEW_FORMATS"]
+           "print_json", "jobs", "seed", "whole_number", "warn_repeated_ids", "REVIEW_FORMATS"]
+
+
+def warn_repeated_ids(count: int, id_col: str) -> None:
+    """One line on standard error when ``count`` ids of the batch are shared by posts with different
+    texts (real exports repeat ids): they are different posts, each reviewed and labelled on its own."""
+    if count:
+        print(f"vnflag: warning: {count} {'id is' if count == 1 else 'ids are'} shared by posts with different "
+              f"texts (column {id_col!r}); they are kept as different posts, each reviewed and labelled on its own",
+              file=sys.stderr)
 
 
 def column_list(value: str) -> list[str]:

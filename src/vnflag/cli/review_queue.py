@@ -17,7 +17,7 @@ from ..constants import (
     REVIEW_FORMATS,
 )
 from ..exceptions import ExitStatus
-from .common import add_encoding, add_quiet, column_list, progress_wanted, seed, share, whole_number
+from .common import add_encoding, add_quiet, column_list, progress_wanted, seed, share, warn_repeated_ids, whole_number
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -97,4 +97,5 @@ def run(args: argparse.Namespace) -> ExitStatus:
     print(f"queued {run.items} items ({run.posts} posts) with policy {run.policy}{threshold_note}: "
           f"{why['top']} top, {why['uncertain']} uncertain, {why['random']} random; "
           f"wrote {', '.join(map(str, run.outputs))} (queue record {run.record})", file=sys.stderr)
+    warn_repeated_ids(run.repeated_ids, args.id_col)
     return ExitStatus.OK

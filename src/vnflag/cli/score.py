@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from .common import add_encoding, add_quiet, jobs, whole_number
+from ..constants import DEFAULT_ID_COL
+from .common import add_encoding, add_quiet, jobs, warn_repeated_ids, whole_number
 
 
 def parser(sub: Any) -> argparse.ArgumentParser:
@@ -18,6 +19,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
                    "or - for CSV on stdin")
     p.add_argument("--model", default=None, help="model directory (from vnflag train)")
     p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
+    p.add_argument("--id-col", default=DEFAULT_ID_COL,
+                   help=f"column with post ids (default: {DEFAULT_ID_COL}): ids shared by different texts are counted")
     p.add_argument("--reasons", type=whole_number(0), default=3, help="reasons per post (default: 3)")
     p.add_argument("--chunksize", type=whole_number(1), default=None,
                    help="rows read, scored and checkpointed at a time, on both engines (default 5000; memory grows "
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.registry is not None:
         Registry(args.registry, create=False)  # a clear error when it is not a registry
     summary = score_file(args.model or args.registry, args.data, args.output, engine=args.engine,
-                         scheduler=args.scheduler, text_col=args.text_col, top_k=args.reasons,
+                         scheduler=args.scheduler, text_col=args.text_col, id_col=args.id_col, top_k=args.reasons,
                          chunksize=args.chunksize or CHUNKSIZE, n_jobs=args.jobs, encoding=args.encoding,
                          resume=args.resume, progress=None if not args.quiet else False)
     print(
@@ -67,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         + f"; wrote {args.output}",
         file=sys.stderr,
     )
+    warn_repeated_ids(summary.repeated_ids, args.id_col)
     for warning in summary.warnings:
         print(f"vnflag: warning: {warning}", file=sys.stderr)
     return 0

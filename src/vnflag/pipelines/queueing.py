@@ -59,6 +59,11 @@ class QueueRun:
         return int(self.queue["group_size"].sum())
 
     @property
+    def repeated_ids(self) -> int:
+        """Ids of the scored batch shared by posts with different texts: different posts, never one item."""
+        return int(self.queue.attrs.get("vnflag_queue", {}).get("repeated_ids") or 0)
+
+    @property
     def why(self) -> dict[str, int]:
         """Items by the part of the budget that chose them: ``top``, ``uncertain``, ``random`` (0 when none)."""
         counts = self.queue["why"].value_counts()

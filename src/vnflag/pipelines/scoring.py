@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts.registry import resolve_model
-from ..constants import DRIFT_SUFFIX
+from ..constants import DEFAULT_ID_COL, DRIFT_SUFFIX
 from ..exceptions import VnflagError
 from ..io.files import check_output_path, json_text, write_text_atomic
 from ..io.frames import bytes_read
@@ -34,6 +34,7 @@ from ..io.tables import FORMATS, TableLimitError, iter_table, progress_total, ta
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..progress import progress_bar, wanted
+from ..review.ids import RepeatedIds
 from ..scoring.score import SCORE_COLUMNS, scored_rows, scoring_column, with_scores
 from .checkpoint import ScoreCheckpoint, input_identity
 from .engines import DaskEngine, LocalEngine, worker_count
@@ -55,7 +56,9 @@ ENGINES = ("local", "dask")
 @dataclass(eq=False)
 class ScoreSummary(Mapping):
     """What a scoring run did: rows written, flagged, not scored (an empty text), longer than the
-    model reads (truncated), the model's version, and the batch's drift figures with their warnings.
+    model reads (truncated), ids shared by posts with different texts as written (``repeated_ids``,
+    :func:`~vnflag.review.ids.written_fingerprint`; each such post is scored, queued and labelled on its
+    own), the model's version, and the batch's drift figures with their warnings.
 
     Reads like a dict too (``summary["rows"]``), so code written for the dict it replaced keeps working.
 
@@ -67,6 +70,7 @@ class ScoreSummary(Mapping):
     flagged: int = 0
     not_scored: int = 0
     truncated: int = 0
+    repeated_ids: int = 0
     model_version: str = "unsaved"
     drift: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -209,6 +213,7 @@ def score_file(
     *,
     engine: str = "local",
     text_col: str | None = None,
+    id_col: str = DEFAULT_ID_COL,
     top_k: int = 3,
     chunksize: int = CHUNKSIZE,
     n_jobs: int | None = None,
@@ -238,6 +243,9 @@ def score_file(
         Both write the same bytes.
     text_col : str, optional
         Column with the post text (default: the model's).
+    id_col : str, default "id"
+        Column with post ids: ids that posts with different texts share are counted
+        (``repeated_ids``), as real exports repeat ids.
     top_k : int, default 3
         Reasons per post.
     chunksize : int, default 5000
@@ -265,7 +273,7 @@ def score_file(
         also written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
     >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
-    ScoreSummary(rows=1000, flagged=87, not_scored=2, truncated=0, model_version='...', drift={...}, warnings=[])
+    ScoreSummary(rows=1000, flagged=87, not_scored=2, truncated=0, repeated_ids=0, model_version='...', ...)
     """
     _check_options(engine, chunksize, top_k, n_jobs, scheduler, client)
     files = input_files(source)
@@ -312,10 +320,12 @@ def score_file(
 
     bar = progress_bar(total, desc="score", unit=unit, enabled=wanted(progress))
     waiting: deque = deque()  # chunks read, in order, with how far each of their pieces moves the bar
+    seen = RepeatedIds()  # every chunk's ids, skipped ones too: a resumed run counts the whole batch
 
     def pieces():
         skipped = number = 0
         for number, (chunk, advance) in enumerate(itertools.chain([first], chunks), start=1):
+            seen.add_frame(chunk, id_col, column)
             if number <= done_before:
                 bar.update(advance)
                 skipped += len(chunk)
@@ -356,6 +366,7 @@ def score_file(
                     checkpoint.save(finished, sink.state(), {"summary": summary._counts(), "drift": drift.state()})
         if not sink.written:
             sink.write(scored_meta(flagger, first[0], text_col, top_k))
+        summary.repeated_ids = len(seen.repeated)
         summary.drift = drift.result()
         summary.warnings = summary.drift["warnings"]
         if drift_path is None:

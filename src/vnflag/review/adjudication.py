@@ -27,9 +27,10 @@ from .store import ADJUDICATION, LabelStore
 __all__ = ["conflicts_queue", "adjudicate"]
 
 
-def _opinions(reviews: pd.DataFrame, post_id: str) -> str:
-    """``lan: misleading (note: ...); minh: ok`` — each reviewer's latest decision on a post."""
-    mine = reviews[reviews["post_id"] == post_id].groupby("reviewer", sort=False).tail(1)
+def _opinions(reviews: pd.DataFrame, keys: list[tuple[str, str]], key: tuple[str, str]) -> str:
+    """``lan: misleading (note: ...); minh: ok`` — each reviewer's latest decision on a post (``keys``:
+    each review's post, :meth:`~vnflag.review.store.views.StoreView.post_keys`)."""
+    mine = reviews[[k == key for k in keys]].groupby("reviewer", sort=False).tail(1)
     return "; ".join(f"{r.reviewer}: {r.decision}" + (f" (note: {r.note})" if r.note else "")
                      for r in mine.itertuples(index=False))
 
@@ -47,25 +48,29 @@ def conflicts_queue(store: LabelStore | str | os.PathLike) -> pd.DataFrame:
     view = store.view()  # one read: the conflicts, the opinions and the members agree
     conflicts = view.conflicts()
     reviews = view.opinions
-    members = view.latest_members.set_index("post_id")
+    review_keys = view.post_keys(reviews)
+    latest = view.latest_members
+    members = dict(zip(view.post_keys(latest), latest.to_dict("records"), strict=True))
     rows, items = [], []
     for rank, (item_id, group) in enumerate(conflicts.groupby("item_id", sort=True), start=1):
-        post_ids = [str(p) for p in group["post_id"]]
-        rep = members.loc[post_ids[0]] if post_ids[0] in members.index else None
+        keys = view.post_keys(group)
+        fingerprints = dict(zip(keys, group["fingerprint"], strict=True))
+        post_ids = list(dict.fromkeys(p for p, _ in keys))
+        rep = members.get(keys[0])
         score = float(rep["score"]) if rep is not None and pd.notna(rep["score"]) else 0.0
         version = str(rep["model_version"] or "") if rep is not None else ""
         rows.append({"rank": rank, "item_id": item_id, "id": post_ids[0], "member_ids": post_ids,
-                     "group_size": len(post_ids), "why": ADJUDICATION, "score": score,
-                     "reasons": _opinions(reviews, post_ids[0]), "model_version": version,
+                     "group_size": len(keys), "why": ADJUDICATION, "score": score,
+                     "reasons": _opinions(reviews, review_keys, keys[0]), "model_version": version,
                      "text": str(rep["text"] or "") if rep is not None else "",
                      "decision": "", "reviewer": "", "note": ""})
         items.append({"item_id": item_id, "rank": rank, "why": ADJUDICATION, "score": score,
-                      "group_size": len(post_ids), "inclusion_probability": 1.0, "members": [{
-                          "id": p, "fingerprint": members.loc[p, "fingerprint"] if p in members.index else "",
-                          "score": members.loc[p, "score"] if p in members.index else None,
-                          "model_version": members.loc[p, "model_version"] if p in members.index else "",
-                          "text": members.loc[p, "text"] if p in members.index else "",
-                          "meta": members.loc[p, "meta"] if p in members.index else {}} for p in post_ids]})
+                      "group_size": len(keys), "inclusion_probability": 1.0, "members": [{
+                          "id": key[0], "fingerprint": fingerprints[key] or "",
+                          "score": members[key]["score"] if key in members else None,
+                          "model_version": members[key]["model_version"] if key in members else "",
+                          "text": members[key]["text"] if key in members else "",
+                          "meta": members[key]["meta"] if key in members else {}} for key in keys]})
     queue_id = "a" + short_hash(json.dumps(
         [[r["item_id"], r["member_ids"]] for r in rows] + [int(reviews["review_id"].max()) if len(reviews) else 0]), 12)
     queue = pd.DataFrame(rows, columns=[c for c in QUEUE_COLUMNS if c != "queue_id"])

@@ -61,7 +61,6 @@ def _minhash_signatures(texts: Sequence[str], num_perm: int, shingle: int, seed:
 def group_near_duplicates(
     texts: Sequence[object],
     similarity: float = 0.8,
-    keys: Sequence[str] | None = None,
     num_perm: int = 128,
     shingle: int = 5,
 ) -> np.ndarray:
@@ -69,8 +68,9 @@ def group_near_duplicates(
 
     Texts are the same post when their normalised, lower-cased forms are equal, or when the
     MinHash estimate of the Jaccard similarity of their character ``shingle``-grams is at least
-    ``similarity`` (candidates from datasketch's LSH, then checked). Rows with the same ``keys``
-    (post ids) are always one group. Empty texts are never grouped with anything else.
+    ``similarity`` (candidates from datasketch's LSH, then checked). Only texts decide: rows
+    sharing a post id but not a text are different posts (real exports repeat ids), never one
+    group. Empty texts are never grouped with anything else.
 
     >>> group_near_duplicates(["Uống nước chanh diệt virus!!!", "uống nước chanh diệt virus", "Trời mưa"]).tolist()
     [0, 0, 2]
@@ -84,10 +84,6 @@ def group_near_duplicates(
     for i, text in enumerate(canonical):
         if text:
             uf.union(first.setdefault(text, i), i)
-    if keys is not None:
-        first_key: dict[str, int] = {}
-        for i, key in enumerate(keys):
-            uf.union(first_key.setdefault(key, i), i)
     if similarity < 1.0:
         from datasketch import MinHash, MinHashLSH
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from functools import lru_cache
@@ -13,7 +14,8 @@ import pandas as pd
 
 from ..text.normalization import normalize_text
 
-__all__ = ["text_fingerprint", "stable_ids", "short_hash", "normalized_once", "is_blank", "is_encodable",
+__all__ = ["text_fingerprint", "written_fingerprint", "stable_ids", "repeated_ids", "RepeatedIds", "post_key",
+           "short_hash", "normalized_once", "is_blank", "is_encodable",
            "spreadsheet_changed", "ChangedIds"]
 
 
@@ -39,6 +41,68 @@ def text_fingerprint(text: object) -> str:
     True
     """
     return short_hash(normalized_once(text) if isinstance(text, str) else "")
+
+
+class RepeatedIds:
+    """The ids of a batch, read in parts (chunks of a file), that posts with different texts share
+    (by :func:`text_fingerprint`): real exports repeat ids, and such rows are different posts.
+
+    >>> seen = RepeatedIds()
+    >>> seen.add(["a", "b"], ["f1", "f3"]); seen.add(["a", "b"], ["f2", "f3"]); sorted(seen.repeated)
+    ['a']
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}  # each id's first fingerprint
+        self.repeated: set[str] = set()
+
+    def add(self, ids: Iterable[str], fingerprints: Iterable[str]) -> None:
+        """Count more rows: their ids and their texts' fingerprints."""
+        first, repeated = self._first, self.repeated
+        for post_id, fingerprint in zip(ids, fingerprints, strict=True):
+            if first.setdefault(post_id, fingerprint) != fingerprint:
+                repeated.add(post_id)
+
+    def add_frame(self, frame: pd.DataFrame, id_col: str, text_col: str) -> None:
+        """Count a table's rows (none without ``id_col``: rows without ids get ids from their text) by
+        :func:`written_fingerprint`: scoring counts every row of a batch, and the full normalisation
+        of :func:`text_fingerprint` would cost the main process as much as the workers' scoring."""
+        if id_col in frame.columns and text_col in frame.columns:
+            rows = frame[~frame[id_col].map(is_blank)]
+            self.add(rows[id_col].astype(str).tolist(), [written_fingerprint(t) for t in rows[text_col]])
+
+
+def written_fingerprint(text: object) -> str:
+    """A cheap fingerprint of a text as written: Unicode NFC, letter case and white space ignored
+    (not teencode or links, which :func:`text_fingerprint` also normalises).
+
+    >>> written_fingerprint("Tin  NÓNG ") == written_fingerprint("tin nóng")
+    True
+    """
+    if not isinstance(text, str):
+        return ""
+    return short_hash(" ".join(unicodedata.normalize("NFC", text).casefold().split()))
+
+
+def repeated_ids(ids: Iterable[str], fingerprints: Iterable[str]) -> set[str]:
+    """The ids shared by posts with different texts (:class:`RepeatedIds` of one batch).
+
+    >>> sorted(repeated_ids(["a", "a", "b", "b"], ["f1", "f2", "f3", "f3"]))
+    ['a']
+    """
+    seen = RepeatedIds()
+    seen.add(ids, fingerprints)
+    return seen.repeated
+
+
+def post_key(post_id: str, fingerprint: object) -> tuple[str, str]:
+    """What identifies one post everywhere (queue record, label store, training frame): its id
+    together with its text's fingerprint (``""`` when unknown), as ids alone may repeat.
+
+    >>> post_key("42", None)
+    ('42', '')
+    """
+    return str(post_id), fingerprint if isinstance(fingerprint, str) else ""
 
 
 def is_blank(value: object) -> bool:

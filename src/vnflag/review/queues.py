@@ -4,7 +4,9 @@ A queue is built from a scored table (``vnflag score`` output) within a reviewer
 top-scoring posts, or those above a threshold, plus an optional *learning mix* of posts the
 model is least sure about and a few random ones, so that reviewed labels also teach the model
 (:mod:`~vnflag.review.policies`). Copies and near-copies of one post become one queue item
-(:mod:`~vnflag.review.grouping`).
+(:mod:`~vnflag.review.grouping`), by their texts only: rows sharing an id but not a text are
+different posts (real exports repeat ids), never one item; the record counts such ids
+(``repeated_ids``) and lists each post (id and text fingerprint) once.
 
 Beside every export, the *queue record* ``<export name>.vnflag-queue.json`` lists all members of every
 item with their text fingerprint, score and original (unredacted) text. Import checks reviewed
@@ -45,7 +47,7 @@ from ..io.files import MAX_DOCUMENT_BYTES, read_json_document, side_file_suffix,
 from ..model.inputs import check_columns, parse_labels
 from ..progress import progress_bar, wanted
 from .grouping import group_near_duplicates
-from .ids import is_blank, short_hash, stable_ids, text_fingerprint
+from .ids import is_blank, post_key, repeated_ids, short_hash, stable_ids, text_fingerprint
 from .names import check_distinct_reviewers, reviewer_key, reviewer_name
 from .policies import RandomPolicy, UncertainPolicy, main_policy
 from .redaction import redact_text
@@ -149,7 +151,12 @@ def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id
                if "flagged" in scored.columns else [False] * len(scored))
     # The model's own threshold as the scored table shows it (suggestions use it), else the one given.
     shown_threshold = model_threshold(scores.tolist(), flagged if "flagged" in scored.columns else None)
-    labels = group_near_duplicates(texts, similarity, keys=ids)
+    fingerprints = [text_fingerprint(t) for t in texts]
+    repeated = repeated_ids(ids, fingerprints)
+    labels = group_near_duplicates(texts, similarity)
+    first_label: dict[tuple[str, str], int] = {}  # one id with one text is one post: one item, even
+    for i, key in enumerate(zip(ids, fingerprints, strict=True)):  # where grouping keeps (empty) texts apart
+        labels[i] = first_label.setdefault(key, labels[i])
     bar.update(len(texts))
     bar.set_postfix_str("choose")
 
@@ -189,7 +196,10 @@ def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id
     rows_out, record_items = [], []
     for rank, (g, why, probability) in enumerate(chosen, start=1):
         member_ids = list(dict.fromkeys(ids[i] for i in g["rows"]))
-        item_id = "g" + short_hash("\x1f".join(sorted(member_ids)), 12)
+        rows_of: dict[tuple[str, str], int] = {}  # each post's first row
+        for i in g["rows"]:
+            rows_of.setdefault(post_key(ids[i], fingerprints[i]), i)
+        item_id = _item_id(list(rows_of), repeated)
         rep = g["rep"]
         text = texts[rep] if isinstance(texts[rep], str) else ""
         rows_out.append({
@@ -201,12 +211,12 @@ def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id
         record_items.append({
             "item_id": item_id, "rank": rank, "why": why, "score": g["score"], "inclusion_probability": probability,
             "flagged": bool(g["flagged"]), "group_size": len(g["rows"]), "assigned_to": [],
-            "members": [{
-                "id": ids[i], "fingerprint": text_fingerprint(texts[i]),
+            "members": [{  # each post once: rows with one id and one text are one post
+                "id": ids[i], "fingerprint": fingerprints[i],
                 "score": None if np.isnan(scores[i]) else float(scores[i]),
                 "model_version": versions[i], "text": texts[i] if isinstance(texts[i], str) else "",
                 "meta": {c: (None if is_blank(scored[c].iloc[i]) else str(scored[c].iloc[i])) for c in meta_cols},
-            } for i in g["rows"]],
+            } for i in rows_of.values()],
         })
     queue = pd.DataFrame(rows_out, columns=[*(c for c in QUEUE_COLUMNS if c != "queue_id"), "inclusion_probability"])
     model_versions = sorted({v for v in versions if v})
@@ -223,13 +233,22 @@ def _queue_of(scored: pd.DataFrame, budget: int, policy: str, explore: float, id
         "policy": policy, "budget": int(budget), "explore": float(explore), "threshold": threshold,
         "model_threshold": shown_threshold if shown_threshold is not None else threshold,
         "redacted": bool(redact), "similarity": similarity, "model_versions": model_versions,
-        "scored_rows": int(len(scored)), "groups": len(groups),
+        "scored_rows": int(len(scored)), "groups": len(groups), "repeated_ids": len(repeated),
         "scored_posts": int(np.count_nonzero(~np.isnan(scores))), "scored_groups": len(groups),
         "reviewers": [], "overlap": 0.0,
         "eligible": len(main.eligible(groups)) if policy != "random" else None, "meta_cols": list(meta_cols),
         "items": record_items,
     }
     return queue
+
+
+def _item_id(posts: Sequence[tuple[str, str]], repeated: set[str]) -> str:
+    """An item's id from its posts (``(id, fingerprint)``): a hash of its post ids, and of the
+    fingerprints of those ids that the batch repeats with different texts, so that two items
+    showing one id never share an item id (and every other item keeps the id it always had)."""
+    keys = sorted({post_id if post_id not in repeated else f"{post_id}\x1f{fingerprint}"
+                   for post_id, fingerprint in posts})
+    return "g" + short_hash("\x1f".join(keys), 12)
 
 
 def _split_name(path: Path) -> tuple[str, str]:
@@ -426,7 +445,8 @@ def queue_record(queue: pd.DataFrame) -> dict[str, Any]:
 def check_queue_record(record: Any, where: str | os.PathLike = "queue record") -> dict[str, Any]:
     """``record``, checked before anything uses it: the shape and ranges of
     :data:`~vnflag.artifacts.schemas.QUEUE_RECORD_SCHEMA`, no deeper than 64 levels, finite
-    numbers, each item and post once, and no inclusion probability below 1 / the batch's scored
+    numbers, each item once and each post (id and text fingerprint: ids may repeat) in one item,
+    and no inclusion probability below 1 / the batch's scored
     groups (a random part draws at least one of at most that many). A problem is a one-line
     :class:`~vnflag.VnflagError` naming ``where`` and the field.
 
@@ -436,7 +456,7 @@ def check_queue_record(record: Any, where: str | os.PathLike = "queue record") -
     validate_document(record, QUEUE_RECORD_SCHEMA, where, _WHAT)
     groups = record.get("scored_groups", record.get("groups"))
     items: set[str] = set()
-    posts: set[str] = set()
+    posts: dict[tuple[str, str], str] = {}  # each post's item
     for number, item in enumerate(record["items"]):
         if item["item_id"] in items:
             raise VnflagError(f"{where}: invalid {_WHAT}: field 'items.{number}.item_id': "
@@ -447,10 +467,10 @@ def check_queue_record(record: Any, where: str | os.PathLike = "queue record") -
             raise VnflagError(f"{where}: invalid {_WHAT}: field 'items.{number}.inclusion_probability': "
                               f"{probability!r} is below 1/{groups}, impossible for a draw from {groups} scored groups")
         for member in item["members"]:
-            if member["id"] in posts:
+            key = post_key(member["id"], member.get("fingerprint"))
+            if posts.setdefault(key, item["item_id"]) != item["item_id"]:
                 raise VnflagError(f"{where}: invalid {_WHAT}: field 'items.{number}.members': "
-                                  f"post {member['id']!r} is in two items")
-            posts.add(member["id"])
+                                  f"post {member['id']!r} (text fingerprint {key[1] or 'unknown'}) is in two items")
     return record
 
 

@@ -242,8 +242,10 @@ def test_an_old_store_holding_what_records_now_refuse_still_estimates_and_trains
             INSERT INTO queue_design VALUES ('qbad', 'review', 10, 10, '[]', 0.0);
             INSERT INTO queue_items VALUES ('qbad', 'gx', 'top', 'abc', 1, 'many', '[]');
             INSERT INTO queue_items VALUES ('qbad', 'gy', 'random', 1e-300, 0, 1, '[]');
-            INSERT INTO queue_members VALUES ('qbad', 'gx', 'p0', 'f', 'bài', 0.5, 'm1', '"x"');
-            INSERT INTO queue_members VALUES ('qbad', 'gy', 'p2', 'f', 'bài 2', 0.5, 'm1', '{"label": "1", "n": 3}');
+            INSERT INTO queue_members SELECT 'qbad', 'gx', 'p0', fingerprint, 'bài', 0.5, 'm1', '"x"'
+                FROM queue_members WHERE post_id = 'p0' LIMIT 1;  -- the same post (id and fingerprint)
+            INSERT INTO queue_members SELECT 'qbad', 'gy', 'p2', fingerprint, 'bài 2', 0.5, 'm1', '{"label": "1", "n": 3}'
+                FROM queue_members WHERE post_id = 'p2' LIMIT 1;
         """)
     code, out, err = run_cli("labels", "estimate", "--store", path, "--bootstrap", 20, "--json")
     assert code == 0, err
@@ -274,7 +276,7 @@ def test_a_version_1_store_is_migrated_to_origins_and_every_view_stays_equal(tmp
     path = _v1_store(tmp_path / "labels.sqlite")
     store = LabelStore(path)
     view = store.view()
-    assert _pragmas(path) == (VERSION, APPLICATION_ID) == (2, APPLICATION_ID)
+    assert _pragmas(path) == (VERSION, APPLICATION_ID) == (3, APPLICATION_ID)
     status = view.status()
     assert status.pop("store") == str(path) and json.loads(json.dumps(status)) == V1_VIEWS["status"]
     assert _records(view.conflicts()) == V1_VIEWS["conflicts"]
@@ -290,9 +292,9 @@ def test_a_version_1_store_is_migrated_to_origins_and_every_view_stays_equal(tmp
     with contextlib.closing(sqlite3.connect(path)) as db, pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM reviews")
     with contextlib.closing(sqlite3.connect(path)) as db, pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
-        db.execute("INSERT INTO reviews (queue_id, item_id, post_id, decision, reviewer, note, reviewed_at, "
-                   "imported_at) SELECT queue_id, item_id, post_id, decision, reviewer, note, reviewed_at, imported_at "
-                   "FROM reviews LIMIT 1")  # without an origin, the old uniqueness still holds
+        db.execute("INSERT INTO reviews (queue_id, item_id, post_id, fingerprint, decision, reviewer, note, "
+                   "reviewed_at, imported_at) SELECT queue_id, item_id, post_id, fingerprint, decision, reviewer, note, "
+                   "reviewed_at, imported_at FROM reviews LIMIT 1")  # without an origin, the old uniqueness holds
 
 
 def test_after_the_migration_a_re_import_with_origins_stores_nothing_new(tmp_path):
@@ -310,3 +312,38 @@ def test_after_the_migration_a_re_import_with_origins_stores_nothing_new(tmp_pat
                                   for t in tasks]), encoding="utf-8")
     report = LabelStore(path).import_reviews(export)
     assert report.stored == 0 and report.already == 3 and LabelStore(path).status()["reviews"] == before
+
+
+#: A version-2 store written by main at b0b6e16 (the 1c26e16 store migrated, then its Label Studio export imported
+#: again with origins and a reviewer map) ...
+V2_DUMP = DATA / "store_v2_mainb0b6e16.sql"
+#: ... and what that code's views said of it.
+V2_VIEWS = json.loads((DATA / "store_v2_mainb0b6e16_views.json").read_text(encoding="utf-8"))
+
+
+def test_a_version_2_store_is_migrated_to_post_keys_and_every_view_stays_equal(tmp_path):
+    """Version 3 keys a post by its id and text fingerprint: an existing store says exactly what it said."""
+    path = tmp_path / "labels.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(V2_DUMP.read_text(encoding="utf-8"))
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute("PRAGMA user_version = 2")
+    store = LabelStore(path)
+    view = store.view()
+    assert _pragmas(path) == (VERSION, APPLICATION_ID) == (3, APPLICATION_ID)
+    status = view.status()
+    assert status.pop("store") == str(path) and json.loads(json.dumps(status)) == V2_VIEWS["status"]
+    assert _records(view.conflicts()) == V2_VIEWS["conflicts"]
+    assert _records(view.training_frame()) == V2_VIEWS["training_frame"]
+    assert _records(view.item_labels()) == V2_VIEWS["item_labels"]
+    assert json.loads(json.dumps(view.agreement())) == V2_VIEWS["agreement"]
+    snapshot = store.snapshot()
+    assert snapshot.pop("store") == str(path.resolve()) and snapshot == V2_VIEWS["snapshot"]
+    assert json.loads(json.dumps(store.history(), default=str)) == V2_VIEWS["history"]
+    assert _records(store.reviews().drop(columns=["imported_at"])) == V2_VIEWS["reviews"]
+    assert _records(store.members()) == V2_VIEWS["members"]
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):  # one post (id and text) once per queue
+            db.execute("INSERT INTO queue_members SELECT * FROM queue_members LIMIT 1")
+        db.execute("INSERT INTO queue_members (queue_id, item_id, post_id, fingerprint) SELECT queue_id, 'gnew', "
+                   "post_id, 'another text' FROM queue_members LIMIT 1")  # the same id with another text: a post

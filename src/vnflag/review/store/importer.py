@@ -20,7 +20,7 @@ from ...exceptions import VnflagError
 from ...io.files import file_sha256, utc_now
 from ...io.tables import table_source
 from ..formats import IDENTITY_COLUMNS, member_list, read_reviewer_map, read_reviews
-from ..ids import ChangedIds, is_blank, is_encodable, spreadsheet_changed
+from ..ids import ChangedIds, is_blank, is_encodable, spreadsheet_changed, text_fingerprint
 from ..names import canonical_name, check_distinct_reviewers, reviewer_key, reviewer_name
 from ..queues import (
     DECISIONS,
@@ -31,7 +31,7 @@ from ..queues import (
     read_queue_record,
     record_path,
 )
-from .schema import NO_ORIGIN
+from .schema import FINGERPRINT, NO_ORIGIN
 
 __all__ = ["ImportReport", "QueueRow", "MemberRow", "DesignRow", "ItemRow", "ReviewRow", "ImportRow", "QueueRows",
            "Member", "NameRow", "queue_rows", "design_rows", "store_queue", "reviewed_frame", "check_reviews",
@@ -147,12 +147,21 @@ class Member(NamedTuple):
 
 @dataclass
 class ImportReport:
-    """What one import did: rows read, reviews stored, rows rejected (by row number)."""
+    """What one import did, in rows and in reviews, each adding up.
+
+    Rows (of the file, or decisions of a tool's export): ``rows`` = ``new_rows`` (a decision stored
+    for the first time) + ``already_rows`` (every review it makes already stored) + rejected
+    (``bad_rows``, by row number) + ``not_reviewed``; ``reviewed`` = ``new_rows`` + ``already_rows``.
+    Reviews (a decision on an item is one review per post of the item): ``reviews`` = ``stored`` +
+    ``already``. ``skipped`` counts a tool's responses that were not decisions (not rows)."""
 
     source: str
     rows: int = 0
     reviewed: int = 0
     not_reviewed: int = 0
+    new_rows: int = 0
+    already_rows: int = 0
+    reviews: int = 0
     stored: int = 0
     already: int = 0
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
@@ -164,13 +173,13 @@ class ImportReport:
     unused_names: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line for the command line: ``rows`` = reviewed + not yet reviewed + rejected."""
-        ids = f" ({len(self.recovered)} with ids recovered)" if self.recovered else ""
+        """One line for the command line, rows and reviews each adding up (see the class)."""
+        ids = f", {len(self.recovered)} with ids recovered" if self.recovered else ""
         skipped = " and ".join(f"{count} {status}" for status, count in self.skipped.items() if count)
-        return (f"{self.source}: {self.rows} rows, {self.reviewed} reviewed{ids}, "
-                f"{self.not_reviewed} not yet reviewed; "
-                f"stored {self.stored} new reviews ({self.already} already stored), "
-                f"rejected {len(self.bad_rows)} rows; {self.conflicts} posts with conflicting decisions in the store"
+        return (f"{self.source}: {self.rows} rows: {self.new_rows} new, {self.already_rows} already stored, "
+                f"{len(self.bad_rows)} rejected, {self.not_reviewed} not yet reviewed{ids}; "
+                f"{self.reviews} reviews (a decision is one review per post of its item): {self.stored} new, "
+                f"{self.already} already stored; {self.conflicts} posts with conflicting decisions in the store"
                 + (f"; skipped {skipped} responses (only submitted ones are decisions)" if skipped else ""))
 
 
@@ -246,15 +255,26 @@ def store_queue(db: sqlite3.Connection, rows: QueueRows) -> None:
     _insert(db, "queue_items", rows.items)
 
 
-def _index_members(members: Sequence[Member]) -> dict[str, list[Member]]:
-    """Members → every member of each post's item, by post id."""
+class QueueIndex(NamedTuple):
+    """A queue's members for checking reviews: each item's members, and each post id's items
+    (more than one when the queue shows one id with different texts)."""
+    items: dict[str, list[Member]]
+    post_items: dict[str, list[str]]
+
+
+def _index_members(members: Sequence[Member]) -> QueueIndex:
+    """Members → each item's members and each post id's items."""
     items: dict[str, list[Member]] = {}
+    post_items: dict[str, list[str]] = {}
     for member in members:
         items.setdefault(member.item_id, []).append(member)
-    return {member.post_id: items[member.item_id] for member in members}
+        mine = post_items.setdefault(member.post_id, [])
+        if member.item_id not in mine:
+            mine.append(member.item_id)
+    return QueueIndex(items, post_items)
 
 
-def _members(db: sqlite3.Connection, queue_id: str, given: QueueRows | None) -> dict[str, list[Member]] | None:
+def _members(db: sqlite3.Connection, queue_id: str, given: QueueRows | None) -> QueueIndex | None:
     """The members of a stored queue, or of the ``given`` (not yet stored) one; ``None`` if unknown."""
     if db.execute("SELECT 1 FROM queues WHERE queue_id = ?", (queue_id,)).fetchone() is not None:
         rows = db.execute(f"SELECT {', '.join(Member._fields)} FROM queue_members WHERE queue_id = ?", (queue_id,))
@@ -302,20 +322,19 @@ def _text(value: object) -> str:
 
 
 def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows | None, reviewer: str | None,
-                  imported_at: str, store: str | os.PathLike) -> tuple[ImportReport, list[ReviewRow]]:
+                  imported_at: str, store: str | os.PathLike) -> tuple[ImportReport, list[list[ReviewRow]]]:
     """Check every reviewed row against its queue's members (stored, or the ``given`` queue);
-    returns the report (bad rows by number) and the reviews to store, one per member of each
-    reviewed item. Reads only."""
+    returns the report (bad rows by number) and, per reviewed row, the reviews to store: one per
+    member of its item. Reads only."""
     frame, name = reviewed.frame, reviewed.name
     default_queue = given.queue.queue_id if given is not None else None
     report = ImportReport(source=name, rows=len(frame), skipped=dict(frame.attrs.get("skipped") or {}))
-    pending: list[ReviewRow] = []
+    pending: list[list[ReviewRow]] = []
     default_reviewer = reviewer_name(reviewer, "--reviewer (reviewer)") if reviewer is not None else "unknown"
     named: list[tuple[str, str]] = []
     moved: list[str] = []
     origins: dict[str, tuple[int, int]] = {}  # origin → (position, source row): one decision is one row of its export
-    members_of: dict[str, dict[str, list[Member]] | None] = {}
-    items_of: dict[str, dict[str, list[str]]] = {}  # each queue's items: their posts, by item id
+    members_of: dict[str, QueueIndex | None] = {}
     changed_of: dict[str, ChangedIds] = {}  # each queue's posts by what a spreadsheet makes of their ids
     # A whole file from an unregistered queue is one mistake, not a bad row per line.
     for number, queue_id, decision in zip(frame["source_row"], frame["queue_id"], frame["decision"], strict=True):
@@ -349,10 +368,9 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         if members is None:
             report.bad_rows.append((number, f"queue {queue_id} is unknown to this store"))
             continue
-        if queue_id not in items_of:
-            items_of[queue_id] = {posts[0].item_id: [m.post_id for m in posts] for posts in members.values()}
-            changed_of[queue_id] = ChangedIds(members)
-        found = _resolve_id(row, post_id, queue_id, members, items_of[queue_id], changed_of[queue_id])
+        if queue_id not in changed_of:
+            changed_of[queue_id] = ChangedIds(members.post_items)
+        found = _resolve_id(row, post_id, queue_id, members, changed_of[queue_id])
         if found.contradiction:
             moved.append(f"row {number}: {found.contradiction}")
             continue
@@ -378,9 +396,9 @@ def check_reviews(db: sqlite3.Connection, reviewed: Reviewed, given: QueueRows |
         if origin and origins.setdefault(origin, (position, number)) != (position, number):
             raise VnflagError(f"{name}: nothing imported: row/task {origins[origin][1]} and row/task {number} hold one "
                               f"decision ({origin}) twice; an export lists each annotation once")
-        pending.extend(ReviewRow(queue_id, m.item_id, m.post_id, m.fingerprint, decision, who, note, when, imported_at,
-                                 m.model_version, m.score, name, reviewed.sha256, number, origin, tool_user)
-                       for m in members[post_id])
+        pending.append([ReviewRow(queue_id, m.item_id, m.post_id, m.fingerprint, decision, who, note, when,
+                                  imported_at, m.model_version, m.score, name, reviewed.sha256, number, origin,
+                                  tool_user) for m in members.items[found.item_id]])
     if moved:
         raise VnflagError(f"{name}: nothing imported: {len(moved)} row(s) contradict the queue record, so a decision "
                           "would be stored on a post its reviewer never saw (id cells moved or edited?): "
@@ -403,58 +421,83 @@ def _check_new_names(db: sqlite3.Connection, named: list[tuple[str, str]], store
 
 
 class FoundId(NamedTuple):
-    """What a reviewed row's ``id`` cell, checked against its queue, says: the post it is about, or
-    why the row is refused (``refusal``), or why the whole file is (``contradiction``)."""
+    """What a reviewed row's ``id`` cell, checked against its queue, says: the item and post it is
+    about, or why the row is refused (``refusal``), or why the whole file is (``contradiction``)."""
     post_id: str
+    item_id: str = ""
     refusal: str = ""
     contradiction: str = ""
 
 
-def _resolve_id(row: Any, post_id: str, queue_id: str, members: dict[str, list[Member]],
-                items: dict[str, list[str]], changed_ids: ChangedIds) -> FoundId:
-    """The post a reviewed row is about, checked against the queue record (``members``: each
-    post's item; ``items``: each item's posts; ``changed_ids``: the posts by what a spreadsheet
-    makes of their ids) through the row's ``item_id`` and ``member_ids``.
+def _by_text(row: Any, post_id: str, candidates: Sequence[str], index: QueueIndex) -> str | None:
+    """Of the items showing ``post_id`` (one id, different texts), the one whose post with that id
+    has the row's text (by fingerprint), if exactly one has; ``None`` otherwise."""
+    text = getattr(row, "text", None)
+    if not isinstance(text, str) or not text.strip():
+        return None
+    fingerprint = text_fingerprint(text)
+    hits = [item for item in candidates
+            if any(m.post_id == post_id and m.fingerprint == fingerprint for m in index.items[item])]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _resolve_id(row: Any, post_id: str, queue_id: str, index: QueueIndex, changed_ids: ChangedIds) -> FoundId:
+    """The item and post a reviewed row is about, checked against the queue record (``index``:
+    each item's members and each post id's items; ``changed_ids``: the post ids by what a
+    spreadsheet makes of them) through the row's ``item_id`` and ``member_ids``.
 
     An id cell that a spreadsheet changed (``012``→``12``, ``1.50``→``1.5``, an 18-digit id →
     ``1.00012345678901E+017``: :func:`~vnflag.review.ids.spreadsheet_changed`) is recovered from
     the item the row names, even when the changed id is another post of the queue; a row naming no
     item has nothing to recover from and is refused unless its id is in the queue as it is and no
-    other item's id could have become it (``12`` when the queue holds ``012`` too). An id
+    other item's id could have become it (``12`` when the queue holds ``012`` too). An id the
+    queue shows with different texts (real exports repeat ids) needs the row's ``item_id`` (or, without
+    it, the text the queue showed) to say which post was reviewed; otherwise the row is refused. An id
     of another item (cells moved or edited), or ``item_id`` and ``member_ids`` naming different
     items, contradict the record: the caller refuses the whole file. (A ``member_ids`` cell naming
     no post of the queue, e.g. a list rewritten as Python text by a script, is unreadable rather
     than contradictory.)"""
+    items, post_items = index.items, index.post_items
     item_id = _text(getattr(row, "item_id", ""))
     shown = member_list(getattr(row, "member_ids", None))
-    known = [m for m in shown if m in members]
-    if known and set(shown) != {m.post_id for m in members[known[0]]}:
-        listed = ", ".join(shown[:3]) + (", ..." if len(shown) > 3 else "")
-        return FoundId(post_id, contradiction=f"member_ids [{listed}] are not the members of one item of queue "
+    known = [m for m in shown if m in post_items]
+    listed = [i for i in post_items[known[0]] if set(shown) == {m.post_id for m in items[i]}] if known else []
+    if known and not listed:
+        names = ", ".join(shown[:3]) + (", ..." if len(shown) > 3 else "")
+        return FoundId(post_id, contradiction=f"member_ids [{names}] are not the members of one item of queue "
                        f"{queue_id} (id {post_id!r})")
-    named = members[known[0]][0].item_id if known else None
-    if item_id and named and item_id != named:
+    if item_id and listed and item_id not in listed:
         return FoundId(post_id, contradiction=f"item_id {item_id} and member_ids name different items")
-    claimed = item_id or named
+    claimed = item_id or (listed[0] if len(listed) == 1 else _by_text(row, post_id, listed, index) or "")
+    ambiguous = (f"id {post_id!r} is shown with different texts in queue {queue_id} (different posts sharing an "
+                 "id): keep the row's item_id (or its text) so that vnflag knows which post was reviewed")
+    if listed and not claimed:
+        return FoundId(post_id, refusal=ambiguous)
     if not claimed or claimed not in items:
-        if claimed and post_id in members:
-            return FoundId(post_id, contradiction=f"id {post_id!r} is in item {members[post_id][0].item_id}, "
+        if claimed and post_id in post_items:
+            return FoundId(post_id, contradiction=f"id {post_id!r} is in item {post_items[post_id][0]}, "
                            f"not in the row's item_id {claimed}")
-        changed = [p for p in changed_ids.candidates(post_id) if members[p] is not members.get(post_id)]
+        mine = set(post_items.get(post_id, []))
+        changed = [p for p in changed_ids.candidates(post_id) if set(post_items[p]) != mine]
         hint = (f"a spreadsheet may have changed {' or '.join(repr(p) for p in changed[:3])}; keep the row's item_id "
                 "and member_ids so that vnflag can recover it")
-        if post_id in members:
-            return FoundId(post_id, refusal=f"id {post_id!r} is ambiguous: {hint}") if changed else FoundId(post_id)
+        if post_id in post_items:
+            if changed:
+                return FoundId(post_id, refusal=f"id {post_id!r} is ambiguous: {hint}")
+            if len(mine) > 1:
+                found = _by_text(row, post_id, post_items[post_id], index)
+                return FoundId(post_id, found) if found else FoundId(post_id, refusal=ambiguous)
+            return FoundId(post_id, post_items[post_id][0])
         return FoundId(post_id, refusal=f"id {post_id!r} is not in queue {queue_id}"
                        + (f" ({hint})" if changed else ""))
-    posts = items[claimed]
+    posts = list(dict.fromkeys(m.post_id for m in items[claimed]))
     if post_id in posts:
-        return FoundId(post_id)
+        return FoundId(post_id, claimed)
     changed = [p for p in posts if spreadsheet_changed(post_id, p)]
     if changed:  # every post of an item gets the item's decision: any of them is the same review
-        return FoundId(changed[0])
-    if post_id in members:
-        return FoundId(post_id, contradiction=f"id {post_id!r} is in item {members[post_id][0].item_id}, not in the "
+        return FoundId(changed[0], claimed)
+    if post_id in post_items:
+        return FoundId(post_id, contradiction=f"id {post_id!r} is in item {post_items[post_id][0]}, not in the "
                        f"row's item_id {claimed}")
     return FoundId(post_id, refusal=f"id {post_id!r} is not in queue {queue_id} nor a spreadsheet's rendering of "
                    f"its item {claimed}'s id(s) {', '.join(repr(p) for p in posts[:3])}")
@@ -464,8 +507,9 @@ def _stored_before_origins(db: sqlite3.Connection, review: ReviewRow) -> bool:
     """Whether a review with an origin was stored without one, by a vnflag before schema version 2
     (same post, reviewer, decision and note): it is already stored, not a new decision."""
     return bool(review.origin) and db.execute(
-        f"SELECT 1 FROM reviews WHERE {NO_ORIGIN} AND queue_id = ? AND post_id = ? AND reviewer = ? AND decision = ? "
-        "AND note = ? LIMIT 1", (review.queue_id, review.post_id, review.reviewer, review.decision, review.note),
+        f"SELECT 1 FROM reviews WHERE {NO_ORIGIN} AND queue_id = ? AND post_id = ? AND {FINGERPRINT} = ? "
+        "AND reviewer = ? AND decision = ? AND note = ? LIMIT 1",
+        (review.queue_id, review.post_id, review.fingerprint or "", review.reviewer, review.decision, review.note),
     ).fetchone() is not None
 
 
@@ -475,14 +519,21 @@ def store_names(db: sqlite3.Connection, names: Mapping[str, str], set_at: str, s
     _insert(db, "reviewer_names", [NameRow(key, name, set_at, source) for key, name in names.items()])
 
 
-def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[ReviewRow], sha256: str,
+def store_import(db: sqlite3.Connection, report: ImportReport, pending: list[list[ReviewRow]], sha256: str,
                  imported_at: str, given: QueueRows | None) -> None:
-    """Store the given queue (if any), the checked reviews and the import's record (inside the
-    caller's transaction); duplicates are ignored and counted as ``already``."""
+    """Store the given queue (if any), the checked reviews (``pending``: per reviewed row) and the
+    import's record (inside the caller's transaction); duplicates are ignored and counted as
+    ``already``, in reviews and in rows (a row is new when any of its reviews is)."""
     if given is not None:
         store_queue(db, given)
-    report.stored = _insert(db, "reviews", [r for r in pending if not _stored_before_origins(db, r)])
-    _insert(db, "tool_users", list(dict.fromkeys(ToolUserRow(r.reviewer, r.tool_user) for r in pending if r.tool_user)))
-    report.already = len(pending) - report.stored
+    for reviews in pending:
+        new = sum(_insert(db, "reviews", [r]) for r in reviews if not _stored_before_origins(db, r))
+        report.stored += new
+        report.reviews += len(reviews)
+        report.new_rows += bool(new)
+    report.already = report.reviews - report.stored
+    report.already_rows = len(pending) - report.new_rows
+    every = [r for reviews in pending for r in reviews]
+    _insert(db, "tool_users", list(dict.fromkeys(ToolUserRow(r.reviewer, r.tool_user) for r in every if r.tool_user)))
     _insert(db, "imports", [ImportRow(report.source, sha256, imported_at, report.rows, report.stored, report.already,
                                       len(report.bad_rows))])

@@ -204,11 +204,14 @@ class LabelStore:
 
     def members(self) -> pd.DataFrame:
         """Every queued post's latest stored copy: ``post_id, item_id, queue_id, fingerprint, text,
-        score, model_version, meta`` (``meta`` as a dict), from the most recently registered queue."""
+        score, model_version, meta`` (``meta`` as a dict), from the most recently registered queue. A
+        post is its id, and its text fingerprint too where a queue showed that id with different texts
+        (:meth:`~vnflag.review.store.views.StoreView.post_keys`)."""
         return self.view().latest_members.copy()
 
     def training_frame(self, as_of: int | None = None) -> pd.DataFrame:
-        """Reviewed posts usable for training: ``id, text, label`` (1 = misleading, 0 = ok),
+        """Reviewed posts usable for training: ``id, text, label`` (1 = misleading, 0 = ok; posts sharing
+        an id but not a text are rows of their own, each with its own label),
         plus ``fingerprint``, ``item_id``, ``reviewers`` and any kept engagement columns.
         ``unsure`` posts and conflicts are left out. ``as_of`` (a review id, see :meth:`snapshot`)
         gives the store as it was then.

@@ -21,6 +21,10 @@ Versions:
   are applied when the store is read, never stored in a review. ``tool_users`` keeps every tool
   user id or e-mail seen with a reviewer, even from an import that stored nothing new (a snapshot
   export's e-mails name the reviewers of an earlier JSON export).
+* 3 — a post is its id together with its text's fingerprint (real exports repeat ids for
+  unrelated posts): ``queue_members`` holds each (queue, id, fingerprint) once instead of each
+  (queue, id), and the uniqueness of reviews counts the fingerprint, so two posts sharing an id in
+  one queue are both stored and each decision lands on its own post. Stored rows are unchanged.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from ...exceptions import VnflagError
 __all__ = ["VERSION", "APPLICATION_ID", "TABLES", "ADJUDICATION", "open_store", "transaction", "store_version"]
 
 #: The schema version this code writes and reads.
-VERSION = 2
+VERSION = 3
 #: ``PRAGMA application_id`` of a vnflag label store: "vnfl" in ASCII.
 APPLICATION_ID = 0x766E666C
 #: The ``purpose`` of a conflicts queue: decisions imported into it are adjudications.
@@ -48,7 +52,7 @@ TABLES: dict[str, str] = {
     "queues": "queue_id TEXT PRIMARY KEY, created_at TEXT, policy TEXT, budget INTEGER, explore REAL, "
               "redacted INTEGER, registered_at TEXT NOT NULL, source TEXT",
     "queue_members": "queue_id TEXT NOT NULL, item_id TEXT NOT NULL, post_id TEXT NOT NULL, fingerprint TEXT, "
-                     "text TEXT, score REAL, model_version TEXT, meta TEXT, PRIMARY KEY (queue_id, post_id)",
+                     "text TEXT, score REAL, model_version TEXT, meta TEXT",
     "reviews": "review_id INTEGER PRIMARY KEY AUTOINCREMENT, "
                "queue_id TEXT NOT NULL, item_id TEXT NOT NULL, post_id TEXT NOT NULL, fingerprint TEXT, "
                "decision TEXT NOT NULL CHECK (decision IN ('misleading', 'ok', 'unsure')), "
@@ -67,14 +71,19 @@ TABLES: dict[str, str] = {
 }
 #: Where ``reviews.origin`` is empty, a review is the same review if its post, reviewer, decision and note are.
 NO_ORIGIN = "(origin IS NULL OR origin = '')"
+#: A stored fingerprint as part of a post's identity (a missing one is the empty text's key).
+FINGERPRINT = "IFNULL(fingerprint, '')"
 _INDEXES = {
+    # one post (id and text) once per queue; before version 3, one id once per queue
+    "queue_members_post": "CREATE UNIQUE INDEX IF NOT EXISTS queue_members_post ON queue_members "
+                          f"(queue_id, post_id, {FINGERPRINT})",
     "reviews_post": "CREATE INDEX IF NOT EXISTS reviews_post ON reviews (post_id)",
     # one decision (one origin) applies to every member of its item: unique per post; an annotation
     # edited in the tool keeps its origin and is a newer decision
-    "reviews_origin": "CREATE UNIQUE INDEX IF NOT EXISTS reviews_origin ON reviews (origin, post_id, decision, note) "
-                      f"WHERE NOT {NO_ORIGIN}",
+    "reviews_origin": "CREATE UNIQUE INDEX IF NOT EXISTS reviews_origin ON reviews "
+                      f"(origin, post_id, {FINGERPRINT}, decision, note) WHERE NOT {NO_ORIGIN}",
     "reviews_same": "CREATE UNIQUE INDEX IF NOT EXISTS reviews_same ON reviews "
-                    f"(queue_id, post_id, reviewer, decision, note) WHERE {NO_ORIGIN}",
+                    f"(queue_id, post_id, {FINGERPRINT}, reviewer, decision, note) WHERE {NO_ORIGIN}",
 }
 #: The columns of ``reviews`` before version 2 (a version-0 store is recognised by them).
 _V1_REVIEWS = ("review_id INTEGER PRIMARY KEY AUTOINCREMENT, queue_id TEXT NOT NULL, item_id TEXT NOT NULL, "
@@ -83,13 +92,17 @@ _V1_REVIEWS = ("review_id INTEGER PRIMARY KEY AUTOINCREMENT, queue_id TEXT NOT N
                "reviewer TEXT NOT NULL, note TEXT NOT NULL, reviewed_at TEXT NOT NULL, imported_at TEXT NOT NULL, "
                "model_version TEXT, score REAL, source_file TEXT, source_sha256 TEXT, source_row INTEGER, "
                "UNIQUE (queue_id, post_id, reviewer, decision, note)")
+#: ``queue_members`` before version 3: one member per queue and post id.
+_V2_MEMBERS = ("queue_id TEXT NOT NULL, item_id TEXT NOT NULL, post_id TEXT NOT NULL, fingerprint TEXT, "
+               "text TEXT, score REAL, model_version TEXT, meta TEXT, PRIMARY KEY (queue_id, post_id)")
 _TRIGGERS = {
     f"{table}_no_{action.lower()}": f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
                                     f"ON {table} BEGIN SELECT RAISE(ABORT, 'the label store is append-only'); END"
     for table in TABLES for action in ("UPDATE", "DELETE")
 }
 #: The tables of a version-0 or 1 store (``reviewer_names`` came with version 2).
-_V1_TABLES = {**{t: c for t, c in TABLES.items() if t not in ("reviewer_names", "tool_users")}, "reviews": _V1_REVIEWS}
+_V1_TABLES = {**{t: c for t, c in TABLES.items() if t not in ("reviewer_names", "tool_users")}, "reviews": _V1_REVIEWS,
+              "queue_members": _V2_MEMBERS}
 #: The tables a version-0 store always has (the design tables came later).
 _VERSION_0_CORE = ("queues", "queue_members", "reviews", "imports")
 
@@ -129,10 +142,26 @@ def _origins(db: sqlite3.Connection) -> None:
     _create_all(db)
 
 
+def _post_keys(db: sqlite3.Connection) -> None:
+    """Version 2 → 3: ``queue_members`` rebuilt without its (queue, post id) key, every row and
+    rowid kept (the order of registration, which the views read), and the uniqueness of members and
+    reviews counting the fingerprint (the indexes made again; no stored review changes)."""
+    columns = ", ".join(row[1] for row in db.execute("PRAGMA table_info(queue_members)"))
+    db.execute(f"CREATE TABLE queue_members_v3 ({TABLES['queue_members']})")
+    db.execute(f"INSERT INTO queue_members_v3 (rowid, {columns}) SELECT rowid, {columns} FROM queue_members "
+               "ORDER BY rowid")
+    db.execute("DROP TABLE queue_members")  # its triggers go with it; created again below
+    db.execute("ALTER TABLE queue_members_v3 RENAME TO queue_members")
+    for index in ("reviews_origin", "reviews_same"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    _create_all(db)
+
+
 #: ``MIGRATIONS[v]`` brings a store of version ``v`` to version ``v + 1``, inside the caller's transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _design_tables,  # the version and mark are set after the last step
     1: _origins,
+    2: _post_keys,
 }
 
 

@@ -26,6 +26,7 @@ from ...artifacts.registry import Registry
 from ...display import figure_table
 from ...io.files import file_sha256
 from ..agreement import agreement_summary, reliability_matrix
+from ..ids import post_key
 from ..names import canonical_name
 from ..queues import DECISIONS
 from .schema import ADJUDICATION
@@ -111,14 +112,36 @@ class StoreView:
     unused_names: tuple[str, ...] = ()  # keys of the reviewer map given now that name no stored reviewer
 
     @cached_property
+    def split_ids(self) -> frozenset[str]:
+        """Post ids that some queue shows with different texts (different posts sharing an id: real
+        exports repeat ids). Their posts are told apart by text fingerprint in every view; any other
+        id is one post, whatever fingerprints its queues gave it (normalisation may change between
+        versions), as before schema version 3."""
+        members = self.members_all
+        fingerprints = members["fingerprint"].fillna("")
+        counts = fingerprints.groupby([members["queue_id"], members["post_id"]], sort=False).nunique()
+        return frozenset(counts[counts > 1].index.get_level_values("post_id"))
+
+    def post_keys(self, frame: pd.DataFrame) -> list[tuple[str, str]]:
+        """Each row's post (of a frame with ``post_id`` and ``fingerprint``): the id, and for
+        :attr:`split_ids` the text fingerprint too (:func:`~vnflag.review.ids.post_key`)."""
+        split = self.split_ids
+        return [post_key(p, f if p in split else "") for p, f in zip(frame["post_id"], frame["fingerprint"],
+                                                                        strict=True)]
+
+    def _key_series(self, frame: pd.DataFrame) -> pd.Series:
+        """:meth:`post_keys` as one text per row, to group a frame by post."""
+        return pd.Series(["\x1f".join(key) for key in self.post_keys(frame)], index=frame.index, dtype=object)
+
+    @cached_property
     def opinions(self) -> pd.DataFrame:
         """Reviews not made in a conflicts queue, i.e. not adjudications."""
         return self.reviews[~self.reviews["queue_id"].isin(self.adjudication_queues)]
 
     @cached_property
     def posts(self) -> pd.DataFrame:
-        """One row per reviewed post (:data:`POST_COLUMNS`): each reviewer's latest decision,
-        and the post's status. Decisions imported into a conflicts queue are adjudications: the
+        """One row per reviewed post (:meth:`post_keys`; :data:`POST_COLUMNS`): each reviewer's
+        latest decision, and the post's status. Decisions imported into a conflicts queue are adjudications: the
         latest firm one (``misleading`` or ``ok``) settles the post's status; ``conflict`` tells
         whether the reviewers disagreed, ``adjudication`` the settling decision (or "")."""
         reviews = self.reviews
@@ -126,20 +149,23 @@ class StoreView:
             return pd.DataFrame(columns=POST_COLUMNS)
         adjudicating = reviews["queue_id"].isin(self.adjudication_queues)
         settling = reviews[adjudicating & reviews["decision"].isin(_FIRM)]
-        settled = dict(zip(settling["post_id"], settling["decision"], strict=True))  # oldest first: the latest wins
-        last_ids = dict(zip(reviews["post_id"], reviews["review_id"], strict=True))  # oldest first: the largest id wins
-        latest = self.opinions.groupby(["post_id", "reviewer"], sort=False).tail(1)
-        opinions: dict[str, list[list]] = {}  # post → [item, fingerprint, reviewer, decision], oldest first
-        for post_id, *rest in zip(latest["post_id"], latest["item_id"], latest["fingerprint"], latest["reviewer"],
-                                  latest["decision"], strict=True):
-            opinions.setdefault(post_id, []).append(rest)
+        # oldest first: the latest settling decision and the largest review id win
+        settled = dict(zip(self.post_keys(settling), settling["decision"], strict=True))
+        last_ids = dict(zip(self.post_keys(reviews), reviews["review_id"], strict=True))
+        mine = self.opinions
+        latest = mine.groupby([self._key_series(mine), mine["reviewer"]], sort=False).tail(1)
+        opinions: dict[tuple[str, str], list[list]] = {}  # post → [item, fingerprint, reviewer, decision], oldest first
+        for key, *rest in zip(self.post_keys(latest), latest["item_id"], latest["fingerprint"], latest["reviewer"],
+                              latest["decision"], strict=True):
+            opinions.setdefault(key, []).append(rest)
         rows = []
-        for post_id, group in opinions.items():
+        for key, group in opinions.items():
+            post_id = key[0]
             firm = {decision for *_, decision in group} - {"unsure"}
             status = "conflict" if len(firm) > 1 else (firm.pop() if firm else "unsure")
-            rows.append((post_id, group[-1][0], group[-1][1], settled.get(post_id, status),
+            rows.append((post_id, group[-1][0], group[-1][1], settled.get(key, status),
                          "; ".join(f"{r}: {d}" for _, _, r, d in group), "; ".join(r for _, _, r, _ in group),
-                         int(last_ids[post_id]), status == "conflict", settled.get(post_id, "")))
+                         int(last_ids[key]), status == "conflict", settled.get(key, "")))
         return pd.DataFrame(rows, columns=POST_COLUMNS)
 
     def conflicts(self) -> pd.DataFrame:
@@ -183,10 +209,11 @@ class StoreView:
 
     @cached_property
     def latest_members(self) -> pd.DataFrame:
-        """Each queued post's latest stored copy (from the queue registered last), ``meta`` as a dict."""
+        """Each queued post's (id and text fingerprint) latest stored copy (from the queue registered
+        last), ``meta`` as a dict."""
         ordered = self.members_all.sort_values(["registered_at", "member_row"], kind="stable")
-        latest = ordered.drop_duplicates("post_id", keep="last").drop(columns=["member_row", "registered_at"])
-        latest = latest.reset_index(drop=True)
+        latest = ordered[~self._key_series(ordered).duplicated(keep="last")]
+        latest = latest.drop(columns=["member_row", "registered_at"]).reset_index(drop=True)
         latest["meta"] = [_meta(m) for m in latest["meta"]]
         return latest
 
@@ -196,12 +223,13 @@ class StoreView:
         out, it cannot change a label). ``unsure`` posts and conflicts are left out."""
         posts = self.posts[self.posts["status"].isin(_FIRM)]
         latest = self.latest_members
-        copies = dict(zip(latest["post_id"], zip(latest["text"], latest["meta"], strict=True), strict=True))
+        copies = dict(zip(self.post_keys(latest), zip(latest["text"], latest["meta"], strict=True), strict=True))
         rows = []
-        for post_id, status, fingerprint, item_id, reviewers in zip(
-                posts["post_id"], posts["status"], posts["fingerprint"], posts["item_id"], posts["reviewers"],
+        for key, status, fingerprint, item_id, reviewers in zip(
+                self.post_keys(posts), posts["status"], posts["fingerprint"], posts["item_id"], posts["reviewers"],
                 strict=True):
-            text, meta = copies.get(post_id, ("", {}))
+            post_id = key[0]
+            text, meta = copies.get(key, ("", {}))
             rows.append({"id": post_id, "text": text, "label": int(status == "misleading"), "fingerprint": fingerprint,
                          "item_id": item_id, "reviewers": reviewers,
                          **{k: v for k, v in meta.items() if k not in TRAINING_COLUMNS}})
@@ -210,11 +238,11 @@ class StoreView:
     def item_labels(self) -> pd.DataFrame:
         """One row per item of every queue: ``queue_id, item_id, status, label`` (1 misleading,
         0 ok, ``NaN`` when unreviewed, unsure, in unresolved conflict, or its members disagree)."""
-        status = dict(zip(self.posts["post_id"], self.posts["status"], strict=True))
+        status = dict(zip(self.post_keys(self.posts), self.posts["status"], strict=True))
         items: dict[tuple[str, str], set[str]] = {}
-        for queue_id, item_id, post_id in zip(self.members_all["queue_id"], self.members_all["item_id"],
-                                              self.members_all["post_id"], strict=True):
-            items.setdefault((queue_id, item_id), set()).add(status.get(post_id, "unreviewed"))
+        for queue_id, item_id, key in zip(self.members_all["queue_id"], self.members_all["item_id"],
+                                          self.post_keys(self.members_all), strict=True):
+            items.setdefault((queue_id, item_id), set()).add(status.get(key, "unreviewed"))
         rows = []
         for (queue_id, item_id), statuses in items.items():
             firm = statuses & set(_FIRM)
