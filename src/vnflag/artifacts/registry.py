@@ -40,7 +40,8 @@ from .schemas import REGISTRY_SCHEMA, validate_document
 if TYPE_CHECKING:
     from ..model.flagger import Flagger
 
-__all__ = ["Registry", "is_registry", "resolve_model_dir", "resolve_model", "model_manifest", "model_files"]
+__all__ = ["Registry", "is_registry", "check_registry", "resolve_model_dir", "resolve_model", "model_manifest",
+           "model_files"]
 
 INDEX = "registry.json"
 
@@ -48,6 +49,22 @@ INDEX = "registry.json"
 def is_registry(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a registry directory (holds ``registry.json``)."""
     return (Path(path) / INDEX).is_file()
+
+
+def check_registry(path: str | os.PathLike, create: bool = True) -> None:
+    """Refuse, before any work, a registry vnflag could not use: with ``create``, a path that is
+    neither a registry nor a new or empty directory; without it, anything but a registry.
+
+    >>> check_registry("README.md")   # doctest: +SKIP
+    VnflagError: README.md: exists and is not a model registry; choose an empty or new directory
+    """
+    target = Path(path)
+    if is_registry(target):
+        return
+    if not create:
+        raise VnflagError(f"{path}: not a vnflag model registry (no {INDEX})")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise VnflagError(f"{path}: exists and is not a model registry; choose an empty or new directory")
 
 
 def resolve_model_dir(path: str | os.PathLike) -> Path:
@@ -112,10 +129,7 @@ class Registry:
     def __init__(self, path: str | os.PathLike, create: bool = True):
         self.path = Path(path)
         if not is_registry(self.path):
-            if not create:
-                raise VnflagError(f"{path}: not a vnflag model registry (no {INDEX})")
-            if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
-                raise VnflagError(f"{path}: exists and is not a model registry; choose an empty or new directory")
+            check_registry(self.path, create)
             (self.path / "versions").mkdir(parents=True, exist_ok=True)
             self._write({"format": "vnflag-registry", "versions": [], "promoted": None, "stack": [], "events": []})
 

@@ -39,7 +39,7 @@ from .files import atomic_path
 from .frames import TableLimitError
 
 __all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows",
-           "table_source", "check_writable", "TableLimitError"]
+           "table_source", "check_writable", "TableLimitError", "check_table_input"]
 
 # extension → (format name, module of vnflag.io that reads and writes it)
 _REGISTRY = {
@@ -81,6 +81,24 @@ def _check_readable(path: str | os.PathLike) -> None:
         raise VnflagError(f"{path}: no such file or directory")
     if p.is_dir():
         raise VnflagError(f"{path}: is a directory, expected a table file")
+
+
+def check_table_input(path: str | os.PathLike, what: str = "input") -> None:
+    """Refuse, before any work, a table input vnflag could not read: an unknown file type, a
+    missing file, a directory or a file without read permission (``-``, standard input, passes).
+
+    >>> check_table_input("missing.csv")
+    Traceback (most recent call last):
+    vnflag.exceptions.VnflagError: missing.csv: no such file or directory (the input)
+    """
+    source, _ = _split_sheet(path)
+    table_format(source)
+    try:
+        _check_readable(source)
+    except VnflagError as exc:
+        raise VnflagError(f"{exc} (the {what})") from None
+    if str(source) != "-" and not os.access(source, os.R_OK):
+        raise VnflagError(f"{source}: cannot read: permission denied (the {what})")
 
 
 def _split_sheet(path: str | os.PathLike) -> tuple[str | os.PathLike, str | None]:

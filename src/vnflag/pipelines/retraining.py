@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..artifacts.model_dir import load_model, read_manifest, save_model
-from ..artifacts.registry import Registry, is_registry, model_files, resolve_model_dir
+from ..artifacts.model_dir import check_replaceable, load_model, read_manifest, save_model
+from ..artifacts.registry import Registry, check_registry, is_registry, model_files, resolve_model_dir
 from ..constants import DEFAULT_ENCODING, DEFAULT_MARGIN, DEFAULT_TEST_SIZE
 from ..exceptions import VnflagError
 from ..io.files import write_json_atomic, write_text_atomic
-from ..io.tables import read_table
+from ..io.tables import check_table_input, read_table
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..model.metrics import headline_metrics
 from ..progress import progress_bar, wanted
@@ -200,13 +200,19 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     bar.set_postfix_str("load")
     if registry is None and is_registry(model):
         registry = model
-    model_dir = resolve_model_dir(model)
-    manifest = read_manifest(model_dir)
-    champion = load_model(model_dir)
-    if registry is not None:  # the champion joins the registry at the end: refused now, not after training
-        model_files(model_dir)
+    # every check before any work: a mistake answers now, not after minutes of training
+    if registry is not None and not isinstance(registry, Registry):
+        check_registry(registry)
+    check_replaceable(Path(output), overwrite=False)
     if not isinstance(labels, LabelStore) and not Path(labels).is_file():
         raise VnflagError(f"{labels}: no such label store")
+    if data is not None and not isinstance(data, pd.DataFrame):
+        check_table_input(data, "champion's training data")
+    model_dir = resolve_model_dir(model)
+    manifest = read_manifest(model_dir)
+    if registry is not None:  # the champion joins the registry at the end: refused now, not after training
+        model_files(model_dir)
+    champion = load_model(model_dir)
     store = labels if isinstance(labels, LabelStore) else LabelStore(labels)
     snapshot = store.snapshot()
     reviewed = store.training_frame()

@@ -29,7 +29,15 @@ from ..artifacts.registry import resolve_model
 from ..constants import DRIFT_SUFFIX
 from ..exceptions import VnflagError
 from ..io.files import check_output_path, json_text, write_text_atomic
-from ..io.tables import FORMATS, TableLimitError, iter_table, known_rows, table_format, table_source
+from ..io.tables import (
+    FORMATS,
+    TableLimitError,
+    check_table_input,
+    iter_table,
+    known_rows,
+    table_format,
+    table_source,
+)
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..progress import progress_bar, wanted
@@ -121,6 +129,7 @@ def input_files(source: str | os.PathLike) -> list[str]:
         if not files:
             raise VnflagError(f"{source}: no file matches")
         return files
+    check_table_input(text)  # a missing or unreadable input answers now, before the model is loaded
     return [text]
 
 
