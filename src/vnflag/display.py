@@ -15,7 +15,7 @@ import html
 import numbers
 from typing import Any
 
-__all__ = ["format_value", "html_table", "figure_table", "MAX_DISPLAY_ROWS"]
+__all__ = ["format_value", "html_table", "figure_table", "text_table", "upright", "MAX_DISPLAY_ROWS"]
 
 #: Rows a notebook table shows of a long listing (pandas' own display default): the first and last halves.
 MAX_DISPLAY_ROWS = 60
@@ -56,8 +56,32 @@ def html_table(frame: Any, *, caption: str = "", index: bool = False, classes: s
 def figure_table(figures: Any, *, caption: str, name: str = "figure") -> str:
     """A one-row ``to_frame()`` (a DataFrame) shown upright: one ``name | value`` row per column,
     values by :func:`format_value`, as :func:`html_table`."""
-    import pandas as pd  # only when a notebook shows a table: this module imports nothing at start
+    return html_table(upright(figures, name=name), caption=caption)
+
+
+def upright(figures: Any, *, name: str = "figure") -> Any:
+    """A one-row ``to_frame()`` (a DataFrame) stood upright: one ``name | value`` row per column,
+    values by :func:`format_value` (for :func:`figure_table` and :func:`text_table`)."""
+    import pandas as pd  # only when a table is shown: this module imports nothing at start
 
     # Column by column: each value keeps its column's type (a whole row would turn counts into floats).
     values = [format_value(figures[column].iloc[0]) if len(figures) else "–" for column in figures.columns]
-    return html_table(pd.DataFrame({name: [str(c) for c in figures.columns], "value": values}), caption=caption)
+    return pd.DataFrame({name: [str(c) for c in figures.columns], "value": values})
+
+
+def text_table(frame: Any, *, index: bool = False) -> str:
+    """``frame`` (a pandas DataFrame) as a left-aligned plain-text table for a terminal, every value by
+    :func:`format_value` (figures rounded, missing ones ``–``): what a command prints without ``--json``.
+
+    >>> import pandas as pd
+    >>> print(text_table(pd.DataFrame({"field": ["roc_auc", "rows"], "value": [0.98639280182, 480]}, dtype=object)))
+    field    value
+    roc_auc  0.986
+    rows     480
+    """
+    shown = frame.reset_index() if index else frame
+    columns = [[str(name), *(format_value(v) for v in shown[name].tolist())] for name in shown.columns]
+    widths = [max(len(cell) for cell in column) for column in columns]
+    lines = ["  ".join(column[row].ljust(width) for column, width in zip(columns, widths, strict=True)).rstrip()
+             for row in range(len(shown) + 1)]
+    return "\n".join(lines)
