@@ -207,7 +207,9 @@ def _second_look(args: argparse.Namespace) -> int:
 
 
 def _figure(value: float | None, digits: int = 3) -> str:
-    return "undefined" if value is None else f"{value:.{digits}f}"
+    from ..display import figure_text
+
+    return figure_text(value, digits, missing="undefined")
 
 
 def agreement_line(agreement: dict[str, Any]) -> str:
