@@ -39,7 +39,8 @@ from .files import atomic_path
 from .frames import TableLimitError
 
 __all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows",
-           "table_source", "check_writable", "TableLimitError", "check_table_input"]
+           "table_source", "check_writable", "TableLimitError", "check_table_input",
+           "shown_row", "HEADER_ROW"]
 
 # extension → (format name, module of vnflag.io that reads and writes it)
 _REGISTRY = {
@@ -81,6 +82,21 @@ def _check_readable(path: str | os.PathLike) -> None:
         raise VnflagError(f"{path}: no such file or directory")
     if p.is_dir():
         raise VnflagError(f"{path}: is a directory, expected a table file")
+
+
+#: The row a spreadsheet shows for a table's header; its first data row is the next one.
+HEADER_ROW = 1
+
+
+def shown_row(index: Any) -> Any:
+    """The row number a person sees for the 0-based data row ``index`` (an int or an array of them)
+    of a table with a header, as a spreadsheet shows it: header = row 1, first data row = row 2.
+    Every "row N" of an error or warning about a table's rows says this number.
+
+    >>> shown_row(0), shown_row(9)
+    (2, 11)
+    """
+    return index + HEADER_ROW + 1
 
 
 def check_table_input(path: str | os.PathLike, what: str = "input") -> None:

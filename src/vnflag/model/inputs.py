@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..exceptions import VnflagError
+from ..io.tables import shown_row
 
 __all__ = ["check_columns", "parse_labels", "data_fingerprint", "POSITIVE_LABELS", "NEGATIVE_LABELS"]
 
@@ -50,11 +51,12 @@ def parse_labels(values: Sequence[object], column: str = "label", strict: bool =
         if text in POSITIVE_LABELS:
             out[i] = 1
         elif text not in NEGATIVE_LABELS and strict:
-            bad.append(f"row {i + 1} ({value!r})")
+            bad.append(f"row {shown_row(i)} ({value!r})")
     if bad:
         more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
         raise VnflagError(
-            f"column {column!r}: labels must be 0/1, true/false or yes/no; bad value at {', '.join(bad[:5])}{more}"
+            f"column {column!r}: labels must be 0/1, true/false or yes/no; bad value at {', '.join(bad[:5])}{more} "
+            "(rows as a spreadsheet shows them: header = row 1)"
         )
     return out
 
