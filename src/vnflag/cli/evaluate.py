@@ -53,7 +53,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("data", help="labelled posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
     p.add_argument("--model", required=True, help="model directory (from vnflag train)")
     p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
-    p.add_argument("--label-col", default=DEFAULT_LABEL_COL, help="column with labels 1/0, true/false or yes/no; "
+    p.add_argument("--label-col", default=DEFAULT_LABEL_COL,
+                   help="column with labels 1/0, true/false, yes/no or misleading/ok; "
                    f"1 = needs verification (default: {DEFAULT_LABEL_COL})")
     p.add_argument("--slice-col", action="append", default=[], metavar="COLUMN",
                    help="also report metrics for each value of this column (repeatable)")
