@@ -102,3 +102,65 @@ def test_text_table_shows_every_value_rounded_or_as_a_dash(values):
         if isinstance(value, float):
             shown = line.split()[-1]
             assert shown == "–" if math.isnan(value) else len(shown.partition(".")[2]) == 3
+
+
+# ----------------------------------------------------------------------------- row numbers
+def test_an_import_warning_names_the_row_the_spreadsheet_shows(tmp_path):
+    """The issue's case: import row numbers were one less than the spreadsheet row."""
+    from vnflag import build_queue
+    from vnflag.review.formats import export_queue, read_reviews
+
+    scored = pd.DataFrame({"id": ["a", "b", "c"], "text": ["một bài", "bài khác hẳn", "bài thứ ba"],
+                           "score": [0.9, 0.8, 0.7]})
+    export_queue(build_queue(scored, budget=3), tmp_path / "q.csv")
+    rows = read_reviews(tmp_path / "q.csv")
+    assert rows["source_row"].tolist() == [2, 3, 4]  # header = row 1
+    rows["decision"] = ["ok", "maybe", "misleading"]  # the bad one is on the spreadsheet's row 3
+    rows["reviewer"] = "lan"
+    rows.drop(columns=["source_row", "reviewed_at"]).to_csv(tmp_path / "filled.csv", index=False)
+    (tmp_path / "filled.csv.vnflag-queue.json").write_bytes((tmp_path / "q.csv.vnflag-queue.json").read_bytes())
+    status, _, err = run_cli("labels", "import", tmp_path / "filled.csv", "--store", tmp_path / "labels.sqlite")
+    assert status == 3 and "row 3: unknown decision 'maybe'" in err, err
+
+
+@settings(max_examples=50, deadline=None)
+@given(labels=st.lists(st.sampled_from(["1", "0", "yes", "no", "ok", "misleading"]), min_size=1, max_size=30),
+       bad=st.sampled_from(["maybe", "unsure", "2", "tin giả"]), data=st.data())
+def test_a_bad_label_is_named_by_its_spreadsheet_row(labels, bad, data):
+    """Property: the bad label at data row k (0-based) is named as row k + 2, the header being row 1."""
+    from vnflag.model.inputs import parse_labels
+
+    at = data.draw(st.integers(0, len(labels)))
+    values = [*labels[:at], bad, *labels[at:]]
+    with pytest.raises(VnflagError, match=rf"bad value at row {at + 2} \({bad!r}\)") as info:
+        parse_labels(values, "label")
+    assert ("'unsure' is not a label" in str(info.value)) == (bad == "unsure")
+
+
+# ----------------------------------------------------------------------------- vnflag's decisions as labels
+@settings(max_examples=50, deadline=None)
+@given(words=st.lists(st.tuples(st.sampled_from(["misleading", "ok"]),
+                                st.sampled_from(["", " ", "\t"]), st.booleans()), min_size=1, max_size=20))
+def test_decision_words_are_labels_in_any_case_and_padding(words):
+    """Property: misleading → 1 and ok → 0, whatever the case and surrounding spaces."""
+    from vnflag.model.inputs import parse_labels
+
+    values = [f"{pad}{word.upper() if upper else word}{pad}" for word, pad, upper in words]
+    assert parse_labels(values).tolist() == [int(word == "misleading") for word, _, _ in words]
+
+
+def test_train_accepts_a_reviewed_queue_s_decisions_and_refuses_unsure(tmp_path, labelled):
+    posts = labelled.head(60).copy()
+    decided = posts.assign(label=posts["label"].map({"1": "misleading", "0": "ok"}))
+    decided.to_csv(tmp_path / "decided.csv", index=False)
+    posts.to_csv(tmp_path / "numbers.csv", index=False)
+    from vnflag import train_file
+
+    fingerprint = [train_file(tmp_path / f"{name}.csv", tmp_path / name, cv=2)["training_data"]["fingerprint"]
+                   for name in ("decided", "numbers")]
+    assert fingerprint[0] == fingerprint[1]  # the same labels
+    decided.loc[decided.index[4], "label"] = "unsure"
+    decided.to_csv(tmp_path / "unsure.csv", index=False)
+    status, _, err = run_cli("train", tmp_path / "unsure.csv", "-o", tmp_path / "u")
+    assert status == 2 and "row 6 ('unsure')" in err and "'unsure' is not a label" in err and err.count("\n") == 1
+    assert not (tmp_path / "u").exists()
