@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> ExitStatus:
     registry = Registry(args.registry, create=action == "add")
     if action == "list":
         listing = registry.list()
-        print(listing.to_string(index=False) if len(listing) else "no versions")
+        from ..display import text_table
+
+        print(text_table(listing) if len(listing) else "no versions")
     elif action == "show":
         if args.json:
             print_json(registry.show(args.version))

@@ -272,9 +272,13 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     write_json_atomic(result, Path(output) / "comparison.json", managed_ok=True)
     write_text_atomic(_markdown(result), Path(output) / "comparison.md", managed_ok=True)
     if registry is not None:
-        reg = registry if isinstance(registry, Registry) else Registry(registry)
-        reg.add(model_dir)
-        reg.add(output, parent=manifest["model_version"], labels_snapshot=snapshot, comparison=result)
+        try:  # checked before training; should adding still fail, the saved challenger is not lost
+            reg = registry if isinstance(registry, Registry) else Registry(registry)
+            reg.add(model_dir)
+            reg.add(output, parent=manifest["model_version"], labels_snapshot=snapshot, comparison=result)
+        except VnflagError as exc:
+            raise VnflagError(f"{exc} (the challenger {saved['model_version']} was saved to {output} with its "
+                              "comparison; add it with vnflag models add once the registry is fixed)") from exc
         result["registry"] = str(reg.path)
     bar.update(1)
     return result
