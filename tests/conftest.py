@@ -128,6 +128,8 @@ SLOW_TESTS = {
         "hypothesis: 25 stores, four imports of 38 reviews each",
     "io/test_hostile_tables.py::test_own_output_reads_back_identically": "hypothesis round trips, six formats",
     "cli/test_evaluate_command.py::test_evaluate_command_writes_report_and_summary": "renders five figures",
+    "cli/test_safeguards.py::test_evaluate_summary_says_no_post_flagged_instead_of_nan": "renders the report",
+    "test_readme.py::test_quick_start_runs_after_make_demo_and_twice": "trains the Quick start's model twice",
     "cli/test_review_round.py::test_two_reviewers_agreement_adjudication_and_unbiased_estimate":
         "a whole two-reviewer round through the CLI",
     "review/test_store.py::test_second_look_finds_flipped_labels": "fits out-of-fold models over the labelled posts",

@@ -15,7 +15,7 @@ import html
 import numbers
 from typing import Any
 
-__all__ = ["format_value", "html_table", "figure_table", "MAX_DISPLAY_ROWS"]
+__all__ = ["format_value", "figure_text", "html_table", "figure_table", "text_table", "upright", "MAX_DISPLAY_ROWS"]
 
 #: Rows a notebook table shows of a long listing (pandas' own display default): the first and last halves.
 MAX_DISPLAY_ROWS = 60
@@ -29,6 +29,18 @@ def format_value(value: Any) -> str:
     if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
         return "–" if value != value else f"{value:.3f}"  # NaN is the one value unequal to itself
     return str(value)
+
+
+def figure_text(value: Any, digits: int = 3, missing: str = "n/a") -> str:
+    """A figure in a sentence (a summary line, never ``nan``): ``digits`` decimals, or ``missing``
+    (say why, e.g. ``"n/a (no post flagged)"``) when it is undefined (``None``, NaN).
+
+    >>> figure_text(0.98639), figure_text(float("nan"), missing="n/a (no post flagged)"), figure_text(None, 1)
+    ('0.986', 'n/a (no post flagged)', 'n/a')
+    """
+    if value is None or (isinstance(value, numbers.Real) and value != value):
+        return missing
+    return f"{value:.{digits}f}"
 
 
 def html_table(frame: Any, *, caption: str = "", index: bool = False, classes: str = "",
@@ -56,8 +68,33 @@ def html_table(frame: Any, *, caption: str = "", index: bool = False, classes: s
 def figure_table(figures: Any, *, caption: str, name: str = "figure") -> str:
     """A one-row ``to_frame()`` (a DataFrame) shown upright: one ``name | value`` row per column,
     values by :func:`format_value`, as :func:`html_table`."""
-    import pandas as pd  # only when a notebook shows a table: this module imports nothing at start
+    return html_table(upright(figures, name=name), caption=caption)
+
+
+def upright(figures: Any, *, name: str = "figure") -> Any:
+    """A one-row ``to_frame()`` (a DataFrame) stood upright: one ``name | value`` row per column,
+    values by :func:`format_value` (for :func:`figure_table` and :func:`text_table`)."""
+    import pandas as pd  # only when a table is shown: this module imports nothing at start
 
     # Column by column: each value keeps its column's type (a whole row would turn counts into floats).
     values = [format_value(figures[column].iloc[0]) if len(figures) else "–" for column in figures.columns]
-    return html_table(pd.DataFrame({name: [str(c) for c in figures.columns], "value": values}), caption=caption)
+    return pd.DataFrame({name: [str(c) for c in figures.columns], "value": values})
+
+
+def text_table(frame: Any, *, index: bool = False) -> str:
+    """``frame`` (a pandas DataFrame) as a left-aligned plain-text table for a terminal, every value by
+    :func:`format_value` (figures rounded, missing ones ``–``): what a command prints without ``--json``.
+
+    >>> import pandas as pd
+    >>> print(text_table(pd.DataFrame({"field": ["roc_auc", "rows"], "value": [0.98639280182, 480]}, dtype=object)))
+    field    value
+    roc_auc  0.986
+    rows     480
+    """
+    shown = frame.reset_index() if index else frame
+    columns = [[" ".join(str(cell).splitlines()) for cell in [name, *map(format_value, shown[name].tolist())]]
+               for name in shown.columns]  # a line break inside a value would break the table
+    widths = [max(len(cell) for cell in column) for column in columns]
+    lines = ["  ".join(column[row].ljust(width) for column, width in zip(columns, widths, strict=True)).rstrip()
+             for row in range(len(shown) + 1)]
+    return "\n".join(lines)

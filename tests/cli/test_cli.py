@@ -53,7 +53,7 @@ def test_score_stdin_to_stdout(text_model_dir):
     [
         (["train", DATA, "--text-col", "body", "-o", "{tmp}/m"], "'body' not found; columns are: id, text"),
         (["train", "{tmp}/nope.csv", "-o", "{tmp}/m"], "no such file"),
-        (["train", "{tmp}/bad_labels.csv", "-o", "{tmp}/m"], "row 2 ('maybe')"),
+        (["train", "{tmp}/bad_labels.csv", "-o", "{tmp}/m"], "row 3 ('maybe')"),
         (["train", "{tmp}/posts.docx", "-o", "{tmp}/m"], "unknown file type"),
         (["score", UNLABELLED, "--model", "{tmp}", "-o", "{tmp}/o.csv"], "not a vnflag model directory"),
     ],

@@ -121,7 +121,7 @@ def test_every_format_imports_with_its_reviewer(loop):
 
 def test_bad_row_conflict_and_reimport_are_reported(loop):
     work, logs, _ = loop
-    assert "row 3: unknown decision 'fake'" in logs["import csv"]
+    assert "row 4: unknown decision 'fake'" in logs["import csv"]  # the spreadsheet's row (header = row 1)
     assert "one review per post of its item): 0 new" in logs["reimport"]
     assert "conflict: post" in logs["status"] and "minh: " in logs["status"]
     assert "dung: " in logs["status"]
@@ -162,13 +162,16 @@ def test_promote_score_with_registry_and_rollback(loop):
     registry = Registry(work / "registry")
     champion, challenger = registry.list()["version"]
     assert run("promote1", "models", "promote", champion, "--registry", work / "registry") == 0
-    assert run("promote2", "models", "promote", challenger, "--registry", work / "registry") == 0
+    if registry.list()["promotable"].tolist()[1] == "no":  # a challenger that failed the gate needs --force
+        assert run("promote2", "models", "promote", challenger, "--registry", work / "registry") == 2
+        assert "failed the retraining gate" in logs["promote2"] and registry.promoted() == champion
+    assert run("promote2", "models", "promote", challenger, "--registry", work / "registry", "--force") == 0
     assert run("score-registry", "score", DATA / "posts_unlabelled.csv", "--registry", work / "registry",
                "-o", work / "scored2.csv") == 0
     assert set(pd.read_csv(work / "scored2.csv", dtype=str)["model_version"]) == {challenger}
     assert run("rollback", "models", "rollback", "--registry", work / "registry") == 0
     assert registry.promoted() == champion and f"{champion} is promoted again" in logs["rollback"]
-    assert run("show", "models", "show", champion[:15], "--registry", work / "registry") == 0
+    assert run("show", "models", "show", champion[:15], "--registry", work / "registry", "--json") == 0
     assert json.loads(logs["show"])["version"] == champion
     assert run("both", "score", DATA / "posts_unlabelled.csv", "--registry", work / "registry", "--model",
                work / "challenger", "-o", work / "x.csv") == 2

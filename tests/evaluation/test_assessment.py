@@ -71,5 +71,5 @@ def test_evaluate_user_mistakes_name_the_column(flagger, labelled):
         evaluate(flagger, labelled.head(20), slice_cols=["nope"])
     bad = labelled.head(20).copy()
     bad.loc[3, "label"] = "maybe"
-    with pytest.raises(VnflagError, match="row 4"):
+    with pytest.raises(VnflagError, match="row 5"):
         evaluate(flagger, bad)

@@ -12,7 +12,7 @@ def test_labels_in_every_accepted_spelling():
 
 
 def test_bad_labels_name_the_rows():
-    with pytest.raises(VnflagError, match=r"row 3 \('maybe'\).*row 5 \(''\)"):
+    with pytest.raises(VnflagError, match=r"row 4 \('maybe'\).*row 6 \(''\)"):
         parse_labels(["1", "0", "maybe", "1", ""], "label")
 
 

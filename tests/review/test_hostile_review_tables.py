@@ -268,6 +268,6 @@ def test_blank_line_of_a_one_column_csv_is_a_row_not_dropped(tmp_path):
     path = tmp_path / "ids.csv"
     path.write_bytes(b"id\np1\n\np3\n")
     back = read_reviews(path)
-    assert back["id"].tolist() == ["p1", "", "p3"] and back["source_row"].tolist() == [1, 2, 3]
+    assert back["id"].tolist() == ["p1", "", "p3"] and back["source_row"].tolist() == [2, 3, 4]  # header = row 1
     report = LabelStore(tmp_path / "labels.sqlite").import_reviews(path, queue=_export(tmp_path, "q.csv"))
     assert report.rows == 3 and report.not_reviewed == 3, "the empty row is counted, not lost"

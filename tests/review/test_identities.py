@@ -110,7 +110,7 @@ def test_names_differing_only_in_case_are_refused_in_a_file_and_against_the_stor
     (tmp_path / "mixed.csv.vnflag-queue.json").write_bytes((tmp_path / "q.csv.vnflag-queue.json").read_bytes())
     store = tmp_path / "labels.sqlite"
     code, _, err = run_cli("labels", "import", tmp_path / "mixed.csv", "--store", store)
-    assert code == 2 and err.count("\n") == 1 and "row 3" in err and "only in case" in err, err
+    assert code == 2 and err.count("\n") == 1 and "row 4" in err and "only in case" in err, err
     assert not store.exists()
     assert run_cli("labels", "import", path, "--store", store)[0] == 0
     before = store.read_bytes()
@@ -135,7 +135,7 @@ def test_a_bad_name_is_refused_from_every_source(queue, tmp_path, name):
     frame.loc[3, "reviewer"] = name
     frame.to_csv(path, index=False)
     code, _, err = run_cli("labels", "import", path, "--store", store)
-    assert code == 2 and err.count("\n") == 1 and "row 4" in err, err
+    assert code == 2 and err.count("\n") == 1 and "row 5" in err, err  # data row 4: the spreadsheet's row 5
     # --reviewer for empty reviewer cells
     frame["reviewer"] = ""
     frame.to_csv(path, index=False)
@@ -179,7 +179,7 @@ def test_swapped_id_cells_refuse_the_file_naming_the_rows(queue, tmp_path):
     frame.to_csv(path, index=False)
     store = tmp_path / "labels.sqlite"
     code, _, err = run_cli("labels", "import", path, "--store", store)
-    assert code == 2 and err.count("\n") == 1 and "row 1" in err and "row 2" in err and "nothing imported" in err, err
+    assert code == 2 and err.count("\n") == 1 and "row 2" in err and "row 3" in err and "nothing imported" in err, err
     assert not store.exists()
 
 

@@ -107,7 +107,7 @@ def test_a_changed_id_without_item_id_or_member_ids_is_refused_naming_the_row(tm
     assert code == ExitStatus.ROWS_REFUSED == 3, err
     refused = [line for line in err.splitlines() if line.endswith("not stored")]
     # nothing in the row tells 12 from a changed 012: both rows are refused, as are 7, 1.5 and the 18-digit id
-    assert [re.search(r": (row \d+): ", line).group(1) for line in refused] == [f"row {n}" for n in range(1, 6)], err
+    assert [re.search(r": (row \d+): ", line).group(1) for line in refused] == [f"row {n}" for n in range(2, 7)], err
     assert "id '12' is ambiguous: a spreadsheet may have changed '012'" in refused[0]
     assert "a spreadsheet may have changed '007'" in refused[2]
     assert "6 rows: 1 new, 0 already stored, 5 rejected, 0 not yet reviewed; 1 reviews" in err
@@ -134,7 +134,7 @@ def test_a_changed_id_that_is_no_rendering_of_its_item_is_refused(tmp_path):
         csv.writer(target).writerows(rows)
     store = tmp_path / "labels.sqlite"
     code, _, err = run_cli("labels", "import", path, "--store", store)
-    assert code == 3 and "row 3: id '8' is not in queue" in err and "'007'" in err, err
+    assert code == 3 and "row 4: id '8' is not in queue" in err and "'007'" in err, err
     assert "007" not in _stored(store) and "8" not in _stored(store)
 
 
@@ -188,7 +188,7 @@ def test_exit_status_of_several_files_refused_rows_3_a_refused_file_2(tmp_path):
     _fill(rows_refused, lambda post: "ok" if post != "p2" else "maybe", through_calc=False)
     store = tmp_path / "labels.sqlite"
     code, _, err = run_cli("labels", "import", fine, rows_refused, "--store", store)
-    assert code == 3 and "row 2: unknown decision 'maybe'" in err and len(_stored(store)) == 8, err
+    assert code == 3 and "row 3: unknown decision 'maybe'" in err and len(_stored(store)) == 8, err
     (tmp_path / "broken.csv").write_text("id,decision,queue_id\np1,ok,qnope\n", encoding="utf-8")  # unknown queue
     code, _, err = run_cli("labels", "import", rows_refused, tmp_path / "broken.csv", "--store", store)
     assert code == 2 and "refused: " in err and "broken.csv" in err, err

@@ -106,7 +106,8 @@ def check_replaceable(target: Path, overwrite: bool) -> None:
     if not target.exists() or not any(target.iterdir()):
         return
     if not overwrite:
-        raise VnflagError(f"{target}: already exists and is not empty; choose another directory")
+        raise VnflagError(f"{target}: already exists and is not empty; choose another directory, or replace the "
+                          "model in it with overwrite=True (vnflag train --overwrite)")
     if Path.cwd().resolve().is_relative_to(target.resolve()):
         raise VnflagError(f"{target}: is the working directory or one of its parents; refusing to replace it")
     read_manifest(target)  # a vnflag model directory, or an error saying it is not one

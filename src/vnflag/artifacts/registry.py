@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..display import MAX_DISPLAY_ROWS, html_table
+from ..display import MAX_DISPLAY_ROWS, format_value, html_table, text_table  # noqa: F401 (text_table: doctest)
 from ..exceptions import VnflagError
 from ..io.files import (
     atomic_directory,
@@ -40,7 +40,8 @@ from .schemas import REGISTRY_SCHEMA, validate_document
 if TYPE_CHECKING:
     from ..model.flagger import Flagger
 
-__all__ = ["Registry", "is_registry", "resolve_model_dir", "resolve_model", "model_manifest", "model_files"]
+__all__ = ["Registry", "is_registry", "check_registry", "gate_failures", "resolve_model_dir", "resolve_model",
+           "model_manifest", "model_files"]
 
 INDEX = "registry.json"
 
@@ -48,6 +49,22 @@ INDEX = "registry.json"
 def is_registry(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a registry directory (holds ``registry.json``)."""
     return (Path(path) / INDEX).is_file()
+
+
+def check_registry(path: str | os.PathLike, create: bool = True) -> None:
+    """Refuse, before any work, a registry vnflag could not use: with ``create``, a path that is
+    neither a registry nor a new or empty directory; without it, anything but a registry.
+
+    >>> check_registry("README.md")   # doctest: +SKIP
+    VnflagError: README.md: exists and is not a model registry; choose an empty or new directory
+    """
+    target = Path(path)
+    if is_registry(target):
+        return
+    if not create:
+        raise VnflagError(f"{path}: not a vnflag model registry (no {INDEX})")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise VnflagError(f"{path}: exists and is not a model registry; choose an empty or new directory")
 
 
 def resolve_model_dir(path: str | os.PathLike) -> Path:
@@ -101,6 +118,22 @@ def model_manifest(model, flagger: Flagger) -> dict[str, Any]:
     }
 
 
+def gate_failures(comparison: dict[str, Any] | None) -> str:
+    """Why a challenger failed the retraining gate, in words: each failed metric with the
+    challenger's and the champion's figures and the margin (from the comparison kept in the registry).
+
+    >>> gate_failures({"margin": 0.01, "gate": {"roc_auc": {"champion": 0.81, "challenger": 0.7634,
+    ...                                                      "difference": -0.0466, "passes": False}}})
+    'roc_auc 0.7634 vs champion 0.81 (-0.0466, more than the margin 0.01 worse)'
+    """
+    if not comparison or not comparison.get("gate"):
+        return "no comparison recorded"
+    failed = [f"{metric} {result['challenger']:.4g} vs champion {result['champion']:.4g} "
+              f"({result['difference']:+.3g}, more than the margin {comparison.get('margin')} worse)"
+              for metric, result in comparison["gate"].items() if not result.get("passes", True)]
+    return "; ".join(failed) or "no failed metric recorded"
+
+
 class Registry:
     """A directory of model versions with one promoted version and a promotion history.
 
@@ -112,10 +145,7 @@ class Registry:
     def __init__(self, path: str | os.PathLike, create: bool = True):
         self.path = Path(path)
         if not is_registry(self.path):
-            if not create:
-                raise VnflagError(f"{path}: not a vnflag model registry (no {INDEX})")
-            if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
-                raise VnflagError(f"{path}: exists and is not a model registry; choose an empty or new directory")
+            check_registry(self.path, create)
             (self.path / "versions").mkdir(parents=True, exist_ok=True)
             self._write({"format": "vnflag-registry", "versions": [], "promoted": None, "stack": [], "events": []})
 
@@ -273,19 +303,59 @@ class Registry:
         entry["manifest"] = read_manifest(self._version_dir(entry["version"]))
         return entry
 
-    def promote(self, version: str) -> str:
-        """Make ``version`` the one scoring uses; returns it. A person decides this, never the gate.
+    def describe(self, version: str) -> pd.DataFrame:
+        """One version as a ``field | value`` table a person reads (``vnflag models show``): lineage,
+        labels, columns, threshold, cross-validated metrics and the retraining gate; :meth:`show` has
+        everything, with exact values.
+
+        >>> print(text_table(Registry("models").describe("2026")))   # doctest: +SKIP
+        """
+        entry = self.show(version)
+        manifest = entry["manifest"]
+        columns = manifest.get("columns") or {}
+        promotable = entry.get("promotable")
+        rows: builtins.list[tuple[str, Any]] = [
+            ("version", entry["version"]), ("promoted", "yes" if entry["promoted"] else "no"),
+            ("created_at", entry.get("created_at")), ("added_at", entry.get("added_at")),
+            ("parent", entry.get("parent")), ("labels used", (entry.get("labels_snapshot") or {}).get("labels")),
+            ("training rows", entry.get("training_rows")), ("text column", columns.get("text")),
+            ("meta columns", ", ".join(columns.get("meta") or []) or None), ("time column", columns.get("time")),
+            ("threshold", manifest.get("threshold")),
+        ]
+        rows += [(name, value) for name, value in (manifest.get("metrics") or {}).items()]
+        rows.append(("promotable (gate)", None if promotable is None else ("yes" if promotable else "no")))
+        comparison = entry.get("comparison") or {}
+        for metric, result in (comparison.get("gate") or {}).items():
+            rows.append((f"gate {metric}", f"challenger {format_value(result['challenger'])} vs champion "
+                                           f"{format_value(result['champion'])}: "
+                                           f"{'passes' if result.get('passes') else 'fails'}"))
+        if comparison.get("margin") is not None:
+            rows.append(("gate margin", comparison["margin"]))
+        return pd.DataFrame({"field": [name for name, _ in rows], "value": [value for _, value in rows]},
+                            dtype=object)
+
+    def promote(self, version: str, force: bool = False) -> str:
+        """Make ``version`` the one scoring uses; returns it. A person decides this, never the gate:
+        but a challenger that failed the retraining gate is refused, saying why, unless ``force``
+        (the promotion is then logged as forced).
 
         >>> Registry("models").promote("20261129-1516")   # doctest: +SKIP
         """
         with self._locked() as state:
             entry = self._resolve(state, version)
+            failed = entry.get("promotable") is False
+            if failed and not force:
+                raise VnflagError(f"version {entry['version']} failed the retraining gate: "
+                                  f"{gate_failures(entry.get('comparison'))}; promote it anyway with force=True "
+                                  "(vnflag models promote --force) if you have checked that it is better")
             previous = state.get("promoted")
             if previous != entry["version"]:
                 state["promoted"] = entry["version"]
                 state["stack"].append(entry["version"])
-            state["events"].append({"at": utc_now(), "action": "promote", "version": entry["version"],
-                                    "from": previous})
+            event = {"at": utc_now(), "action": "promote", "version": entry["version"], "from": previous}
+            if failed:
+                event["forced"] = True
+            state["events"].append(event)
         return entry["version"]
 
     def rollback(self) -> str:

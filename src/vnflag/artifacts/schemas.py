@@ -80,7 +80,8 @@ REGISTRY_SCHEMA: dict[str, Any] = {
             "properties": {"at": {"type": "string", "pattern": ISO_TIMESTAMP},
                            "action": {"enum": ["add", "promote", "rollback"]},
                            "version": {"type": "string", "pattern": PLAIN_NAME},
-                           "from": {"type": ["string", "null"], "pattern": PLAIN_NAME}},
+                           "from": {"type": ["string", "null"], "pattern": PLAIN_NAME},
+                           "forced": {"type": "boolean"}},
         }},
     },
 }

@@ -22,13 +22,19 @@ def run(args: argparse.Namespace) -> ExitStatus:
     run = evaluate_file(args.model, args.data, args.report, markdown=args.markdown, text_col=args.text_col,
                         label_col=args.label_col, slice_cols=args.slice_col, n_bootstrap=args.bootstrap,
                         store=args.store, encoding=args.encoding, progress=progress_wanted(args))
+    from ..display import figure_text
+
     result, m = run.result, run.result.metrics
+    one_label = "n/a (needs posts of both labels)"
+    interval = ("" if figure_text(m.get("roc_auc_low")) == "n/a" or figure_text(m.get("roc_auc_high")) == "n/a"
+                else f" [{m['roc_auc_low']:.3f}, {m['roc_auc_high']:.3f}]")
     print(
         f"evaluated model {result.manifest.get('model_version')} on {m['n']} posts ({m['positives']} needing "
-        f"verification): ROC-AUC {m['roc_auc']:.3f} [{m['roc_auc_low']:.3f}, {m['roc_auc_high']:.3f}], "
-        f"average precision {m['average_precision']:.3f}, precision {m['precision']:.3f} and recall "
-        f"{m['recall']:.3f} at threshold {result.threshold:.3f}, ECE {m['ece']:.3f}; "
-        f"wrote {run.report} and {run.markdown}",
+        f"verification): ROC-AUC {figure_text(m['roc_auc'], missing=one_label)}{interval}, "
+        f"average precision {figure_text(m['average_precision'], missing=one_label)}, "
+        f"precision {figure_text(m['precision'], missing='n/a (no post flagged)')} and recall "
+        f"{figure_text(m['recall'], missing='n/a (no post needing verification)')} at threshold "
+        f"{result.threshold:.3f}, ECE {figure_text(m['ece'])}; wrote {run.report} and {run.markdown}",
         file=sys.stderr,
     )
     if result.data.get("is_training_data"):
@@ -47,7 +53,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("data", help="labelled posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
     p.add_argument("--model", required=True, help="model directory (from vnflag train)")
     p.add_argument("--text-col", default=None, help="column with the post text (default: the model's)")
-    p.add_argument("--label-col", default=None, help="column with labels 1/0, true/false or yes/no; "
+    p.add_argument("--label-col", default=None, help="column with labels 1/0, true/false, yes/no or misleading/ok; "
                    f"1 = needs verification (default: the model's, else {DEFAULT_LABEL_COL})")
     p.add_argument("--slice-col", action="append", default=[], metavar="COLUMN",
                    help="also report metrics for each value of this column (repeatable)")

@@ -178,11 +178,11 @@ def _status(args: argparse.Namespace) -> int:
             status["unused_map_entries"] = list(view.unused_names)
         print_json(status)
         return 0
-    d = status["decisions"]
+    from ..display import text_table, upright
+
     print(f"{status['store']}: {status['reviews']} reviews of {status['posts']} posts from {status['imports']} imports "
           f"({status['queues']} queues); last import {status['last_import'] or 'never'}")
-    print(f"decisions: {d['misleading']} misleading, {d['ok']} ok, {d['unsure']} unsure, {d['conflict']} conflicts")
-    print("reviewers: " + (", ".join(f"{k} ({v})" for k, v in status["reviewers"].items()) or "none"))
+    print(text_table(upright(status.to_frame().drop(columns=["store"], errors="ignore"))))
     print(f"conflicts: {status['conflicts_resolved']} resolved by adjudication, "
           f"{status['conflicts_unresolved']} unresolved")
     print(agreement_line(status["agreement"]))
@@ -211,7 +211,9 @@ def _second_look(args: argparse.Namespace) -> int:
 
 
 def _figure(value: float | None, digits: int = 3) -> str:
-    return "undefined" if value is None else f"{value:.{digits}f}"
+    from ..display import figure_text
+
+    return figure_text(value, digits, missing="undefined")
 
 
 def agreement_line(agreement: dict[str, Any]) -> str:

@@ -22,6 +22,11 @@ def parser(sub: Any) -> argparse.ArgumentParser:
         c.add_argument("--registry", required=True, help="registry directory")
         if name in ("show", "promote"):
             c.add_argument("version", help="version (a unique prefix is enough)")
+        if name == "show":
+            c.add_argument("--json", action="store_true", help="print everything known, exact values, as JSON")
+        if name == "promote":
+            c.add_argument("--force", action="store_true",
+                           help="promote a challenger that failed the retraining gate (it is logged as forced)")
         if name == "add":
             c.add_argument("model_dir", help="model directory")
             c.add_argument("--parent", default=None, help="parent version (default: from the manifest)")
@@ -38,15 +43,23 @@ def run(args: argparse.Namespace) -> ExitStatus:
     registry = Registry(args.registry, create=action == "add")
     if action == "list":
         listing = registry.list()
-        print(listing.to_string(index=False) if len(listing) else "no versions")
+        from ..display import text_table
+
+        print(text_table(listing) if len(listing) else "no versions")
     elif action == "show":
-        print_json(registry.show(args.version))
+        if args.json:
+            print_json(registry.show(args.version))
+        else:
+            from ..display import text_table
+
+            print(text_table(registry.describe(args.version)))
     elif action == "add":
         version = registry.add(args.model_dir, parent=args.parent)
         print(f"added {version} to {args.registry}", file=sys.stderr)
     elif action == "promote":
-        version = registry.promote(args.version)
-        print(f"promoted {version}; vnflag score --registry {args.registry} now uses it", file=sys.stderr)
+        version = registry.promote(args.version, force=args.force)
+        print(f"promoted {version}{' (forced past the retraining gate)' if args.force else ''}; "
+              f"vnflag score --registry {args.registry} now uses it", file=sys.stderr)
     else:
         version = registry.rollback()
         print(f"rolled back; {version} is promoted again", file=sys.stderr)

@@ -35,6 +35,7 @@ def parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> ExitStatus:
     """Run ``vnflag retrain`` with parsed arguments; returns the exit status."""
+    from ..display import figure_text
     from ..pipelines.retraining import retrain
 
     params = {"cv": args.cv} if args.cv else {}
@@ -45,8 +46,9 @@ def run(args: argparse.Namespace) -> ExitStatus:
     for warning in result["warnings"]:
         print(f"vnflag: warning: {warning}", file=sys.stderr)
     print(f"challenger {result['challenger']['version']} vs champion {result['champion']['version']} on "
-          f"{result['heldout']['rows']} held-out reviewed posts: ROC-AUC {gate['challenger']:.3f} vs "
-          f"{gate['champion']:.3f}; promotable: {'yes' if result['promotable'] else 'no'} (margin {args.margin}); "
+          f"{result['heldout']['rows']} held-out reviewed posts: ROC-AUC {figure_text(gate['challenger'])} vs "
+          f"{figure_text(gate['champion'])}; promotable: {'yes' if result['promotable'] else 'no'} "
+          f"(margin {args.margin}); "
           f"wrote {args.output} with comparison.md"
           + (f"; added to {result['registry']}" if "registry" in result else ""),
           file=sys.stderr)

@@ -18,7 +18,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("data", help="labelled posts: .csv .tsv .jsonl .parquet .xlsx, or - for CSV on stdin")
     p.add_argument("--text-col", default=DEFAULT_TEXT_COL,
                    help=f"column with the post text (default: {DEFAULT_TEXT_COL})")
-    p.add_argument("--label-col", default=DEFAULT_LABEL_COL, help="column with labels 1/0, true/false or yes/no; "
+    p.add_argument("--label-col", default=DEFAULT_LABEL_COL,
+                   help="column with labels 1/0, true/false, yes/no or misleading/ok; "
                    f"1 = needs verification (default: {DEFAULT_LABEL_COL})")
     p.add_argument("--meta-cols", type=column_list, default=[],
                    help="comma-separated engagement-count columns, e.g. num_like,num_comment,num_share")

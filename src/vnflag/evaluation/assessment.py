@@ -149,7 +149,7 @@ def evaluate(
     """Score labelled posts with a model and measure it, overall and by slice.
 
     ``model`` is a fitted :class:`~vnflag.Flagger` or a model directory. Labels are read like
-    training labels (0/1, true/false, yes/no). Posts with empty text are not scored and not
+    training labels (0/1, true/false, yes/no, misleading/ok). Posts with empty text are not scored and not
     counted (``data["not_scored"]`` says how many). Evaluate on posts the model was not trained
     on, or the figures are optimistic. ``agreement``: the reviewers' agreement on these labels,
     when they came from a label store (``LabelStore(path).agreement()``), reported beside the figures.

@@ -39,8 +39,8 @@ from .files import atomic_path
 from .frames import BYTES_READ, TableLimitError
 
 __all__ = ["read_table", "iter_table", "write_table", "table_format", "TableWriter", "FORMATS", "known_rows",
-           "progress_total",
-           "table_source", "check_writable", "TableLimitError"]
+           "progress_total", "table_source", "check_writable", "TableLimitError", "check_table_input",
+           "shown_row", "HEADER_ROW"]
 
 # extension → (format name, module of vnflag.io that reads and writes it)
 _REGISTRY = {
@@ -82,6 +82,39 @@ def _check_readable(path: str | os.PathLike) -> None:
         raise VnflagError(f"{path}: no such file or directory")
     if p.is_dir():
         raise VnflagError(f"{path}: is a directory, expected a table file")
+
+
+#: The row a spreadsheet shows for a table's header; its first data row is the next one.
+HEADER_ROW = 1
+
+
+def shown_row(index: Any) -> Any:
+    """The row number a person sees for the 0-based data row ``index`` (an int or an array of them)
+    of a table with a header, as a spreadsheet shows it: header = row 1, first data row = row 2.
+    Every "row N" of an error or warning about a table's rows says this number.
+
+    >>> shown_row(0), shown_row(9)
+    (2, 11)
+    """
+    return index + HEADER_ROW + 1
+
+
+def check_table_input(path: str | os.PathLike, what: str = "input") -> None:
+    """Refuse, before any work, a table input vnflag could not read: an unknown file type, a
+    missing file, a directory or a file without read permission (``-``, standard input, passes).
+
+    >>> check_table_input("missing.csv")
+    Traceback (most recent call last):
+    vnflag.exceptions.VnflagError: missing.csv: no such file or directory (the input)
+    """
+    source, _ = _split_sheet(path)
+    table_format(source)
+    try:
+        _check_readable(source)
+    except VnflagError as exc:
+        raise VnflagError(f"{exc} (the {what})") from None
+    if str(source) != "-" and not os.access(source, os.R_OK):
+        raise VnflagError(f"{source}: cannot read: permission denied (the {what})")
 
 
 def _split_sheet(path: str | os.PathLike) -> tuple[str | os.PathLike, str | None]:

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..artifacts.model_dir import read_manifest
+from ..artifacts.registry import resolve_model_dir
 from ..constants import DEFAULT_BOOTSTRAP, DEFAULT_ENCODING
 from ..evaluation.assessment import EvaluationResult, evaluate
 from ..evaluation.report import write_report
 from ..exceptions import VnflagError
 from ..io.files import check_output_path
-from ..io.tables import read_table
+from ..io.tables import check_table_input, read_table
 from ..model.metrics import check_bootstrap
 from ..review.store import LabelStore
 
@@ -70,6 +72,10 @@ def evaluate_file(
         check_output_path(output, inputs=[data] if from_file else [])
     if store is not None and not isinstance(store, LabelStore) and not Path(store).is_file():
         raise VnflagError(f"{store}: no such label store")
+    if from_file:
+        check_table_input(data, "labelled posts")
+    if isinstance(model, (str, os.PathLike)):
+        read_manifest(resolve_model_dir(model))  # the model checked before the posts are read
     if from_file:
         frame = read_table(data, encoding=encoding)
         source = "standard input" if str(data) == "-" else os.path.basename(str(data))

@@ -26,7 +26,7 @@ from ..constants import (
 )
 from ..exceptions import VnflagError
 from ..io.files import check_output_paths
-from ..io.tables import read_table
+from ..io.tables import check_table_input, read_table
 from ..model.inputs import check_columns
 from ..model.thresholds import choose_threshold
 from ..review.formats import export_queue
@@ -157,6 +157,11 @@ def queue_file(
     inputs = [source for source in (scored, validation, store_path)
               if source is not None and not isinstance(source, pd.DataFrame)]
     check_output_paths(files, inputs=inputs, side_files=[(record_file, "queue record")])
+    for source, what in ((scored, "scored posts"), (validation, "validation data")):
+        if source is not None and not isinstance(source, pd.DataFrame):
+            check_table_input(source, what)
+    if store is not None:  # registered at the end: a store vnflag cannot use is refused now, nothing written
+        (store if isinstance(store, LabelStore) else LabelStore(store)).check()
     if validation is not None and not isinstance(validation, pd.DataFrame):
         validation_name, validation = str(validation), read_table(validation, encoding=encoding)
     else:

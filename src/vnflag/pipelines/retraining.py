@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..artifacts.model_dir import load_model, read_manifest, save_model
-from ..artifacts.registry import Registry, is_registry, model_files, resolve_model_dir
+from ..artifacts.model_dir import check_replaceable, load_model, read_manifest, save_model
+from ..artifacts.registry import Registry, check_registry, is_registry, model_files, resolve_model_dir
 from ..artifacts.roles import ColumnRoles, column_roles
 from ..constants import DEFAULT_ENCODING, DEFAULT_MARGIN, DEFAULT_TEST_SIZE
 from ..exceptions import VnflagError
 from ..io.files import write_json_atomic, write_text_atomic
-from ..io.tables import read_table
+from ..io.tables import check_table_input, read_table
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
 from ..model.metrics import headline_metrics
 from ..progress import progress_bar, wanted
@@ -214,13 +214,19 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     bar.set_postfix_str("load")
     if registry is None and is_registry(model):
         registry = model
-    model_dir = resolve_model_dir(model)
-    manifest = read_manifest(model_dir)
-    champion = load_model(model_dir)
-    if registry is not None:  # the champion joins the registry at the end: refused now, not after training
-        model_files(model_dir)
+    # every check before any work: a mistake answers now, not after minutes of training
+    if registry is not None and not isinstance(registry, Registry):
+        check_registry(registry)
+    check_replaceable(Path(output), overwrite=False)
     if not isinstance(labels, LabelStore) and not Path(labels).is_file():
         raise VnflagError(f"{labels}: no such label store")
+    if data is not None and not isinstance(data, pd.DataFrame):
+        check_table_input(data, "champion's training data")
+    model_dir = resolve_model_dir(model)
+    manifest = read_manifest(model_dir)
+    if registry is not None:  # the champion joins the registry at the end: refused now, not after training
+        model_files(model_dir)
+    champion = load_model(model_dir)
     store = labels if isinstance(labels, LabelStore) else LabelStore(labels)
     snapshot = store.snapshot()
     reviewed = store.training_frame()
@@ -276,9 +282,13 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     write_json_atomic(result, Path(output) / "comparison.json", managed_ok=True)
     write_text_atomic(_markdown(result), Path(output) / "comparison.md", managed_ok=True)
     if registry is not None:
-        reg = registry if isinstance(registry, Registry) else Registry(registry)
-        reg.add(model_dir)
-        reg.add(output, parent=manifest["model_version"], labels_snapshot=snapshot, comparison=result)
+        try:  # checked before training; should adding still fail, the saved challenger is not lost
+            reg = registry if isinstance(registry, Registry) else Registry(registry)
+            reg.add(model_dir)
+            reg.add(output, parent=manifest["model_version"], labels_snapshot=snapshot, comparison=result)
+        except VnflagError as exc:
+            raise VnflagError(f"{exc} (the challenger {saved['model_version']} was saved to {output} with its "
+                              "comparison; add it with vnflag models add once the registry is fixed)") from exc
         result["registry"] = str(reg.path)
     bar.update(1)
     return result

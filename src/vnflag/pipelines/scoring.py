@@ -30,7 +30,15 @@ from ..constants import DEFAULT_ID_COL, DRIFT_SUFFIX
 from ..exceptions import VnflagError
 from ..io.files import check_output_path, json_text, write_text_atomic
 from ..io.frames import bytes_read
-from ..io.tables import FORMATS, TableLimitError, iter_table, progress_total, table_format, table_source
+from ..io.tables import (
+    FORMATS,
+    TableLimitError,
+    check_table_input,
+    iter_table,
+    progress_total,
+    table_format,
+    table_source,
+)
 from ..model.drift import DriftMonitor
 from ..model.flagger import Flagger
 from ..progress import progress_bar, wanted
@@ -126,6 +134,7 @@ def input_files(source: str | os.PathLike) -> list[str]:
         if not files:
             raise VnflagError(f"{source}: no file matches")
         return files
+    check_table_input(text)  # a missing or unreadable input answers now, before the model is loaded
     return [text]
 
 

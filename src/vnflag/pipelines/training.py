@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..artifacts.model_dir import check_replaceable, save_model
 from ..exceptions import VnflagError
-from ..io.tables import iter_table, read_table
+from ..io.tables import check_table_input, iter_table, read_table
 from ..model.drift import drift_baseline
 from ..model.flagger import Flagger
 from ..model.inputs import check_columns, data_fingerprint, parse_labels
@@ -123,6 +123,7 @@ def train_file(
     >>> train_file("data/posts_labelled.csv", "out/model", "text", "label")["model_version"]  # doctest: +SKIP
     """
     check_replaceable(Path(output_dir), overwrite)  # before any work: fail fast, destroy nothing
+    check_table_input(path, "training data")
     progress = wanted(progress)
     if progress:
         with progress_bar(desc="read", unit="posts", enabled=True) as bar:

@@ -47,7 +47,7 @@ from ..io.jsonl import (
     parse_json_text,
     write_json_document,
 )
-from ..io.tables import check_writable, read_table, table_source, write_table
+from ..io.tables import check_writable, read_table, shown_row, table_source, write_table
 from ..io.xlsx import SheetLayout
 from ..model.inputs import check_columns
 from . import argilla, labelstudio
@@ -356,7 +356,9 @@ def _whole(value: object) -> int | None:
 def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str = "utf-8",
                  reviewer_map: ReviewerMap = None) -> pd.DataFrame:
     """Read a (reviewed) queue export back: the queue columns plus ``reviewed_at``, ``source_row``
-    (the 1-based data row, task or record each row came from) and :data:`IDENTITY_COLUMNS`.
+    (where each row came from: for CSV and XLSX the row a spreadsheet shows, header = row 1,
+    :func:`~vnflag.io.tables.shown_row`; else the 1-based JSONL record, task or record) and
+    :data:`IDENTITY_COLUMNS`.
     ``frame.attrs["skipped"]`` counts the responses that were not decisions, by status (Argilla
     drafts and discarded ones: ``{"draft": 1}``).
 
@@ -382,7 +384,7 @@ def read_reviews(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         rows = _tool_rows(path, fmt, frame.to_dict("records"), names)
     elif fmt in ("csv", "xlsx", "jsonl"):  # vnflag's own tables: one row per data row
         frame = read_table(path, encoding=encoding, **({"spreadsheet_safe": True} if fmt == "csv" else {}))
-        frame["source_row"] = np.arange(1, len(frame) + 1)
+        frame["source_row"] = shown_row(np.arange(len(frame))) if fmt != "jsonl" else np.arange(1, len(frame) + 1)
         # a column named like an identity column is a reviewer's, never an origin
         rows = [{**row, "origin": "", "tool_user": ""} for row in frame.to_dict("records")]
     else:

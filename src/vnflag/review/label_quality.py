@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..artifacts.roles import column_roles
 from ..exceptions import VnflagError
-from ..io.tables import read_table
+from ..io.tables import check_table_input, read_table
 from ..model.inputs import check_columns, parse_labels
 from ..progress import progress_bar, wanted
 from ..text.normalization import normalize_texts
@@ -68,12 +68,6 @@ def second_look(
 
     >>> second_look("labels.sqlite", data="data/posts_labelled.csv")   # doctest: +SKIP
     """
-    from sklearn.base import clone
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-    from sklearn.pipeline import make_pipeline
-
     if method not in METHODS:
         raise VnflagError(f"method must be 'sklearn' or 'cleanlab', got {method!r}")
     if method == "cleanlab":
@@ -84,6 +78,8 @@ def second_look(
                               "(cleanlab is AGPL-licensed)") from exc
     roles = column_roles(model).with_options(text=text_col, label=label_col)
     text_col, label_col = roles.text, roles.label
+    if data is not None and not isinstance(data, pd.DataFrame):
+        check_table_input(data, "training data")
     store = store if isinstance(store, LabelStore) else LabelStore(store)
     reviewed = store.training_frame()
     if reviewed.empty:
@@ -102,6 +98,11 @@ def second_look(
     if n_minority < 2:
         raise VnflagError("second look needs at least 2 posts of each decision (misleading and ok); "
                           "add --data with the training table")
+    from sklearn.base import clone
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
     pipeline = make_pipeline(
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
         LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000),

@@ -304,7 +304,7 @@ def reviewed_frame(source: pd.DataFrame | str | os.PathLike, queue: Any, fmt: st
     names = read_reviewer_map(reviewer_map)
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
-        if "source_row" not in frame.columns:
+        if "source_row" not in frame.columns:  # a frame has no header row: its rows are numbered from 1
             frame["source_row"] = np.arange(1, len(frame) + 1)
         for column in (*QUEUE_COLUMNS, *IDENTITY_COLUMNS, "reviewed_at"):
             if column not in frame.columns:

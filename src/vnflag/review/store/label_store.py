@@ -48,6 +48,11 @@ class LabelStore:
         with open_store(self.path) as db:
             return views.read_frame(db, sql, params)
 
+    def check(self) -> None:
+        """Refuse, before any work, a store vnflag cannot use (a foreign or newer file); writes nothing."""
+        with open_store(self.path):
+            pass
+
     # ----------------------------------------------------------------- writing
     def register_queue(self, queue: pd.DataFrame | dict | str | os.PathLike, source: str = "") -> str:
         """Remember which posts a queue holds (from a queue frame, record, or export path; the
