@@ -49,6 +49,37 @@ def test_promoting_a_challenger_that_failed_the_gate_needs_force_and_says_why(re
     assert "forced" not in registry.history()[-1]
 
 
+def test_a_challenger_added_by_hand_keeps_its_failed_gate(tmp_path, model_dir, text_model_dir):
+    """`vnflag models add out/challenger` reads the retrain's comparison.json: the gate it failed still
+    refuses a promotion without --force (it used to slip through when added by hand)."""
+    import shutil
+
+    challenger_dir = tmp_path / "challenger"
+    shutil.copytree(text_model_dir, challenger_dir)
+    (challenger_dir / "comparison.json").write_text(json.dumps(FAILED_GATE), encoding="utf-8")
+    registry_path = tmp_path / "models"
+    assert run_cli("models", "add", model_dir, "--registry", registry_path)[0] == 0
+    champion = Registry(registry_path).list()["version"].iloc[0]
+    assert run_cli("models", "promote", champion, "--registry", registry_path)[0] == 0
+    assert run_cli("models", "add", challenger_dir, "--registry", registry_path)[0] == 0
+    challenger = json.loads((challenger_dir / "manifest.json").read_text(encoding="utf-8"))["model_version"]
+    status, _, err = run_cli("models", "promote", challenger, "--registry", registry_path)
+    assert status == 2 and "failed the retraining gate" in err and "roc_auc" in err, err
+    assert Registry(registry_path).promoted() == champion
+
+
+@pytest.mark.parametrize("bad", [{"promotable": "no"}, {"gate": {"roc_auc": {"passes": "yes"}}}, {"gate": []}])
+def test_a_malformed_comparison_is_refused_by_models_add(tmp_path, text_model_dir, bad):
+    import shutil
+
+    challenger_dir = tmp_path / "challenger"
+    shutil.copytree(text_model_dir, challenger_dir)
+    (challenger_dir / "comparison.json").write_text(json.dumps({**FAILED_GATE, **bad}), encoding="utf-8")
+    status, _, err = run_cli("models", "add", challenger_dir, "--registry", tmp_path / "models")
+    assert status == 2 and "invalid retraining comparison" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "models" / "versions").exists() or not any((tmp_path / "models" / "versions").iterdir())
+
+
 def test_models_show_prints_a_table_and_json_keeps_exact_values(registry):
     registry, _, challenger = registry
     status, out, _ = run_cli("models", "show", challenger, "--registry", registry.path)

@@ -118,6 +118,19 @@ def model_manifest(model, flagger: Flagger) -> dict[str, Any]:
     }
 
 
+def _read_comparison(path: Path) -> dict[str, Any]:
+    """A retrain's ``comparison.json`` beside a challenger, checked where the registry uses it
+    (``promotable``, each gate metric's ``passes``): a challenger that failed the gate stays refused by
+    :meth:`Registry.promote` however it is added."""
+    comparison = read_json_document(path, None, "retraining comparison")
+    gate = comparison.get("gate", {})
+    if not isinstance(comparison.get("promotable", False), bool) or not isinstance(gate, dict) or not all(
+            isinstance(result, dict) and isinstance(result.get("passes", True), bool) for result in gate.values()):
+        raise VnflagError(f"{path}: invalid retraining comparison: 'promotable' and each gate metric's 'passes' "
+                          "must be true or false")
+    return comparison
+
+
 def gate_failures(comparison: dict[str, Any] | None) -> str:
     """Why a challenger failed the retraining gate, in words: each failed metric with the
     challenger's and the champion's figures and the margin (from the comparison kept in the registry).
@@ -253,6 +266,8 @@ class Registry:
         """
         manifest, files = model_files(model_dir)
         version = manifest["model_version"]
+        if comparison is None and Path("comparison.json") in files:  # a challenger added by hand keeps its gate
+            comparison = _read_comparison(Path(model_dir) / "comparison.json")
         with self._locked() as state:
             existing = [v for v in state["versions"] if v["version"] == version]
             if existing:

@@ -439,11 +439,12 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def read_json_document(path: str | os.PathLike, kind: str, what: str,
+def read_json_document(path: str | os.PathLike, kind: str | None, what: str,
                        max_bytes: int = MAX_DOCUMENT_BYTES) -> dict:
     """Read one of vnflag's own JSON documents (a manifest, a queue record, a registry index, a
     checkpoint), checking that it has at most ``max_bytes`` bytes and :data:`MAX_JSON_DEPTH`
-    levels, no ``NaN`` or ``Infinity``, and that its ``format`` field is ``kind``; any problem
+    levels, no ``NaN`` or ``Infinity``, and that its ``format`` field is ``kind`` (any object when
+    ``kind`` is ``None``: a document written without one, such as a retrain's comparison); any problem
     is a one-line :class:`~vnflag.VnflagError` naming the file. Its fields are the caller's
     schema's to check.
 
@@ -473,7 +474,7 @@ def read_json_document(path: str | os.PathLike, kind: str, what: str,
         raise VnflagError(f"{path}: invalid {what}: {exc}") from None
     except RecursionError:  # pragma: no cover - the depth is checked first
         raise VnflagError(f"{path}: invalid {what}: nested too deeply to read") from None
-    if not isinstance(document, dict) or document.get("format") != kind:
+    if not isinstance(document, dict) or (kind is not None and document.get("format") != kind):
         raise VnflagError(f"{path}: not a {what}")
     return document
 
