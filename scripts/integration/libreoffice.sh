@@ -7,16 +7,6 @@ if command -v soffice >/dev/null 2>&1; then
     echo "libreoffice.sh: soffice already installed: $(command -v soffice)"
     exit 0
 fi
-if [ "$(id -u)" -eq 0 ]; then
-    SUDO=""
-elif command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-else
-    echo "libreoffice.sh: need root or sudo to apt-get install libreoffice-calc" >&2
-    exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends libreoffice-calc
+sh "$(dirname "$0")/apt-install.sh" libreoffice-calc
 command -v soffice >/dev/null 2>&1 || { echo "libreoffice.sh: soffice missing after install" >&2; exit 1; }
 echo "libreoffice.sh: installed $(soffice --version 2>/dev/null | head -n 1)"

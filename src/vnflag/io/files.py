@@ -212,7 +212,7 @@ def side_file_suffix(path: str | os.PathLike) -> str | None:
     ('.vnflag-queue.json', None)
     """
     for part in Path(path).parts:
-        name = unicodedata.normalize("NFC", part).casefold()
+        name = _name_key(part)
         for suffix in SIDE_FILE_SUFFIXES:
             if name.endswith(suffix):
                 return suffix
@@ -307,16 +307,17 @@ def check_output_path(output: str | os.PathLike, inputs: Sequence[str | os.PathL
         if source is None or str(source) == "-":
             continue
         source_path = Path(source)
-        same = (_path_key(resolved) == _path_key(source_path.resolve())
+        same = (_name_key(resolved) == _name_key(source_path.resolve())
                 or (target.exists() and source_path.exists() and os.path.samefile(target, source_path)))
         if same:
             raise VnflagError(f"{output}: the {what} is also an input ({source}); choose another {what} file")
     check_not_managed(target, what)
 
 
-def _path_key(path: Path) -> str:
-    """A resolved path as a case-insensitive, normalisation-insensitive file system sees it."""
-    return unicodedata.normalize("NFC", str(path)).casefold()
+def _name_key(name: str | os.PathLike) -> str:
+    """A file name or path as a case-insensitive, normalisation-insensitive file system (macOS,
+    Windows) compares it."""
+    return unicodedata.normalize("NFC", str(name)).casefold()
 
 
 def check_output_paths(outputs: Sequence[tuple[str | os.PathLike, str]],
@@ -337,7 +338,7 @@ nothing written: choose other names
         if str(path) == "-":
             continue
         check_output_path(path, inputs, what, side_file=side)
-        key = _path_key(Path(path).resolve())
+        key = _name_key(Path(path).resolve())
         if key in seen:
             first, first_what = seen[key]
             raise VnflagError(f"{path}: the {what} would be the same file as {first_what} ({first}); "
