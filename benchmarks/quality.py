@@ -14,6 +14,7 @@ segmentation. LinearSVC gives margins, not probabilities: its ECE is of min-max-
     python benchmarks/quality.py --split time  # only: train on the older 70 %, test on the newest 30 %
     python benchmarks/quality.py --split cuts --only "(the default)"  # older 60, 70, 80 % → every later post
     python benchmarks/quality.py --vihsd     # ViHSD train → dev, clean vs offensive-or-hate
+    python benchmarks/quality.py --paired [--repeats 5] [--only bagged]  # paired table, see below
 
 By default every model is measured on both splits, CV mean ± sd and the time-ordered split side by
 side. One time-ordered split of 1,080 posts is noisy: ``--split cuts`` trains on the older 60, 70 and 80 %
@@ -24,6 +25,16 @@ scaled binary n-grams, Wang & Manning 2012) are rows of their own.
 
 A column gives ROC-AUC over the test posts of at least 1,000 characters, a stand-in for long news
 articles (no out-of-domain set is in ``../shared``).
+
+``--paired`` tells a real gain from fold noise: every system of :func:`paired_systems` on the same
+5×5 repeated stratified folds (``--folds`` × ``--repeats``, seed ``--seed``) and the three time cuts;
+per system the mean ROC-AUC and AP, the mean paired difference to the default with the standard
+deviation of the paired differences and its standard error, how many folds or cuts it improved,
+ECE and train time per fit. Each (system, split) result is appended to ``--results`` (a CSV, by
+default ``benchmarks/results/paired.csv``) as it ends; a rerun skips what the CSV already holds, so
+a long run can be resumed, and ``--summary`` prints the table from the CSV alone. The systems share
+each split's text stage (:class:`SharedTextStage`, the same fit for each): the train time of a
+system is its own fit plus the text stage's.
 
 Needs ``../shared/datasets/reintel/train.csv`` (``--vihsd``: ``vihsd/train.csv`` and
 ``vihsd/dev.csv``; third-party, not in this repository).
@@ -39,16 +50,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 from vnflag import Flagger
 from vnflag.model.metrics import expected_calibration_error
+from vnflag.text.normalization import normalize_texts
 from vnflag.text.segmentation import TOKENIZERS, _segment_cached
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -170,8 +182,6 @@ LONG_POST_CHARS = 1_000
 
 def measure(estimator, frame: pd.DataFrame, y: np.ndarray, splits) -> dict[str, str]:
     """Fit and score ``estimator`` on each (train, test) split: one table row, printed as it ends."""
-    from sklearn.base import clone
-
     long_post = (frame[TEXT].str.len() >= LONG_POST_CHARS).to_numpy()
     aucs, long_aucs, aps, eces, seconds, speeds = [], [], [], [], [], []
     for train, test in splits:
@@ -239,6 +249,185 @@ def calibration_error(model, y: np.ndarray, scores: np.ndarray) -> float:
     return expected_calibration_error(y, scores)
 
 
+# ----------------------------------------------------------------------------- paired evaluation
+UNLABELLED = DATASETS / "reintel" / "unlabelled"
+RESULTS = Path(__file__).resolve().parent / "results" / "paired.csv"
+#: Repost-count columns: near-copies at char TF-IDF cosine ≥ 0.5 and ≥ 0.8, and the highest cosine (per mille).
+REPOST = ["near_copies_05", "near_copies_08", "max_cosine_permille"]
+DEFAULT_SYSTEM = "default"
+RULE = ("Rule: a change of default needs a paired ROC-AUC gain larger than its spread (the sd of the paired "
+        "differences) on both CV and the time cuts.")
+
+
+def paired_systems() -> dict[str, Flagger]:
+    """The systems of ``--paired``; the first, what ``vnflag train`` fits on ReINTEL with counts and time,
+    is the reference of the paired differences."""
+    shared = {"text_col": TEXT, "time_col": TIME}
+    return {
+        DEFAULT_SYSTEM: SharedTextStage(meta_cols=META, **shared),
+        "bagged (10 bootstrap)": SharedTextStage(meta_cols=META, second_stage_bags=10, **shared),
+        "seeds (5, max_features 0.7)": SharedTextStage(meta_cols=META, second_stage_bags=5,
+                                                       second_stage_bagging="feature_subsets", **shared),
+        "repost counts": SharedTextStage(meta_cols=META + REPOST, **shared),
+        "bagged (10 bootstrap) + repost counts": SharedTextStage(meta_cols=META + REPOST, second_stage_bags=10,
+                                                                 **shared),
+    }
+
+
+class SharedTextStage(Flagger):
+    """A :class:`Flagger` whose text stage (vectorisers, n-gram model and its out-of-fold margins) is
+    reused from the previous fit when texts, labels, inner folds and text parameters are the same: the
+    systems of ``--paired`` differ only after it. ``saved_seconds`` is the text stage's own fit time
+    when it was reused (0 when fitted), for the train time per fit."""
+
+    _cache: dict = {}
+    saved_seconds = 0.0
+
+    def _fit_text_stage(self, texts, y_bin, splits, class_weight, step):
+        key = (hash(tuple(texts)), y_bin.tobytes(), tuple(test.tobytes() for _, test in splits), str(class_weight),
+               self.tokenizer, tuple(self.word_ngram_range), tuple(self.char_ngram_range), self.min_df,
+               self.max_char_features, self.C)
+        cached = SharedTextStage._cache.get(key)
+        if cached is None:
+            start = time.perf_counter()
+            margin = super()._fit_text_stage(texts, y_bin, splits, class_weight, step)
+            seconds = time.perf_counter() - start
+            SharedTextStage._cache = {key: (self.word_vectorizer_, self.char_vectorizer_, self.text_classifier_,
+                                            margin, seconds)}
+            SharedTextStage.saved_seconds = 0.0
+            return margin
+        self.word_vectorizer_, self.char_vectorizer_, self.text_classifier_, margin, seconds = cached
+        SharedTextStage.saved_seconds = seconds
+        return margin.copy()
+
+
+def repost_columns(texts: list[str], n_labelled: int, chunk: int = 500) -> pd.DataFrame:
+    """For each of the first ``n_labelled`` of ``texts``: how many of the other texts are near-copies of it
+    (char TF-IDF cosine ≥ 0.5, ≥ 0.8) and its highest cosine in per mille, never counting itself. No labels
+    are read: over all of ReINTEL (train and unlabelled posts), a fold's training posts and test batch are
+    both inside the reference set, as at scoring time the model's posts and the batch would be."""
+    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True,
+                              dtype=np.float32).fit_transform(normalize_texts(texts))
+    counts = np.zeros((n_labelled, 3))
+    for start in range(0, n_labelled, chunk):
+        stop = min(start + chunk, n_labelled)
+        cosine = (vectors[start:stop] @ vectors.T).toarray()
+        cosine[np.arange(stop - start), np.arange(start, stop)] = 0.0  # never itself
+        counts[start:stop] = np.column_stack([(cosine >= 0.5).sum(1), (cosine >= 0.8).sum(1),
+                                              np.round(1000 * cosine.max(1))])
+    return pd.DataFrame(counts.astype(int).astype(str), columns=REPOST)
+
+
+def paired_splits(frame: pd.DataFrame, y: np.ndarray, folds: int, repeats: int, seed: int):
+    """(name, kind, train rows, test rows): the three time cuts first, then the repeated folds, repeat by repeat."""
+    for older in TIME_CUTS:
+        yield (f"older {older:.0%}", "cut", *time_ordered_split(frame, older))
+    cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    for number, (train, test) in enumerate(cv.split(frame, y)):
+        yield f"r{number // folds + 1}f{number % folds + 1}", "cv", train, test
+
+
+def run_paired(frame: pd.DataFrame, y: np.ndarray, systems: dict, splits, results: Path) -> None:
+    """Fit and score every system on every split, appending each result to ``results`` as it ends and
+    skipping what ``results`` already holds."""
+    done = set()
+    if results.exists():
+        done = set(map(tuple, pd.read_csv(results)[["system", "split"]].astype(str).to_numpy()))
+    results.parent.mkdir(parents=True, exist_ok=True)
+    for split, kind, train, test in splits:
+        for name, estimator in systems.items():
+            if (name, split) in done:
+                continue
+            model = clone(estimator)
+            _segment_cached.cache_clear()
+            start = time.perf_counter()
+            model.fit(frame.iloc[train], y[train])
+            seconds = time.perf_counter() - start + SharedTextStage.saved_seconds
+            p = model.predict_proba(frame.iloc[test])[:, 1]
+            row = pd.DataFrame([{"system": name, "split": split, "kind": kind,
+                                 "roc_auc": roc_auc_score(y[test], p), "ap": average_precision_score(y[test], p),
+                                 "ece": expected_calibration_error(y[test], p), "train_s": seconds}])
+            row.to_csv(results, mode="a", header=not results.exists(), index=False, float_format="%.6f")
+            print(f"  {split} {name}: ROC-AUC {row.roc_auc[0]:.4f}, AP {row.ap[0]:.4f}, "
+                  f"ECE {row.ece[0]:.4f}, {seconds:.1f} s", flush=True)
+
+
+def complete_splits(results: pd.DataFrame, folds: int) -> pd.DataFrame:
+    """The results of the splits every system has finished, CV folds only from repeats with all ``folds``
+    folds finished (a run stopped early is summarised over whole repeats)."""
+    systems = results["system"].nunique()
+    finished = results.groupby("split")["system"].nunique() == systems
+    results = results[results["split"].isin(finished[finished].index)]
+    repeat = results["split"].str.extract(r"^(r\d+)f\d+$")[0]
+    whole = repeat.map(repeat.dropna().groupby(repeat.dropna()).size() == folds * systems)
+    return results[(results["kind"] != "cv") | whole.fillna(False).astype(bool)]
+
+
+def paired_table(results: pd.DataFrame, reference: str = DEFAULT_SYSTEM) -> pd.DataFrame:
+    """One row per system: means, the paired differences to ``reference`` (mean, sd, standard error),
+    folds or cuts improved, ECE and train time, over the splits of ``results`` (see :func:`complete_splits`)."""
+    rows = []
+    systems = list(dict.fromkeys(results["system"]))
+    columns = ["system"]
+    for label in ("CV", "cuts"):
+        columns += [f"{label} ROC-AUC", f"{label} ΔAUC (sd; se)", f"{label} up", f"{label} AP", f"{label} ΔAP (sd; se)",
+                    f"{label} ECE"]
+    columns += ["train s/fit", "gain > spread on both"]
+    for system in systems:
+        row: dict[str, object] = {"system": system}
+        confirmed = True
+        for kind, label in (("cv", "CV"), ("cut", "cuts")):
+            part = results[results["kind"] == kind]
+            mine = part[part["system"] == system].set_index("split")
+            base = part[part["system"] == reference].set_index("split").loc[mine.index]
+            if mine.empty:
+                confirmed = False
+                continue
+            row[f"{label} ROC-AUC"] = f"{mine.roc_auc.mean():.4f}"
+            row[f"{label} AP"] = f"{mine.ap.mean():.4f}"
+            for metric, short in (("roc_auc", "AUC"), ("ap", "AP")):
+                diff = (mine[metric] - base[metric]).to_numpy()
+                sd = diff.std(ddof=1) if len(diff) > 1 else float("nan")
+                if system != reference:
+                    row[f"{label} Δ{short} (sd; se)"] = f"{diff.mean():+.4f} ({sd:.4f}; {sd / np.sqrt(len(diff)):.4f})"
+                    if metric == "roc_auc":
+                        row[f"{label} up"] = f"{int((diff > 0).sum())}/{len(diff)}"
+                        confirmed &= bool(diff.mean() > sd)
+            row[f"{label} ECE"] = f"{mine.ece.mean():.4f}"
+        row["train s/fit"] = f"{results[results['system'] == system].train_s.mean():.1f}"
+        row["gain > spread on both"] = "" if system == reference else ("yes" if confirmed else "no")
+        rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=columns).astype(object).fillna("")
+
+
+def main_paired(args, frame: pd.DataFrame, y: np.ndarray) -> int:
+    """``--paired``: run (or resume) the paired evaluation, then print its table and rule."""
+    systems = {name: est for name, est in paired_systems().items()
+               if name == DEFAULT_SYSTEM or not args.only or any(part in name for part in args.only)}
+    if any(REPOST[0] in est.meta_cols for est in systems.values()):
+        extra = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False)
+                           for path in sorted(UNLABELLED.glob("*.csv"))], ignore_index=True)
+        counts = repost_columns(frame[TEXT].tolist() + extra[TEXT].tolist(), len(frame))
+        frame = pd.concat([frame, counts], axis=1)
+        unreliable = frame[LABEL] == "1"
+        print(f"  repost counts over {len(frame) + len(extra)} posts ({len(extra)} unlabelled): near-copies ≥ 0.5 "
+              f"mean {counts[REPOST[0]].astype(int)[unreliable].mean():.2f} unreliable, "
+              f"{counts[REPOST[0]].astype(int)[~unreliable].mean():.2f} reliable", flush=True)
+    if not args.summary:
+        print(f"  paired: {args.folds}×{args.repeats} repeated stratified CV (seed {args.seed}) and the time cuts "
+              f"{', '.join(f'{c:.0%}' for c in TIME_CUTS)}; results appended to {args.results}", flush=True)
+        run_paired(frame, y, systems, paired_splits(frame, y, args.folds, args.repeats, args.seed), args.results)
+    results = complete_splits(pd.read_csv(args.results, dtype={"split": str}).query("system in @systems"), args.folds)
+    table = paired_table(results)
+    cv_splits = results.loc[results["kind"] == "cv", "split"].nunique()
+    print(f"\n{cv_splits} CV folds ({cv_splits // args.folds} whole repeats of {args.folds}) and "
+          f"{results.loc[results['kind'] == 'cut', 'split'].nunique()} time cuts, every system on each")
+    print(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))
+    print()
+    print(RULE)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
@@ -251,6 +440,13 @@ def main() -> int:
                         "every later post, and the mean ROC-AUC over the three cuts")
     parser.add_argument("--only", action="append", default=None,
                         help="measure only the models whose name contains this (repeatable: any of them)")
+    parser.add_argument("--paired", action="store_true",
+                        help="the paired evaluation: repeated stratified CV and the time cuts, every system on the "
+                        "same splits, paired differences to the default (see the module docstring)")
+    parser.add_argument("--repeats", type=int, default=5, help="--paired: repeats of the stratified folds")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="--paired: CSV of the per-split results, appended to and resumed from")
+    parser.add_argument("--summary", action="store_true", help="--paired: print the table from --results only")
     parser.add_argument("--vihsd", action="store_true",
                         help="ViHSD instead: fit on train.csv, measure on dev.csv (one split, no ± sd)")
     args = parser.parse_args()
@@ -270,6 +466,8 @@ def main() -> int:
         frame = pd.read_csv(args.data, dtype=str, keep_default_na=False)
         y = frame[LABEL].astype(int).to_numpy()
         print(f"ReINTEL {args.data.name}: {len(frame)} posts, {y.sum()} unreliable")
+        if args.paired:
+            return main_paired(args, frame, y)
         split_sets = {}
         if args.split in ("cv", "both"):
             split_sets["CV"] = list(StratifiedKFold(args.folds, shuffle=True, random_state=args.seed).split(frame, y))

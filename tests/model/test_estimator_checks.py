@@ -23,6 +23,7 @@ from sklearn.utils import estimator_checks as checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from vnflag import CountFeatures, Flagger, Segmenter
+from vnflag.model.flagger import BaggedBoosting
 
 DATA_FREE_CHECKS = (
     checks.check_estimator_cloneable,
@@ -67,7 +68,8 @@ def test_count_features_pass_every_scikit_learn_check(estimator, check):
 
 
 # --------------------------------------------------------------------------- data-free checks
-@pytest.mark.parametrize("estimator", [Segmenter(), Flagger()], ids=["Segmenter", "Flagger"])
+@pytest.mark.parametrize("estimator", [Segmenter(), Flagger(), BaggedBoosting()],
+                         ids=["Segmenter", "Flagger", "BaggedBoosting"])
 @pytest.mark.parametrize("check", DATA_FREE_CHECKS, ids=lambda c: c.__name__)
 def test_text_estimators_pass_the_data_free_checks(estimator, check):
     check(type(estimator).__name__, estimator)
@@ -205,7 +207,8 @@ def test_two_d_labels_are_refused(posts):
     ("threshold", "best"), ("meta_cols", "num_like"), ("meta_cols", [1]),
     ("word_ngram_range", (2, 1)), ("char_ngram_range", (0, 3)), ("max_char_features", 0),
     ("class_weight", "even"), ("text_col", 3), ("random_state", "seed"), ("second_stage", "forest"),
-    ("time_col", 3), ("time_features", ("minute",)),
+    ("time_col", 3), ("time_features", ("minute",)), ("second_stage_bags", 0), ("second_stage_bags", 2.5),
+    ("second_stage_bags", "10"), ("second_stage_bagging", "pasting"),
 ])
 def test_invalid_parameters_fail_at_fit_naming_the_parameter(posts, name, value):
     flagger = Flagger(**{name: value})  # never at construction: clone and set_params must work

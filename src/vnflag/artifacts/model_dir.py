@@ -51,6 +51,7 @@ TRUSTED_TYPES = frozenset({
     "sklearn._loss.loss.HalfBinomialLoss",
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     "vnflag.model.flagger.Flagger",
+    "vnflag.model.flagger.BaggedBoosting",
     "vnflag.model.features.CountFeatures",
     "vnflag.model.features.TimeFeatures",
     "vnflag.model.ngrams.CharNgrams",

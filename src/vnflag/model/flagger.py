@@ -27,6 +27,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -37,7 +38,7 @@ from .features import TIME_PARTS, CountFeatures, TimeFeatures, char_vectorizer, 
 from .inputs import check_columns
 from .thresholds import choose_threshold
 
-__all__ = ["Flagger", "PostScores"]
+__all__ = ["BaggedBoosting", "Flagger", "PostScores"]
 
 
 class PostScores(NamedTuple):
@@ -56,6 +57,87 @@ class PostScores(NamedTuple):
 #: Fewest training posts for which ``second_stage="auto"`` boosts: on fewer, trees with leaves of
 #: 40 posts learn little and a logistic regression is the safer combiner.
 MIN_BOOSTING_ROWS = 1_000
+
+#: How the models of a bagged second stage differ: ``"bootstrap"``, each on a bootstrap sample of the
+#: rows (drawn within each class, so both keep their counts); ``"feature_subsets"``, each on every row
+#: with its own seed, each split choosing among ``FEATURE_SUBSET_SHARE`` of the features.
+BAGGING = ("bootstrap", "feature_subsets")
+FEATURE_SUBSET_SHARE = 0.7
+
+
+def _boosting(class_weight, random_state: int = 0, max_features: float = 1.0):
+    """One boosted second stage: the settings ``docs/decisions/second-stage.md`` chose."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                          min_samples_leaf=40, l2_regularization=1.0, max_features=max_features,
+                                          class_weight=class_weight, random_state=random_state)
+
+
+class BaggedBoosting(ClassifierMixin, BaseEstimator):
+    """``n_models`` boosted second stages whose margins are averaged: less variance than one.
+
+    Parameters
+    ----------
+    n_models : int, default=10
+        Number of boosted models.
+    bagging : {"bootstrap", "feature_subsets"}, default="bootstrap"
+        ``"bootstrap"``: each model on a bootstrap sample of the rows drawn within each class;
+        ``"feature_subsets"``: each on every row, with its own seed and ``max_features`` of
+        ``FEATURE_SUBSET_SHARE`` (0.7).
+    class_weight : "balanced", dict or None, default=None
+        Class weights of each model.
+    random_state : int, RandomState or None, default=0
+        Seed of the samples and of the models' seeds.
+
+    Attributes
+    ----------
+    estimators_ : list of HistGradientBoostingClassifier
+        The fitted models.
+    classes_ : ndarray of shape (2,)
+        The labels seen in ``fit``.
+    """
+
+    _parameter_constraints = {
+        "n_models": [Interval(Integral, 1, None, closed="left")],
+        "bagging": [StrOptions(set(BAGGING))],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, n_models: int = 10, bagging: str = "bootstrap", class_weight=None, random_state=0):
+        self.n_models = n_models
+        self.bagging = bagging
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def fit(self, X, y) -> BaggedBoosting:
+        """Fit the ``n_models`` models on ``X`` (dense features) and binary labels ``y``."""
+        self._validate_params()
+        X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+        rng = check_random_state(self.random_state)
+        self.classes_ = np.unique(y)
+        by_class = [np.flatnonzero(y == label) for label in self.classes_]
+        self.estimators_ = []
+        for _ in range(self.n_models):
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            if self.bagging == "bootstrap":
+                rows = np.sort(np.concatenate([rng.choice(members, len(members)) for members in by_class]))
+                model = _boosting(self.class_weight, seed).fit(X[rows], y[rows])
+            else:
+                model = _boosting(self.class_weight, seed, FEATURE_SUBSET_SHARE).fit(X, y)
+            self.estimators_.append(model)
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """The models' margins (log-odds of ``classes_[1]``), averaged."""
+        check_is_fitted(self, "estimators_")
+        X = np.asarray(X, dtype=np.float64)
+        return np.mean([model.decision_function(X) for model in self.estimators_], axis=0)
+
+    def predict(self, X) -> np.ndarray:
+        """``classes_[1]`` where the averaged margin is positive."""
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
 
 def _ngram_range(value) -> bool:
@@ -114,13 +196,21 @@ class Flagger(ClassifierMixin, BaseEstimator):
         engagement or time columns and at least ``MIN_BOOSTING_ROWS`` (1,000) training posts: on
         ReINTEL with the counts, boosting raised ROC-AUC on the newest 30 % of posts from 0.867 to
         0.892 (README, "Post time and the time-ordered split").
+    second_stage_bags : int, default=1
+        Boosted models in the second stage, their margins averaged (:class:`BaggedBoosting`); 1 is
+        one model on every training post. Ignored when the second stage is logistic. Out-of-fold
+        margins stay honest: each fold fits its own models. See ``docs/decisions/second-stage.md``
+        for the paired measurement.
+    second_stage_bagging : {"bootstrap", "feature_subsets"}, default="bootstrap"
+        How the bagged models differ (when ``second_stage_bags > 1``): bootstrap samples of the
+        posts, or every post with a different seed and 70 % of the features per split.
     cv : int, default=5
         Folds for the out-of-fold scores used for calibration, threshold and training metrics.
     threshold : "f1" or float, default="f1"
         Flag threshold on the calibrated score: a number, or "f1" for the F1-best cut on
         out-of-fold scores.
     random_state : int, default=0
-        Seed of the cross-validation split.
+        Seed of the cross-validation split and of a bagged second stage.
     max_chars : int, default=20_000
         Characters of each post the model reads (after Unicode NFC); the rest of a longer post
         is ignored, which bounds the work and memory one post can cost.
@@ -176,6 +266,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "calibration": [StrOptions({"sigmoid", "isotonic"})],
         "second_stage": [StrOptions({"auto", "logistic", "boosting"})],
+        "second_stage_bags": [Interval(Integral, 1, None, closed="left")],
+        "second_stage_bagging": [StrOptions(set(BAGGING))],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "threshold": [StrOptions({"f1"}), Interval(Real, 0, 1, closed="neither")],
         "random_state": ["random_state"],
@@ -199,6 +291,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
         class_weight="balanced",
         calibration: str = "sigmoid",
         second_stage: str = "auto",
+        second_stage_bags: int = 1,
+        second_stage_bagging: str = "bootstrap",
         cv: int = 5,
         threshold="f1",
         random_state: int = 0,
@@ -218,6 +312,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.calibration = calibration
         self.second_stage = second_stage
+        self.second_stage_bags = second_stage_bags
+        self.second_stage_bagging = second_stage_bagging
         self.cv = cv
         self.threshold = threshold
         self.random_state = random_state
@@ -231,6 +327,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
             if not _ngram_range(getattr(self, name)):
                 raise ValueError(f"{name} must be a pair (min_n, max_n) of ints with 1 <= min_n <= max_n, "
                                  f"got {getattr(self, name)!r}")
+        if isinstance(self.second_stage_bags, (bool, np.bool_)):  # an Integral to scikit-learn's Interval
+            raise ValueError(f"second_stage_bags must be an int >= 1, got {self.second_stage_bags!r}")
         if not all(isinstance(c, str) for c in self.meta_cols):
             raise ValueError(f"meta_cols must be column names (str), got {self.meta_cols!r}")
         if not self.time_features or any(p not in TIME_PARTS for p in self.time_features):
@@ -269,21 +367,32 @@ class Flagger(ClassifierMixin, BaseEstimator):
         return array.tolist(), None
 
     # ----------------------------------------------------------------- features
-    def _fit_features(self, texts: list, meta: pd.DataFrame | None):
-        """Fit the vectorisers, count features and context scaler; return the n-gram matrix and
-        the scaled context (style + counts) of the training posts."""
+    def _fit_text_stage(self, texts: list, y_bin: np.ndarray, splits: list, class_weight, step: _Steps) -> np.ndarray:
+        """Fit the vectorisers and the n-gram logistic regression; return its out-of-fold margins
+        (one clone per fold of ``splits``). Depends only on the texts, labels, folds and text
+        parameters: the paired benchmark reuses it between models that differ after it."""
         normalized, segmented = self._normalize_and_tokenize(texts)
         self.word_vectorizer_ = word_vectorizer(tuple(self.word_ngram_range), self.min_df)
         self.char_vectorizer_ = char_vectorizer(tuple(self.char_ngram_range), self.min_df, self.max_char_features)
         words = self.word_vectorizer_.fit_transform(segmented)
         chars = self.char_vectorizer_.fit_transform(normalized)
+        ngrams = sparse.hstack([words, chars], format="csr", dtype=np.float64)
+        text_model = LogisticRegression(C=self.C, class_weight=class_weight, solver="liblinear")
+        text_margin = _out_of_fold(text_model, ngrams, y_bin, splits, step, "text")
+        step("text: final fit")
+        self.text_classifier_ = text_model.fit(ngrams, y_bin)
+        return text_margin
+
+    def _fit_context(self, texts: list, meta: pd.DataFrame | None) -> np.ndarray:
+        """Fit the count and time features and the context scaler; return the scaled context
+        (style, counts, time) of the training posts."""
         meta_cols = list(self.meta_cols or ())
         self.count_features_ = CountFeatures().fit(_context_columns(meta, meta_cols)) if meta_cols else None
         self.time_features_ = (TimeFeatures(timezone=self.timezone, parts=tuple(self.time_features))
                                .fit(_context_columns(meta, [self.time_col])) if self.time_col else None)
         context = self._context(texts, meta)
         self.context_scaler_ = StandardScaler().fit(context)
-        return sparse.hstack([words, chars], format="csr", dtype=np.float64), self.context_scaler_.transform(context)
+        return self.context_scaler_.transform(context)
 
     def _context(self, texts: list, meta: pd.DataFrame | None) -> np.ndarray:
         """Unscaled dense context: style features and, when the model has them, engagement counts."""
@@ -376,16 +485,13 @@ class Flagger(ClassifierMixin, BaseEstimator):
         n_folds = min(self.cv, n_minority)
         step = _Steps(on_step, 2 * (n_folds + 1) + 2)  # features, (folds + final fit) × 2 stages, calibration
         step("features")
-        ngrams, context = self._fit_features(texts, meta)
+        context = self._fit_context(texts, meta)
         folds = StratifiedKFold(n_folds, shuffle=True, random_state=self.random_state)
         # One set of folds for both stages and the per-fold figures (random_state=None would otherwise
         # draw new folds at each split() call).
         splits = list(folds.split(np.zeros((len(y_bin), 1)), y_bin))
         class_weight = self._binary_class_weight(classes)
-        text_model = LogisticRegression(C=self.C, class_weight=class_weight, solver="liblinear")
-        text_margin = _out_of_fold(text_model, ngrams, y_bin, splits, step, "text")
-        step("text: final fit")
-        self.text_classifier_ = text_model.fit(ngrams, y_bin)
+        text_margin = self._fit_text_stage(texts, y_bin, splits, class_weight, step)
         stacked = np.column_stack([text_margin, context])
         combiner = self._second_stage(class_weight)
         out_of_fold = _out_of_fold(combiner, stacked, y_bin, splits, step, "second stage")
@@ -416,12 +522,11 @@ class Flagger(ClassifierMixin, BaseEstimator):
         boost = self.second_stage == "boosting" or (
             self.second_stage == "auto" and bool(self.input_columns()[1:])
             and self.n_training_rows_ >= MIN_BOOSTING_ROWS)
+        if boost and self.second_stage_bags > 1:
+            return BaggedBoosting(n_models=self.second_stage_bags, bagging=self.second_stage_bagging,
+                                  class_weight=class_weight, random_state=self.random_state)
         if boost:
-            from sklearn.ensemble import HistGradientBoostingClassifier
-
-            return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
-                                                  min_samples_leaf=40, l2_regularization=1.0,
-                                                  class_weight=class_weight, random_state=0)
+            return _boosting(class_weight)
         return LogisticRegression(C=1.0, class_weight=class_weight, max_iter=5000)
 
     def _binary_class_weight(self, classes: np.ndarray):
