@@ -372,7 +372,7 @@ def paired_table(results: pd.DataFrame, reference: str = DEFAULT_SYSTEM) -> pd.D
     for label in ("CV", "cuts"):
         columns += [f"{label} ROC-AUC", f"{label} ΔAUC (sd; se)", f"{label} up", f"{label} AP", f"{label} ΔAP (sd; se)",
                     f"{label} ECE"]
-    columns += ["train s/fit", "gain > spread on both"]
+    columns += ["train s/fit (median)", "gain > spread on both"]
     for system in systems:
         row: dict[str, object] = {"system": system}
         confirmed = True
@@ -394,7 +394,7 @@ def paired_table(results: pd.DataFrame, reference: str = DEFAULT_SYSTEM) -> pd.D
                         row[f"{label} up"] = f"{int((diff > 0).sum())}/{len(diff)}"
                         confirmed &= bool(diff.mean() > sd)
             row[f"{label} ECE"] = f"{mine.ece.mean():.4f}"
-        row["train s/fit"] = f"{results[results['system'] == system].train_s.mean():.1f}"
+        row["train s/fit (median)"] = f"{results[results['system'] == system].train_s.median():.1f}"
         row["gain > spread on both"] = "" if system == reference else ("yes" if confirmed else "no")
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=columns).astype(object).fillna("")
