@@ -131,6 +131,8 @@ SLOW_TESTS = {
     "cli/test_evaluate_command.py::test_evaluate_command_writes_report_and_summary": "renders five figures",
     "cli/test_safeguards.py::test_evaluate_summary_says_no_post_flagged_instead_of_nan": "renders the report",
     "test_readme.py::test_quick_start_runs_after_make_demo_and_twice": "trains the Quick start's model twice",
+    "test_docs.py::test_every_python_block_runs_in_order_on_the_bundled_data":
+        "the README's and the guide's examples (the Quick start trains a model)",
     "cli/test_review_round.py::test_two_reviewers_agreement_adjudication_and_unbiased_estimate":
         "a whole two-reviewer round through the CLI",
     "review/test_store.py::test_second_look_finds_flipped_labels": "fits out-of-fold models over the labelled posts",

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import unicodedata
 from pathlib import Path
 
@@ -57,27 +58,52 @@ def _has_python(path: Path) -> bool:
     return any(info == "python" for info, _ in fences(path.read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize("path", [p for p in DOC_FILES if _has_python(p)], ids=_rel)
-def test_every_python_block_runs_in_order_on_the_bundled_data(path, tmp_path, monkeypatch):
-    """A page's blocks run as a reader would run them in a notebook: in order, in one namespace (mktestdocs'
-    ``memory=True``), from a directory holding a copy of data/."""
+def run_python_blocks(path: Path) -> int:
+    """Run a page's ``python`` blocks as a reader would run them in a notebook: in order, in one namespace
+    (mktestdocs' ``memory=True``), from the current directory; returns how many ran."""
     from mktestdocs import grab_code_blocks
 
     text = path.read_text(encoding="utf-8")
     blocks = grab_code_blocks(text, lang="python")
-    assert blocks == [code + "\n" for info, code in fences(text) if info == "python"], "fences read differently"
+    assert blocks == [textwrap.dedent(code + "\n") for info, code in fences(text) if info == "python"], \
+        "mktestdocs reads the fences differently"
+    exec(compile("\n".join(blocks), str(path), "exec"), {"__name__": "__main__"})  # noqa: S102 - our own docs
+    return len(blocks)
+
+
+@pytest.mark.parametrize("path", [p for p in DOC_FILES if _has_python(p)], ids=_rel)
+def test_every_python_block_runs_in_order_on_the_bundled_data(path, tmp_path, monkeypatch):
+    """From a directory holding a copy of data/, so examples read data/*.csv and write where nothing stays."""
     shutil.copytree(DATA, tmp_path / "data")
     monkeypatch.chdir(tmp_path)
-    exec(compile("\n".join(blocks), _rel(path), "exec"), {"__name__": "__main__"})  # noqa: S102 - our own docs
+    assert run_python_blocks(path) >= 1
+
+
+def fence_problems(path: Path) -> list[str]:
+    """Python blocks that are neither ``python`` (run) nor ``py title="not run: <why>"``."""
+    return [f"fence {info!r} before {code[:60]!r}" for info, code in fences(path.read_text(encoding="utf-8"))
+            if (info.split() or [""])[0] in PYTHON_LIKE and info != "python" and not NOT_RUN.fullmatch(info)]
 
 
 @pytest.mark.parametrize("path", DOC_FILES, ids=_rel)
 def test_python_blocks_either_run_or_say_why_not(path):
-    """A Python block is ``python`` (run by the test above) or ``py title="not run: <why>"``: no block is left
-    out of the test by a spelling such as ``py`` or ``python3``."""
-    for info, code in fences(path.read_text(encoding="utf-8")):
-        if (info.split() or [""])[0] in PYTHON_LIKE:
-            assert info == "python" or NOT_RUN.fullmatch(info), f"{_rel(path)}: fence {info!r} before {code[:60]!r}"
+    """No block is left out of the test above by a spelling such as ``py`` or ``python3``."""
+    assert not fence_problems(path), _rel(path)
+
+
+def test_blocks_share_one_namespace_a_failing_one_fails_and_fences_are_checked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    page = tmp_path / "page.md"
+    page.write_text("# P\n\n```python\nx = 41\n```\n\ntext\n\n- item\n\n  ```python\n  y = x + 1\n  ```\n\n"
+                    '```py title="not run: needs a server"\nraise SystemExit\n```\n\n```bash\nexit 1\n```\n'
+                    "```python\nopen('out.txt', 'w').write(str(y))\n```\n", encoding="utf-8")
+    assert run_python_blocks(page) == 3 and (tmp_path / "out.txt").read_text() == "42"
+    assert fence_problems(page) == []
+    page.write_text("```python\nx = 1\n```\n```py\nx = 2\n```\n```python3\n```\n```python\nassert x == 2\n```\n",
+                    encoding="utf-8")
+    with pytest.raises(AssertionError):
+        run_python_blocks(page)
+    assert [p.split(" before")[0] for p in fence_problems(page)] == ["fence 'py'", "fence 'python3'"]
 
 
 def _slugs(text: str) -> set[str]:
