@@ -17,8 +17,8 @@ __all__ = ["model_card", "write_model_card"]
 
 
 #: vnflag's default on ReINTEL ``train.csv`` (3,600 posts, engagement counts and post time), as
-#: ``python benchmarks/quality.py`` printed it for this version: the same figures as the README's
-#: quality table. They describe the method, not the model a card is written for.
+#: ``python benchmarks/quality.py`` printed it for this version: the same figures as the quality table of
+#: docs/benchmarks.md. They describe the method, not the model a card is written for.
 REFERENCE_FIGURES = {
     "cv": "0.9361 ± 0.0100",
     "time_ordered": "0.8968",

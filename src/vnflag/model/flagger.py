@@ -93,11 +93,11 @@ class Flagger(ClassifierMixin, BaseEstimator):
         Word tokens of the word n-grams: ``"syllables"`` splits the normalised text on
         whitespace and punctuation, with no segmentation model; ``"underthesea"`` segments
         compound words (``y_tế``). On ReINTEL 5-fold CV syllables scored within 0.0011 ROC-AUC
-        of underthesea and about 3 times as fast (README, "Choosing a tokeniser"), hence the default.
+        of underthesea and about 3 times as fast (docs/decisions/tokeniser.md), hence the default.
     word_ngram_range, char_ngram_range : tuple, default=(1, 3) and (2, 5)
         n-gram ranges for words (tokens of ``tokenizer``) and for characters. Word trigrams with
         ``C=4`` beat (1, 2) with ``C=8`` on each of three time-ordered cuts of ReINTEL and in
-        cross-validation under three seeds, by a few thousandths (README, "Quality on ReINTEL").
+        cross-validation under three seeds, by a few thousandths (docs/decisions/ngrams.md).
     min_df : int, default=2
         Ignore terms seen in fewer training posts.
     max_char_features : int or None, default=300_000
@@ -113,7 +113,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         regression, or scikit-learn's HistGradientBoosting. ``"auto"`` boosts when the model has
         engagement or time columns and at least ``MIN_BOOSTING_ROWS`` (1,000) training posts: on
         ReINTEL with the counts, boosting raised ROC-AUC on the newest 30 % of posts from 0.867 to
-        0.892 (README, "Post time and the time-ordered split").
+        0.892 (docs/decisions/second-stage.md).
     cv : int, default=5
         Folds for the out-of-fold scores used for calibration, threshold and training metrics.
     threshold : "f1" or float, default="f1"
