@@ -178,11 +178,26 @@ def test_api_reference_documents_every_public_name_from_its_defining_module():
     assert documented == expected, (expected - documented, documented - expected)
 
 
-def _cli_hook():
-    spec = importlib.util.spec_from_file_location("cli_reference", REPO / "docs" / "hooks" / "cli_reference.py")
+def _hook(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "docs" / "hooks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_docstring_examples_render_as_code_wherever_they_are():
+    pytest.importorskip("griffe", reason="the docs extra is not installed")
+    hook = _hook("griffe_doctests")
+    docstring = ("Scores, see :func:`~vnflag.scoring.score.score_frame` and :class:`Flagger`.\n\n"
+                 ">>> f(x)[0][\"a\"]   # doctest: +SKIP\n1\n\n"
+                 "Parameters\n----------\nx : int\n    Posts.\n\n        >>> g()\n        ... \n\n"
+                 "```text\n>>> kept as it is\n```")
+    assert hook.fence_examples(docstring) == (
+        "Scores, see :func:`~vnflag.scoring.score.score_frame` and :class:`Flagger`.\n\n"
+        "```pycon\n>>> f(x)[0][\"a\"]\n1\n```\n\n"
+        "Parameters\n----------\nx : int\n    Posts.\n\n        ```pycon\n        >>> g()\n        ... \n        ```\n\n"
+        "```text\n>>> kept as it is\n```")
+    assert hook._ROLE.sub(hook._role_as_code, docstring.split("\n")[0]) == "Scores, see `score_frame` and `Flagger`."
 
 
 def test_cli_reference_shows_the_help_of_every_command_and_subcommand():
@@ -190,7 +205,7 @@ def test_cli_reference_shows_the_help_of_every_command_and_subcommand():
 
     from vnflag.cli import COMMANDS, build_parser
 
-    hook = _cli_hook()
+    hook = _hook("cli_reference")
     page = hook.on_page_markdown((REPO / "docs" / "reference" / "cli.md").read_text(encoding="utf-8"), page=None)
     assert hook.MARKER not in page
     headings = re.findall(r"^#{2,4} `(vnflag[^`]*)`$", page, re.M)

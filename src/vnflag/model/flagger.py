@@ -149,6 +149,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
         The training figures of the drift check (the manifest's ``drift``), set by
         :func:`~vnflag.load_model`; without it a batch's drift figures have nothing to compare to.
 
+    Notes
+    -----
     The ``oof_*`` attributes are not saved with the model (pickle, skops): predicting does not
     need them, and they grow with the training data.
 
