@@ -2,8 +2,9 @@
 order, on the bundled data; every relative link resolves; the README stays a front door (≤ 150 lines); the API
 reference names every public name; the CLI reference covers every command; and the site builds with --strict.
 
-The fence convention (DEVELOPMENT.md): a block whose info string is exactly ``python`` runs; one that needs a
-server or data that is not in the repository is shown but not run, as ``py title="not run: <why>"``.
+The fence convention (DEVELOPMENT.md): a block whose info string is exactly ``python`` runs; one that reads a
+third-party dataset of ../shared/datasets is ``python title="needs ReINTEL"`` (or ViHSD) and runs where the
+dataset is present; one that needs a server is shown but not run, as ``py title="not run: <why>"``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import DATA, REPO
+from conftest import DATA, REPO, SHARED
 
 DOC_FILES = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 #: Pages of issue 22 written on other branches in parallel (guide, benchmarks, responsible use). Links to them
@@ -33,6 +34,10 @@ FENCE = re.compile(r"^\s*```(.*)$")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")
 PYTHON_LIKE = {"python", "py", "python3", "py3", "pycon", "ipython"}
 NOT_RUN = re.compile(r'py title="not run: [^"]+"')
+#: ``python title="needs ReINTEL"``: run where ../shared/datasets/<folder> is present (paths in the example are
+#: relative to the repository, as ``../shared/datasets/reintel/train.csv``).
+NEEDS = re.compile(r'python title="needs (\w+)"')
+DATASETS = {"ReINTEL": "reintel", "ViHSD": "vihsd"}
 
 
 def _rel(path: Path) -> str:
@@ -55,17 +60,29 @@ def fences(text: str) -> list[tuple[str, str]]:
 
 
 def _has_python(path: Path) -> bool:
-    return any(info == "python" for info, _ in fences(path.read_text(encoding="utf-8")))
+    return any(info == "python" or NEEDS.fullmatch(info) for info, _ in fences(path.read_text(encoding="utf-8")))
 
 
-def run_python_blocks(path: Path) -> int:
-    """Run a page's ``python`` blocks as a reader would run them in a notebook: in order, in one namespace
-    (mktestdocs' ``memory=True``), from the current directory; returns how many ran."""
+def runnable(text: str, shared: Path = SHARED) -> list[str]:
+    """A page's blocks that run here, in order: every ``python`` block, and each ``python title="needs X"``
+    block whose dataset is in ``shared``."""
+    blocks = []
+    for info, code in fences(text):
+        needs = NEEDS.fullmatch(info)
+        if info == "python" or (needs and (shared / DATASETS.get(needs.group(1), "?")).is_dir()):
+            blocks.append(textwrap.dedent(code + "\n"))
+    return blocks
+
+
+def run_python_blocks(path: Path, shared: Path = SHARED) -> int:
+    """Run a page's blocks as a reader would run them in a notebook: in order, in one namespace (mktestdocs'
+    ``memory=True``, which reads the ``python`` blocks the same way), from the current directory; returns how
+    many ran."""
     from mktestdocs import grab_code_blocks
 
     text = path.read_text(encoding="utf-8")
-    blocks = grab_code_blocks(text, lang="python")
-    assert blocks == [textwrap.dedent(code + "\n") for info, code in fences(text) if info == "python"], \
+    blocks = runnable(text, shared)
+    assert grab_code_blocks(text, lang="python") == runnable(text, Path("/nonexistent")), \
         "mktestdocs reads the fences differently"
     exec(compile("\n".join(blocks), str(path), "exec"), {"__name__": "__main__"})  # noqa: S102 - our own docs
     return len(blocks)
@@ -73,16 +90,25 @@ def run_python_blocks(path: Path) -> int:
 
 @pytest.mark.parametrize("path", [p for p in DOC_FILES if _has_python(p)], ids=_rel)
 def test_every_python_block_runs_in_order_on_the_bundled_data(path, tmp_path, monkeypatch):
-    """From a directory holding a copy of data/, so examples read data/*.csv and write where nothing stays."""
-    shutil.copytree(DATA, tmp_path / "data")
-    monkeypatch.chdir(tmp_path)
+    """From a checkout-like directory holding a copy of data/, so examples read data/*.csv, write where
+    nothing stays, and find ../shared/datasets when this machine has it."""
+    shutil.copytree(DATA, tmp_path / "vnflag" / "data")
+    if SHARED.is_dir():
+        (tmp_path / "shared").symlink_to(SHARED.parent, target_is_directory=True)
+    monkeypatch.chdir(tmp_path / "vnflag")
     assert run_python_blocks(path) >= 1
 
 
+def _fence_ok(info: str) -> bool:
+    needs = NEEDS.fullmatch(info)
+    return info == "python" or bool(NOT_RUN.fullmatch(info)) or bool(needs and needs.group(1) in DATASETS)
+
+
 def fence_problems(path: Path) -> list[str]:
-    """Python blocks that are neither ``python`` (run) nor ``py title="not run: <why>"``."""
+    """Python blocks that are neither ``python``, ``python title="needs <dataset>"`` (a dataset vnflag knows)
+    nor ``py title="not run: <why>"``."""
     return [f"fence {info!r} before {code[:60]!r}" for info, code in fences(path.read_text(encoding="utf-8"))
-            if (info.split() or [""])[0] in PYTHON_LIKE and info != "python" and not NOT_RUN.fullmatch(info)]
+            if (info.split() or [""])[0] in PYTHON_LIKE and not _fence_ok(info)]
 
 
 @pytest.mark.parametrize("path", DOC_FILES, ids=_rel)
@@ -104,6 +130,20 @@ def test_blocks_share_one_namespace_a_failing_one_fails_and_fences_are_checked(t
     with pytest.raises(AssertionError):
         run_python_blocks(page)
     assert [p.split(" before")[0] for p in fence_problems(page)] == ["fence 'py'", "fence 'python3'"]
+
+
+def test_a_block_that_needs_a_dataset_runs_only_where_it_is(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    page = tmp_path / "page.md"
+    page.write_text('```python\nn = 1\n```\n```python title="needs ReINTEL"\nn = 2\n```\n'
+                    '```python\nopen("n.txt", "w").write(str(n))\n```\n'
+                    '```python title="needs Wikipedia"\n```\n```python title="needs ReINTEL" linenums="1"\n```\n',
+                    encoding="utf-8")
+    assert [p.split(" before")[0] for p in fence_problems(page)] == [
+        """fence 'python title="needs Wikipedia"'""", """fence 'python title="needs ReINTEL" linenums="1"'"""]
+    (tmp_path / "shared" / "reintel").mkdir(parents=True)
+    assert run_python_blocks(page, shared=tmp_path / "shared") == 3 and (tmp_path / "n.txt").read_text() == "2"
+    assert run_python_blocks(page, shared=tmp_path / "absent") == 2 and (tmp_path / "n.txt").read_text() == "1"
 
 
 def _slugs(text: str) -> set[str]:
