@@ -37,7 +37,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,8 @@ def missing_tools() -> list[str]:
         try:
             __import__(module)
         except ImportError:
-            missing.append(f"Python module {module} (in {sys.executable})")
+            missing.append(f"Python module {module} in {sys.executable} (run this script with the project's "
+                           ".venv/bin/python)")
     return missing
 
 
@@ -332,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder of the PNGs (default: {OUT})")
     args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "src"))  # this checkout's vnflag, as the CLI runs below
     missing = missing_tools()
     if missing:
         log("cannot make the screenshots; missing:\n  " + "\n  ".join(missing) + f"\nInstall them with: {INSTALL}")
