@@ -8,8 +8,10 @@
 The queue is the one the README's CLI quick start makes: train on data/posts_labelled.csv, score
 data/posts_unlabelled.csv, queue with --budget 20 --explore 0.2. Everything is made in a temporary folder
 (removed on success, kept and named on failure); the PNGs are replaced only once both are made. The servers and
-programs this script starts (Label Studio, Xvfb, LibreOffice, Chromium) are stopped however it ends. No Argilla
-screenshot: the Argilla server needs Elasticsearch or OpenSearch, which this machine cannot run.
+programs this script starts (Label Studio, Xvfb, LibreOffice, Chromium) are stopped however it ends. It takes
+2 to 3 minutes (Label Studio migrates a new database first). No Argilla screenshot: the Argilla server
+(argilla-server 2.8) does not start without an Elasticsearch or OpenSearch server, and neither is a Debian or
+PyPI package.
 
     bash scripts/docs/install-tools.sh          # once: the programs below (apt, Label Studio's venv, selenium)
     .venv/bin/python scripts/docs/screenshots.py
@@ -351,8 +353,13 @@ def main(argv: list[str] | None = None) -> int:
             labelstudio = small_png(shoot_labelstudio(stack, work, tasks))
         images = {"libreoffice-queue.png": calc, "labelstudio-queue.png": labelstudio}
         args.out.mkdir(parents=True, exist_ok=True)
-        for name, png in images.items():
-            (args.out / f".{name}.new").write_bytes(png)
+        try:
+            for name, png in images.items():
+                (args.out / f".{name}.new").write_bytes(png)
+        except OSError:
+            for name in images:
+                (args.out / f".{name}.new").unlink(missing_ok=True)
+            raise
         for name in images:
             os.replace(args.out / f".{name}.new", args.out / name)
             log(f"wrote {args.out / name} ({len(images[name]) // 1000} KB)")
