@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := out
 
-.PHONY: demo test test-fast install install-test install-docs docs bench clean
+.PHONY: demo test test-fast install install-test install-docs docs screenshots bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test-fast: install-test
 # the API reference cannot read fails the build. docs/reference/cli.md is generated from `vnflag --help`.
 docs: install-docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
+
+# The guide's screenshots (docs/img/screenshots/): a real Label Studio server and LibreOffice Calc, driven headless.
+# Needs the tools of scripts/docs/install-tools.sh (run it once).
+screenshots: install-docs
+	$(BIN)/python scripts/docs/screenshots.py
 
 bench: install-test
 	$(BIN)/python benchmarks/quality.py
