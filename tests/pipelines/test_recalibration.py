@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import META_COLS, run_cli
 from vnflag import LabelStore, Registry, VnflagError, build_queue, export_queue, load_model, read_reviews, recalibrate
 from vnflag.pipelines import recalibration
 from vnflag.scoring.score import score_frame
-
-from conftest import META_COLS, run_cli
 
 
 @pytest.fixture(scope="module")

@@ -66,15 +66,15 @@ def _since(value: Any, manifest: dict[str, Any]) -> tuple[pd.Timestamp, str]:
         if not created:
             raise VnflagError("the model's manifest has no created_at: pass since (--since DATE) to choose the "
                               "queues whose random share is used")
-        when, source = created, "the model's training"
+        when, source = created, "the model's created_at"
     else:
         when, source = value, "since"
     try:
         stamp = pd.Timestamp(when)
     except (ValueError, TypeError):
-        raise VnflagError(f"since: {value!r} is not a date or time (e.g. 2026-12-01 or 2026-12-01T08:00:00+07:00)")
+        stamp = pd.NaT
     if pd.isna(stamp):
-        raise VnflagError(f"since: {value!r} is not a date or time (e.g. 2026-12-01 or 2026-12-01T08:00:00+07:00)")
+        raise VnflagError(f"{source}: {when!r} is not a date or time (e.g. 2026-12-01 or 2026-12-01T08:00:00+07:00)")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return stamp, source
 

@@ -49,8 +49,9 @@ def _figures(sums: np.ndarray, n_posts: float) -> np.ndarray:
         return np.stack([sums[..., 0] / n_posts, sums[..., 1] / sums[..., 2], sums[..., 3] / sums[..., 0]], axis=-1)
 
 
-def ht_weights(labels: Sequence[float], group_sizes: Sequence[float], inclusion_probabilities: Sequence[float],
-               strata: Sequence[Any]) -> tuple[np.ndarray, dict[str, str]]:
+def ht_weights(labels: Sequence[float] | np.ndarray, group_sizes: Sequence[float] | np.ndarray,
+               inclusion_probabilities: Sequence[float] | np.ndarray,
+               strata: Sequence[Any] | np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
     """Each drawn item's Horvitz–Thompson weight: ``group_size / inclusion_probability`` times its
     stratum's items / labelled items (missing labels, ``NaN``, are missing at random within the
     stratum), 0 for an unlabelled item. A stratum that cannot be weighted (an inclusion probability
