@@ -114,6 +114,8 @@ SLOW_MODULES = {
     "cli/test_review_commands.py": "its module fixture runs the whole review loop through the CLI (about 2 s)",
     "cli/test_readme_loop.py": "trains, scores, queues and retrains twice through the CLI (about 20 s)",
     "test_analyst_week.py": "an analyst's week through the CLI: train, score, queue, import, retrain, promote",
+    "pipelines/test_recalibration.py": "each test queues, reviews and imports the bundled posts and recalibrates "
+                                       "(1-3 s each)",
 }
 SLOW_TESTS = {
     "pipelines/test_progress_totals.py::test_train_file_bar_counts_every_fold_of_every_stage_then_save":

@@ -133,6 +133,7 @@ def test_cli_recalibrates_into_a_registry(tmp_path, model_dir, scored, labelled)
     assert status == 0, err
     result = json.loads(out)
     assert result["kind"] == "recalibration" and "added to" in err and "ECE" in err
+    assert "vnflag: warning: only 60 random-share labels" in err  # fewer than advised: said, not refused
     status, _, err = run_cli("models", "promote", result["challenger"]["version"], "--registry", str(tmp_path / "reg"))
     assert status == (0 if result["promotable"] else 2), err
     status, _, err = run_cli("recalibrate", "--model", str(model_dir), "--labels", str(store), "-o",

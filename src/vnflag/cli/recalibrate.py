@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> ExitStatus:
                          random_state=args.seed, encoding=args.encoding)
     if args.json:
         print_json(result)
+    for warning in result["warnings"]:
+        print(f"vnflag: warning: {warning}", file=sys.stderr)
     ece = result["gate"]["ece"]
     print(f"recalibrated {result['challenger']['version']} from {result['champion']['version']} on "
           f"{result['heldout']['labels']} random-share labels: ECE {figure_text(ece['champion'])} -> "
