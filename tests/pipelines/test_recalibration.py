@@ -92,6 +92,19 @@ def test_unsure_random_items_are_left_out(tmp_path, model_dir, scored, labelled,
     assert info["labels"] == int((queue["why"] == "random").sum()) - 4
 
 
+def test_unresolved_conflicts_are_left_out(tmp_path, model_dir, scored, labelled, flagger):
+    store, queue = _store(tmp_path, scored, labelled)
+    rows = pd.read_csv(tmp_path / "q.csv", dtype=str, keep_default_na=False)
+    disputed = rows.index[rows["why"] == "random"][:3]
+    rows.loc[disputed, "decision"] = ["ok" if d == "misleading" else "misleading" for d in rows.loc[disputed, "decision"]]
+    rows["reviewer"] = "minh"
+    rows.to_csv(tmp_path / "second.csv", index=False)
+    LabelStore(store).import_reviews(tmp_path / "second.csv", queue=tmp_path / "q.csv.vnflag-queue.json")
+    frame, info = recalibration.recalibration_labels(store, flagger, pd.Timestamp("2000-01-01", tz="UTC"))
+    assert info["labels"] == int((queue["why"] == "random").sum()) - 3
+    assert not set(rows.loc[disputed, "item_id"]) & set(frame["item_id"])
+
+
 def test_too_few_labels_refused_with_nothing_written(tmp_path, model_dir, scored, labelled):
     store, _ = _store(tmp_path, scored, labelled, budget=40)  # 20 random items
     with pytest.raises(VnflagError, match=r"20 reviewed random-share labels .* at least 30"):

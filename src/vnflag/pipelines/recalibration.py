@@ -116,8 +116,8 @@ def recalibration_labels(
     posts: pd.DataFrame | str | os.PathLike | None = None,
     encoding: str = DEFAULT_ENCODING,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The reviewed posts of the ``random`` part of every review queue registered at or after
-    ``since``, with their labels and weights, ready for ``champion``: one row per post of each
+    """The reviewed posts of the ``random`` part of every review queue registered in the store (its
+    first registration or import) at or after ``since``, with their labels and weights, ready for ``champion``: one row per post of each
     labelled item (its id, ``fingerprint``, ``queue_id``, ``item_id``, ``label`` 0/1, ``weight`` =
     the item's Horvitz–Thompson weight shared among its posts, and ``champion.input_columns()``),
     and a description (queues used, newest first; counts). ``unsure`` items, unresolved conflicts
