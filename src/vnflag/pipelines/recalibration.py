@@ -117,9 +117,10 @@ def recalibration_labels(
     encoding: str = DEFAULT_ENCODING,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The reviewed posts of the ``random`` part of every review queue registered in the store (its
-    first registration or import) at or after ``since``, with their labels and weights, ready for ``champion``: one row per post of each
-    labelled item (its id, ``fingerprint``, ``queue_id``, ``item_id``, ``label`` 0/1, ``weight`` =
-    the item's Horvitz–Thompson weight shared among its posts, and ``champion.input_columns()``),
+    first registration or import) at or after ``since``, with their labels and weights, ready for
+    ``champion``: one row per post of each labelled item (its id, ``fingerprint``, ``queue_id``,
+    ``item_id``, ``label`` 0/1, ``weight`` = the item's Horvitz–Thompson weight shared among its
+    posts, and ``champion.input_columns()``),
     and a description (queues used, newest first; counts). ``unsure`` items, unresolved conflicts
     and items whose posts disagree have no label (:meth:`LabelStore.item_labels`). Context columns
     the queue record did not keep come from ``posts`` (the scored table; otherwise an error says so).
