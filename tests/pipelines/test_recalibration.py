@@ -96,7 +96,8 @@ def test_unresolved_conflicts_are_left_out(tmp_path, model_dir, scored, labelled
     store, queue = _store(tmp_path, scored, labelled)
     rows = pd.read_csv(tmp_path / "q.csv", dtype=str, keep_default_na=False)
     disputed = rows.index[rows["why"] == "random"][:3]
-    rows.loc[disputed, "decision"] = ["ok" if d == "misleading" else "misleading" for d in rows.loc[disputed, "decision"]]
+    rows.loc[disputed, "decision"] = ["ok" if d == "misleading" else "misleading"
+                                      for d in rows.loc[disputed, "decision"]]
     rows["reviewer"] = "minh"
     rows.to_csv(tmp_path / "second.csv", index=False)
     LabelStore(store).import_reviews(tmp_path / "second.csv", queue=tmp_path / "q.csv.vnflag-queue.json")
@@ -155,3 +156,31 @@ def test_cli_recalibrates_into_a_registry(tmp_path, model_dir, scored, labelled)
     status, _, err = run_cli("recalibrate", "--model", str(model_dir), "--labels", str(store), "-o",
                              str(tmp_path / "recal"), "--overwrite", "--since", "2999-01-01")
     assert status == 2 and "0 reviewed random-share labels" in err
+
+
+def test_posts_supply_context_by_id_and_by_text_where_an_id_repeats():
+    from vnflag.review.ids import text_fingerprint
+
+    table = pd.DataFrame({"id": ["a", "a", "b"], "text": ["bài một", "bài hai", "bài ba"], "likes": ["1", "2", "3"]})
+    rows = pd.DataFrame({"id": ["a", "b", "a"], "fingerprint": [text_fingerprint("bài hai"), "x",
+                                                                text_fingerprint("bài một")]})
+    assert recalibration._posts_context(table, rows, ["likes"], "text", "utf-8")["likes"].tolist() == ["2", "3", "1"]
+    missing = pd.DataFrame({"id": ["a"], "fingerprint": [text_fingerprint("bài bốn")]})
+    with pytest.raises(VnflagError, match="no row with id 'a' and this post's text"):
+        recalibration._posts_context(table, missing, ["likes"], "text", "utf-8")
+    with pytest.raises(VnflagError, match="no row with id 'c'"):
+        recalibration._posts_context(table, pd.DataFrame({"id": ["c"], "fingerprint": ["x"]}), ["likes"], "text",
+                                     "utf-8")
+
+
+def test_a_new_threshold_drops_the_parents_threshold_figures(tmp_path, model_dir, scored, labelled):
+    store, _ = _store(tmp_path, scored, labelled)
+    recalibrate(model_dir, store, tmp_path / "same")
+    recalibrate(model_dir, store, tmp_path / "new", threshold=0.3)
+    same, new = (json.loads((tmp_path / d / "manifest.json").read_text(encoding="utf-8")) for d in ("same", "new"))
+    assert new["threshold"] == 0.3 and load_model(tmp_path / "new").threshold_ == 0.3
+    assert "cv_recall_at_threshold" in same["metrics"] and "cv_recall_at_threshold" not in new["metrics"]
+    assert "cv_ece" not in same["metrics"] and same["metrics"]["cv_roc_auc"] > 0.9
+    assert same["drift"]["flag_rate"] is not None and new["drift"]["flag_rate"] is None
+    with pytest.raises(VnflagError, match="threshold must be in"):
+        recalibrate(model_dir, store, tmp_path / "bad", threshold=1.5)

@@ -111,7 +111,7 @@ def _recalibration(training: dict[str, Any]) -> str:
             f"{rec.get('labels', '?')} reviewed random-share labels\n  ({rec.get('positive', '?')} needing "
             f"verification) of review queues registered since {rec.get('since', '?')}, weighted by group size /\n"
             f"  inclusion probability.{figures} The figures below are the parent's cross-validation, less its "
-            "calibration ones.")
+            "calibration ones\n  (and its threshold ones, if the threshold was changed).")
 
 
 def model_card(manifest: dict[str, Any]) -> str:

@@ -533,7 +533,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
         final-stage ``margins`` and labels ``y``; everything else is shared, so the ranking and
         :meth:`decision_function` are unchanged. Its threshold flags the same posts as this model
         (the same margin cut, :meth:`margin_at`) unless a new ``threshold`` is given; the drift
-        baseline's score edges move with the scores (the same posts in each bin).
+        baseline's score edges move with the scores (the same posts in each bin; its flag rate is
+        unknown, ``None``, at a new threshold).
 
         Always a sigmoid, even for an isotonic model: an isotonic map fitted on the hundred or so
         labels a recalibration has is a staircase of as many steps, overfitted to them, and its flat
@@ -566,6 +567,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
         if baseline and baseline.get("score_edges"):
             new.drift_baseline_ = {**baseline, "score_edges": new.calibrate(
                 self.margin_at(baseline["score_edges"])).tolist()}
+            if threshold is not None:  # another cut: the training posts' flag rate at it is unknown here
+                new.drift_baseline_["flag_rate"] = None
         if hasattr(self, "oof_decision_"):
             positive = new.calibrate(self.oof_decision_)
             new.oof_proba_ = np.column_stack([1.0 - positive, positive])

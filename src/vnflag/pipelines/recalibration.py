@@ -327,7 +327,11 @@ def recalibrate(
                      "champion_calibration": champion.calibration, "threshold_given": threshold is not None,
                      "before": before, "after_cross_fitted": after, "folds": folds,
                      "ids": frame["id"].tolist(), "labels_snapshot": snapshot}
-    metrics = {k: v for k, v in (manifest.get("metrics") or {}).items() if k not in ("cv_brier", "cv_ece")}
+    # the parent's out-of-fold figures stay true of the ranking (and of the flags, at the same cut); not of
+    # the old calibration, nor of another threshold
+    stale = {"cv_brier", "cv_ece"} | ({"cv_precision_at_threshold", "cv_recall_at_threshold", "cv_flag_rate"}
+                                      if threshold is not None else set())
+    metrics = {k: v for k, v in (manifest.get("metrics") or {}).items() if k not in stale}
     training_data = {**(manifest.get("training_data") or {}), "recalibration": recalibration}
     saved = save_model(challenger, output, training={"data": training_data, "metrics": metrics,
                                                      "drift": getattr(challenger, "drift_baseline_", None)},
