@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := out
 
-.PHONY: demo test test-fast install install-test bench clean
+.PHONY: demo test test-fast install install-test install-docs docs screenshots bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ install: $(BIN)/activate
 
 install-test: $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+
+install-docs: $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
 
 demo: install
 	$(BIN)/vnflag train data/posts_labelled.csv --text-col text --label-col label \
@@ -41,6 +44,16 @@ test: install-test
 test-fast: install-test
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -m "not slow and not integration"
 
+# The documentation site into site/ (open site/index.html). --strict: a broken link, a missing page or a docstring
+# the API reference cannot read fails the build. docs/reference/cli.md is generated from `vnflag --help`.
+docs: install-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
+
+# The guide's screenshots (docs/img/screenshots/): a real Label Studio server and LibreOffice Calc, driven headless.
+# Needs the tools of scripts/docs/install-tools.sh (run it once).
+screenshots: install-docs
+	$(BIN)/python scripts/docs/screenshots.py
+
 bench: install-test
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/throughput.py
@@ -48,4 +61,4 @@ bench: install-test
 	$(BIN)/python benchmarks/startup.py
 
 clean:
-	rm -rf $(VENV) $(OUT) build dist src/*.egg-info
+	rm -rf $(VENV) $(OUT) build dist site src/*.egg-info

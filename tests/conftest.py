@@ -114,6 +114,8 @@ SLOW_MODULES = {
     "cli/test_review_commands.py": "its module fixture runs the whole review loop through the CLI (about 2 s)",
     "cli/test_readme_loop.py": "trains, scores, queues and retrains twice through the CLI (about 20 s)",
     "test_analyst_week.py": "an analyst's week through the CLI: train, score, queue, import, retrain, promote",
+    "pipelines/test_recalibration.py": "each test queues, reviews and imports the bundled posts and recalibrates "
+                                       "(1-3 s each)",
 }
 SLOW_TESTS = {
     "pipelines/test_progress_totals.py::test_train_file_bar_counts_every_fold_of_every_stage_then_save":
@@ -131,6 +133,8 @@ SLOW_TESTS = {
     "cli/test_evaluate_command.py::test_evaluate_command_writes_report_and_summary": "renders five figures",
     "cli/test_safeguards.py::test_evaluate_summary_says_no_post_flagged_instead_of_nan": "renders the report",
     "test_readme.py::test_quick_start_runs_after_make_demo_and_twice": "trains the Quick start's model twice",
+    "test_docs.py::test_every_python_block_runs_in_order_on_the_bundled_data":
+        "the README's and the guide's examples (the Quick start trains a model)",
     "cli/test_review_round.py::test_two_reviewers_agreement_adjudication_and_unbiased_estimate":
         "a whole two-reviewer round through the CLI",
     "review/test_store.py::test_second_look_finds_flipped_labels": "fits out-of-fold models over the labelled posts",

@@ -2,8 +2,9 @@
 
 The commands run in order, each as its own process (``train``, ``score`` to CSV and Parquet, ``normalize``,
 ``queue`` in every export format and policy, ``labels import`` / ``status`` after filling the CSV queue's
-decisions, ``retrain``, ``evaluate``, ``models add`` / ``list``, and three user mistakes). Their exit status,
-standard output and error, and every file they write are compared with ``tests/approved/cli_outputs.json``.
+decisions, ``retrain``, ``recalibrate`` (too few random-share labels: refused), ``evaluate``, ``models add`` /
+``list``, and three user mistakes). Their exit status, standard output and error, and every file they write are
+compared with ``tests/approved/cli_outputs.json``.
 Volatile parts are masked first: the time and random part of model versions (``20261204-172411-9a6d7a9b-3f2c``
 keeps its data fingerprint ``9a6d7a9b``), timestamps, queue ids, SHA-256 checksums and the working directory.
 Small outputs are stored whole (a change shows as a diff), large ones as a SHA-256 of their masked text.
@@ -73,6 +74,7 @@ COMMANDS = [
     ("labels", "status", "--store", "labels.sqlite", "--json"),
     ("retrain", "--model", "model", "--labels", "labels.sqlite", "--data", "posts_labelled.csv", "-o", "challenger",
      "--cv", "3"),
+    ("recalibrate", "--model", "model", "--labels", "labels.sqlite", "-o", "recalibrated"),  # too few random labels
     ("evaluate", "posts_labelled.csv", "--model", "model", "--report", "report.html", "--bootstrap", "50"),
     ("models", "add", "model", "--registry", "registry"),
     ("models", "list", "--registry", "registry"),

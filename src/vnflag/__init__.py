@@ -56,6 +56,7 @@ _PUBLIC = {
     "adjudicate": ".review.adjudication",
     "estimate_store": ".review.estimation",
     "retrain": ".pipelines.retraining",
+    "recalibrate": ".pipelines.recalibration",
     # evaluation: metrics on labelled posts, reports
     "EvaluationResult": ".evaluation.assessment",
     "evaluate": ".evaluation.assessment",

@@ -1,8 +1,8 @@
 """Argilla as its SDK sees it (issue 19): vnflag's records read and logged by the argilla SDK with
 their text, fields, metadata and the model's suggestion; the SDK's own exports of reviewed records
 (nested ``to_json``, flat ``to_list(flatten=True)``, ``to_dict``) imported with only submitted
-responses as decisions; the README recipe's offline steps. Every reviewed file here is built and
-serialised by the SDK itself (``rg.Record``, ``rg.Response(status=...)``); no server is needed.
+responses as decisions; the offline steps of the recipe in docs/guide/review-tools.md. Every reviewed
+file here is built and serialised by the SDK itself (``rg.Record``, ``rg.Response(status=...)``); no server is needed.
 Skipped when the argilla SDK is absent (``scripts/integration/argilla.sh`` installs it)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from vnflag.review.argilla import records as argilla_records
 rg = pytest.importorskip("argilla", reason="the argilla SDK is not installed (scripts/integration/argilla.sh)")
 from argilla.records._io import GenericIO, JsonIO  # noqa: E402  (what dataset.records.to_list / to_json call)
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide" / "review-tools.md"  # the Argilla recipe
 ANH, BINH = str(uuid.UUID(int=1)), str(uuid.UUID(int=2))
 
 
@@ -232,11 +232,11 @@ def test_only_submitted_responses_are_ever_decisions(tmp_path_factory, statuses)
         for user, status in zip(users, row, strict=True) if status == "submitted"}
 
 
-# ----------------------------------------------------------------------------- the README recipe
-def test_the_readme_recipe_offline(tmp_path, offline_client):
-    """The README's Argilla recipe, with the server's part done by the SDK offline: load the queue's
-    records as the recipe does, answer them, export them as the recipe does, import."""
-    text = README.read_text(encoding="utf-8")
+# ------------------------------------------------------------------------------ the guide's recipe
+def test_the_guide_recipe_offline(tmp_path, offline_client):
+    """The guide's Argilla recipe (docs/guide/review-tools.md), with the server's part done by the SDK
+    offline: load the queue's records as the recipe does, answer them, export them as the recipe does, import."""
+    text = GUIDE.read_text(encoding="utf-8")
     recipe = text[text.index("<!-- argilla recipe -->"):text.index("<!-- /argilla recipe -->")]
     for step in ("rg.Record.from_dict", "argilla_settings()", "to_list(flatten=True)", "default=str",
                  "vnflag labels import"):

@@ -34,7 +34,7 @@ def _stored(store) -> dict[str, str]:
 def test_a_queue_filled_in_pandas_is_imported(tmp_path, name):
     q = _queue(tmp_path, name)
     if name.endswith(".xlsx"):
-        df = pd.read_excel(q, dtype=str)          # the README's recipe
+        df = pd.read_excel(q, dtype=str)          # the guide's recipe (queues)
     else:
         df = pd.read_csv(q, dtype=str)
     assert df["decision"].isna().all() or (df["decision"] == "").all()  # empty: NaN (float) in pandas

@@ -17,8 +17,8 @@ __all__ = ["model_card", "write_model_card"]
 
 
 #: vnflag's default on ReINTEL ``train.csv`` (3,600 posts, engagement counts and post time), as
-#: ``python benchmarks/quality.py`` printed it for this version: the same figures as the README's
-#: quality table. They describe the method, not the model a card is written for.
+#: ``python benchmarks/quality.py`` printed it for this version: the same figures as the quality table of
+#: docs/benchmarks.md. They describe the method, not the model a card is written for.
 REFERENCE_FIGURES = {
     "cv": "0.9361 ± 0.0100",
     "time_ordered": "0.8968",
@@ -98,6 +98,22 @@ def _drift_baseline(drift: dict[str, Any] | None) -> str:
             "training folds.")
 
 
+def _recalibration(training: dict[str, Any]) -> str:
+    """A line saying the model was recalibrated, on what and with what effect ("" if it was not)."""
+    rec = training.get("recalibration")
+    if not isinstance(rec, dict):
+        return ""
+    before, after = rec.get("before") or {}, rec.get("after_cross_fitted") or {}
+    figures = (f" ECE {before['ece']:.3f} → {after['ece']:.3f}, Brier {before['brier']:.3f} → {after['brier']:.3f} "
+               "(weighted, cross-fitted on those labels)." if all(isinstance(d.get(k), float) for d in (before, after)
+                                                               for k in ("ece", "brier")) else "")
+    return (f"\n- **Recalibrated**: the parent's ranking with a new calibration (sigmoid) fitted on "
+            f"{rec.get('labels', '?')} reviewed random-share labels\n  ({rec.get('positive', '?')} needing "
+            f"verification) of review queues registered since {rec.get('since', '?')}, weighted by group size /\n"
+            f"  inclusion probability.{figures} The figures below are the parent's cross-validation, less its "
+            "calibration ones\n  (and its threshold ones, if the threshold was changed).")
+
+
 def model_card(manifest: dict[str, Any]) -> str:
     """Render the model card for a manifest as Markdown.
 
@@ -134,7 +150,7 @@ claims with no source) so that reviewers see those first. People make every deci
   time column: {('`' + columns['time'] + '`') if columns.get('time') else 'none'}.
 - Parent model: {manifest.get('parent_version') or 'none'}. Created {manifest.get('created_at')} with
   vnflag {manifest.get('versions', {}).get('vnflag')}, scikit-learn {manifest.get('versions', {}).get('scikit-learn')},
-  underthesea {manifest.get('versions', {}).get('underthesea')}.
+  underthesea {manifest.get('versions', {}).get('underthesea')}.{_recalibration(training)}
 
 ## Metrics
 {_metrics_section(metrics, training)}

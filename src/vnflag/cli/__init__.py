@@ -29,6 +29,7 @@ COMMANDS = {
     "queue": ".review_queue",
     "labels": ".labels",
     "retrain": ".retrain",
+    "recalibrate": ".recalibrate",
     "models": ".models",
     "evaluate": ".evaluate",
 }

@@ -28,7 +28,8 @@ def parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--timezone", default=None, metavar="NAME",
                    help="time zone of --time-col's hours and weekdays (default: Asia/Ho_Chi_Minh)")
     p.add_argument("--time-features", type=column_list, default=None, metavar="PARTS",
-                   help="parts of --time-col the model reads: hour,weekday (default) and/or day (see README)")
+                   help="parts of --time-col the model reads: hour,weekday (default) and/or day "
+                   "(see docs/decisions/time-features.md)")
     p.add_argument("--second-stage", choices=("auto", "logistic", "boosting"), default=None,
                    help="model over the text margin, engagement and time features: logistic regression or "
                    "gradient boosting (default auto: boosting when there are --meta-cols or --time-col)")

@@ -308,7 +308,7 @@ class TimeFeatures(TransformerMixin, BaseEstimator):
     parts : tuple of {"hour", "weekday", "day"}, default=("hour",)
         ``"day"`` is the day since the first training post, scaled by the training span: it helps
         inside one period and misleads after it. On ReINTEL only the hour helped, in
-        cross-validation and on the time-ordered split (README, "Post time"), hence the default.
+        cross-validation and on the time-ordered split (docs/decisions/time-features.md), hence the default.
 
     Attributes
     ----------

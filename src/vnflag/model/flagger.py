@@ -15,6 +15,7 @@ model directory's manifest.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import NamedTuple
@@ -175,11 +176,11 @@ class Flagger(ClassifierMixin, BaseEstimator):
         Word tokens of the word n-grams: ``"syllables"`` splits the normalised text on
         whitespace and punctuation, with no segmentation model; ``"underthesea"`` segments
         compound words (``y_tế``). On ReINTEL 5-fold CV syllables scored within 0.0011 ROC-AUC
-        of underthesea and about 3 times as fast (README, "Choosing a tokeniser"), hence the default.
+        of underthesea and about 3 times as fast (docs/decisions/tokeniser.md), hence the default.
     word_ngram_range, char_ngram_range : tuple, default=(1, 3) and (2, 5)
         n-gram ranges for words (tokens of ``tokenizer``) and for characters. Word trigrams with
         ``C=4`` beat (1, 2) with ``C=8`` on each of three time-ordered cuts of ReINTEL and in
-        cross-validation under three seeds, by a few thousandths (README, "Quality on ReINTEL").
+        cross-validation under three seeds, by a few thousandths (docs/decisions/ngrams.md).
     min_df : int, default=2
         Ignore terms seen in fewer training posts.
     max_char_features : int or None, default=300_000
@@ -195,7 +196,7 @@ class Flagger(ClassifierMixin, BaseEstimator):
         regression, or scikit-learn's HistGradientBoosting. ``"auto"`` boosts when the model has
         engagement or time columns and at least ``MIN_BOOSTING_ROWS`` (1,000) training posts: on
         ReINTEL with the counts, boosting raised ROC-AUC on the newest 30 % of posts from 0.867 to
-        0.892 (README, "Post time and the time-ordered split").
+        0.892 (docs/decisions/second-stage.md).
     second_stage_bags : int, default=1
         Boosted models in the second stage, their margins averaged (:class:`BaggedBoosting`); 1 is
         one model on every training post. Ignored when the second stage is logistic. Out-of-fold
@@ -241,6 +242,8 @@ class Flagger(ClassifierMixin, BaseEstimator):
         The training figures of the drift check (the manifest's ``drift``), set by
         :func:`~vnflag.load_model`; without it a batch's drift figures have nothing to compare to.
 
+    Notes
+    -----
     The ``oof_*`` attributes are not saved with the model (pickle, skops): predicting does not
     need them, and they grow with the training data.
 
@@ -592,6 +595,91 @@ class Flagger(ClassifierMixin, BaseEstimator):
         reasons = (top_terms(words, self.text_classifier_.coef_[0], self.reason_terms_, top_k, segmented) if top_k > 0
                    else [[] for _ in texts])
         return PostScores(proba, reasons, segmented, np.array([cut for _, cut in bounded], dtype=bool))
+
+    # ----------------------------------------------------------------- recalibration
+    def calibrate(self, margins) -> np.ndarray:
+        """Calibrated scores of final-stage margins (:meth:`decision_function`): what
+        ``predict_proba(X)[:, 1]`` is for the posts with those margins; an infinite margin (from
+        :meth:`margin_at`) gets the score its sign tends to."""
+        check_is_fitted(self, "calibrator_")
+        return self._calibrate(np.clip(np.asarray(margins, dtype=np.float64), -1e100, 1e100))
+
+    def margin_at(self, scores) -> np.ndarray:
+        """The final-stage margin at which the calibrated score reaches each of ``scores``: a post
+        scores at least ``s`` exactly when its margin is at least ``margin_at(s)`` (``-inf``: every
+        margin does, ``inf``: none)."""
+        check_is_fitted(self, "calibrator_")
+        p = np.asarray(scores, dtype=np.float64)
+        if self.calibration == "sigmoid":
+            slope, intercept = float(self.calibrator_.coef_[0, 0]), float(self.calibrator_.intercept_[0])
+            with np.errstate(divide="ignore"):
+                return (np.log(p) - np.log1p(-p) - intercept) / slope
+        x, y = self.calibrator_.X_thresholds_, self.calibrator_.y_thresholds_
+        cuts = []
+        for target in p.ravel():
+            above = np.flatnonzero(y >= target)
+            if not len(above):
+                cuts.append(np.inf)
+            elif above[0] == 0:
+                cuts.append(-np.inf)
+            else:  # the first segment of the piecewise-linear map to reach the target
+                j = above[0]
+                cuts.append(x[j - 1] + (target - y[j - 1]) / (y[j] - y[j - 1]) * (x[j] - x[j - 1]))
+        return np.asarray(cuts).reshape(p.shape)
+
+    def recalibrated(self, X, y, sample_weight=None, threshold: float | None = None) -> Flagger:
+        """A copy whose calibration is refitted on this model's own final-stage margins of posts
+        ``X`` labelled ``y`` (weighted by ``sample_weight``); see :meth:`recalibrated_margins`.
+
+        >>> newer = flagger.recalibrated(recent_posts, recent_labels, sample_weight=weights)   # doctest: +SKIP
+        """
+        return self.recalibrated_margins(self.decision_function(X), y, sample_weight, threshold)
+
+    def recalibrated_margins(self, margins, y, sample_weight=None, threshold: float | None = None) -> Flagger:
+        """A copy whose calibrator is a sigmoid (Platt) fitted, with ``sample_weight``, on
+        final-stage ``margins`` and labels ``y``; everything else is shared, so the ranking and
+        :meth:`decision_function` are unchanged. Its threshold flags the same posts as this model
+        (the same margin cut, :meth:`margin_at`) unless a new ``threshold`` is given; the drift
+        baseline's score edges move with the scores (the same posts in each bin; its flag rate is
+        unknown, ``None``, at a new threshold).
+
+        Always a sigmoid, even for an isotonic model: an isotonic map fitted on the hundred or so
+        labels a recalibration has is a staircase of as many steps, overfitted to them, and its flat
+        steps tie posts the model ranks apart (fewer distinct scores, a coarser ranking); two
+        parameters are what so few labels can fit. ``ValueError`` if a class is missing or the
+        fitted slope is not positive (the labels do not rank with the margin: a sigmoid would reverse it).
+        """
+        check_is_fitted(self, "calibrator_")
+        margins = np.asarray(margins, dtype=np.float64).ravel()
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(margins):
+            raise ValueError(f"y must be 1-D with one label per post: {len(margins)} posts, y shape {y.shape}")
+        y_bin = (y == self.classes_[1]).astype(int)
+        if not np.isin(y, self.classes_).all() or len(np.unique(y_bin)) != 2:
+            raise ValueError(f"recalibration needs labels of both classes {self.classes_.tolist()}")
+        weight = np.ones(len(y_bin)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if weight.shape != y_bin.shape or not np.all(np.isfinite(weight) & (weight >= 0)) or weight.sum() <= 0:
+            raise ValueError("sample_weight must be one finite, non-negative weight per post, not all 0")
+        # weights scaled to average 1: the same fit, and C means the same as in fit() whatever their scale
+        calibrator = LogisticRegression(C=1e4).fit(margins.reshape(-1, 1), y_bin,
+                                                   sample_weight=weight * len(weight) / weight.sum())
+        if not calibrator.coef_[0, 0] > 0:
+            raise ValueError("the labels do not rank with the model's margin (fitted slope "
+                             f"{calibrator.coef_[0, 0]:.3g}): a recalibration would reverse the ranking")
+        new = copy.copy(self)
+        new.calibration, new.calibrator_ = "sigmoid", calibrator
+        cut = self.margin_at(self.threshold_)
+        new.threshold_ = float(threshold) if threshold is not None else float(new.calibrate([cut])[0])
+        baseline = getattr(self, "drift_baseline_", None)
+        if baseline and baseline.get("score_edges"):
+            new.drift_baseline_ = {**baseline, "score_edges": new.calibrate(
+                self.margin_at(baseline["score_edges"])).tolist()}
+            if threshold is not None:  # another cut: the training posts' flag rate at it is unknown here
+                new.drift_baseline_["flag_rate"] = None
+        if hasattr(self, "oof_decision_"):
+            positive = new.calibrate(self.oof_decision_)
+            new.oof_proba_ = np.column_stack([1.0 - positive, positive])
+        return new
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

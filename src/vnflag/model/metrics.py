@@ -46,38 +46,45 @@ __all__ = [
 DEFAULT_BUDGETS = (50, 100, 200, 500)
 DEFAULT_BUDGET_SHARES = (0.01, 0.05, 0.10, 0.20)
 
-def expected_calibration_error(y_true, scores, n_bins: int = 10) -> float:
+def expected_calibration_error(y_true, scores, n_bins: int = 10, sample_weight=None) -> float:
     """Expected calibration error: the post-weighted mean gap between score and observed rate
-    over ``n_bins`` equal-width score bins. 0 is perfectly calibrated.
+    over ``n_bins`` equal-width score bins (posts weighted by ``sample_weight`` if given, e.g. the
+    inverse inclusion probabilities of a sample). 0 is perfectly calibrated.
 
     >>> expected_calibration_error([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5])
     0.0
+    >>> round(expected_calibration_error([0, 1], [0.2, 0.2], n_bins=1, sample_weight=[3, 1]), 6)
+    0.05
     """
-    table = reliability_table(y_true, scores, n_bins)
-    if table["n"].sum() == 0:
+    table = reliability_table(y_true, scores, n_bins, sample_weight)
+    mass = table["n"] if sample_weight is None else table["weight"]
+    if mass.sum() == 0:
         return float("nan")
     gap = (table["mean_score"] - table["observed_rate"]).abs().fillna(0.0)
-    return float((gap * table["n"]).sum() / table["n"].sum())
+    return float((gap * mass).sum() / mass.sum())
 
 
-def reliability_table(y_true, scores, n_bins: int = 10) -> pd.DataFrame:
-    """Per equal-width score bin: posts, mean score and observed share of positives.
+def reliability_table(y_true, scores, n_bins: int = 10, sample_weight=None) -> pd.DataFrame:
+    """Per equal-width score bin: posts, mean score and observed share of positives; with
+    ``sample_weight``, the means are weighted and a ``weight`` column holds each bin's total weight.
 
     >>> reliability_table([0, 1], [0.1, 0.9], n_bins=2)["n"].tolist()
     [1, 1]
     """
     y_true = np.asarray(y_true, dtype=float)
     scores = np.asarray(scores, dtype=float)
+    weight = np.ones_like(scores) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     index = np.clip(np.searchsorted(edges, scores, side="right") - 1, 0, n_bins - 1)
     rows = []
     for b in range(n_bins):
         inside = index == b
-        n = int(inside.sum())
+        n, mass = int(inside.sum()), float(weight[inside].sum())
         rows.append({
             "bin_low": edges[b], "bin_high": edges[b + 1], "n": n,
-            "mean_score": float(scores[inside].mean()) if n else np.nan,
-            "observed_rate": float(y_true[inside].mean()) if n else np.nan,
+            "mean_score": float(np.average(scores[inside], weights=weight[inside])) if mass > 0 else np.nan,
+            "observed_rate": float(np.average(y_true[inside], weights=weight[inside])) if mass > 0 else np.nan,
+            **({} if sample_weight is None else {"weight": mass}),
         })
     return pd.DataFrame(rows)
 

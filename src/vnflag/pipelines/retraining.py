@@ -33,7 +33,7 @@ from ..review.ids import text_fingerprint
 from ..review.store import LabelStore
 from .training import train_frame
 
-__all__ = ["retrain", "training_set", "compare_models", "GATE_METRICS", "RETRAIN_STAGES"]
+__all__ = ["retrain", "training_set", "compare_models", "add_challenger", "GATE_METRICS", "RETRAIN_STAGES"]
 
 #: Metric → +1 if higher is better, -1 if lower is better. The gate checks each.
 GATE_METRICS = {"roc_auc": 1, "average_precision": 1, "brier": -1}
@@ -282,13 +282,21 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
     write_json_atomic(result, Path(output) / "comparison.json", managed_ok=True)
     write_text_atomic(_markdown(result), Path(output) / "comparison.md", managed_ok=True)
     if registry is not None:
-        try:  # checked before training; should adding still fail, the saved challenger is not lost
-            reg = registry if isinstance(registry, Registry) else Registry(registry)
-            reg.add(model_dir)
-            reg.add(output, parent=manifest["model_version"], labels_snapshot=snapshot, comparison=result)
-        except VnflagError as exc:
-            raise VnflagError(f"{exc} (the challenger {saved['model_version']} was saved to {output} with its "
-                              "comparison; add it with vnflag models add once the registry is fixed)") from exc
-        result["registry"] = str(reg.path)
+        result["registry"] = add_challenger(registry, model_dir, output, manifest["model_version"], snapshot, result)
     bar.update(1)
     return result
+
+
+def add_challenger(registry: Registry | str | os.PathLike, champion_dir: Path, output: str | os.PathLike,
+                   parent: str, snapshot: dict[str, Any], comparison: dict[str, Any]) -> str:
+    """Add the champion (if missing) and the challenger saved in ``output`` to ``registry``, with
+    its lineage and comparison (a failed gate keeps it from promotion); returns the registry path.
+    The registry was checked before the work: should adding still fail, the challenger is not lost."""
+    try:
+        reg = registry if isinstance(registry, Registry) else Registry(registry)
+        reg.add(champion_dir)
+        reg.add(output, parent=parent, labels_snapshot=snapshot, comparison=comparison)
+    except VnflagError as exc:
+        raise VnflagError(f"{exc} (the challenger {comparison['challenger']['version']} was saved to {output} with "
+                          "its comparison; add it with vnflag models add once the registry is fixed)") from exc
+    return str(reg.path)

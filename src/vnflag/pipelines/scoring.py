@@ -281,6 +281,8 @@ def score_file(
         (``drift``) with ``warnings`` when it looks unlike the training data. The drift figures are
         also written beside the output as ``<output>.drift.json`` (to stderr when the output is ``-``).
 
+    Examples
+    --------
     >>> score_file("out/model", "posts.parquet", "scored.parquet")   # doctest: +SKIP
     ScoreSummary(rows=1000, flagged=87, not_scored=2, truncated=0, repeated_ids=0, model_version='...', ...)
     """

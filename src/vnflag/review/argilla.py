@@ -184,7 +184,8 @@ def _status(answer: dict, where: str) -> str:
     if status is None:
         raise VnflagError(f"{where}: a response does not say whether it was submitted, a draft or discarded (the SDK's "
                           "records.to_json and to_list(flatten=False) leave the status out); export with "
-                          "dataset.records.to_list(flatten=True) and save that as JSON (see the README)")
+                          "dataset.records.to_list(flatten=True) and save that as JSON "
+                          "(see docs/guide/review-tools.md)")
     text = scalar_text(status, where, "status")
     if text not in RESPONSE_STATUSES:
         raise VnflagError(f"{where}: unknown response status {text!r} (Argilla's are {', '.join(RESPONSE_STATUSES)})")

@@ -37,7 +37,7 @@ from ..model.metrics import check_bootstrap
 from .queues import read_queue_record
 from .store import LabelStore
 
-__all__ = ["FIGURES", "ht_estimates", "estimate_store"]
+__all__ = ["FIGURES", "ht_weights", "ht_estimates", "design_items", "estimate_store"]
 
 #: The estimated figures, in report order.
 FIGURES = ("prevalence", "precision_flagged", "recall_top")
@@ -47,6 +47,39 @@ def _figures(sums: np.ndarray, n_posts: float) -> np.ndarray:
     """``[..., (Σwy, Σwyf, Σwf, Σwy·top)]`` → ``[..., (prevalence, precision, recall)]``."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.stack([sums[..., 0] / n_posts, sums[..., 1] / sums[..., 2], sums[..., 3] / sums[..., 0]], axis=-1)
+
+
+def ht_weights(labels: Sequence[float] | np.ndarray, group_sizes: Sequence[float] | np.ndarray,
+               inclusion_probabilities: Sequence[float] | np.ndarray,
+               strata: Sequence[Any] | np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
+    """Each drawn item's Horvitz–Thompson weight: ``group_size / inclusion_probability`` times its
+    stratum's items / labelled items (missing labels, ``NaN``, are missing at random within the
+    stratum), 0 for an unlabelled item. A stratum that cannot be weighted (an inclusion probability
+    or group size unknown, or no label at all) keeps weight 0 and is named in the notes
+    (stratum → why), in the order met. The one rule for :func:`ht_estimates` and recalibration.
+
+    >>> ht_weights([1, float("nan"), 0], [2, 1, 1], [0.5, 0.5, 0.5], ["r", "r", "r"])[0].tolist()
+    [6.0, 0.0, 3.0]
+    """
+    y = np.asarray(labels, dtype=float)
+    g = np.asarray(group_sizes, dtype=float)
+    pi = np.asarray(inclusion_probabilities, dtype=float)
+    stratum = np.asarray([str(s) for s in strata], dtype=object)
+    labelled = ~np.isnan(y)
+    notes: dict[str, str] = {}
+    weight = np.zeros_like(y)
+    for s in dict.fromkeys(stratum):
+        inside = stratum == s
+        if np.any(inside & ~((pi >= MIN_INCLUSION_PROBABILITY) & (pi <= 1))):
+            notes[s] = f"stratum {s}: an inclusion probability is unknown or outside [{MIN_INCLUSION_PROBABILITY:g}, 1]"
+        elif np.any(inside & ~(g >= 1)):
+            notes[s] = f"stratum {s}: a group size is unknown"
+        elif labelled[inside].sum() == 0:
+            notes[s] = f"stratum {s}: no item has a label, so it cannot stand for its posts"
+        else:
+            known = inside & labelled
+            weight[known] = g[known] / pi[known] * inside.sum() / labelled[inside].sum()
+    return weight, notes
 
 
 def ht_estimates(
@@ -81,19 +114,8 @@ def ht_estimates(
     known_flags = np.array([f is not None and not (isinstance(f, float) and np.isnan(f)) for f in flagged], dtype=bool)
     f = np.array([bool(v) if k else False for v, k in zip(flagged, known_flags, strict=True)], dtype=float)
     labelled = ~np.isnan(y)
-    note = ""
-    weight = np.zeros_like(y)
-    for s in dict.fromkeys(stratum):
-        inside = stratum == s
-        if np.any(inside & ~((pi >= MIN_INCLUSION_PROBABILITY) & (pi <= 1))):
-            note = f"stratum {s}: an inclusion probability is unknown or outside [{MIN_INCLUSION_PROBABILITY:g}, 1]"
-        elif np.any(inside & ~(g >= 1)):
-            note = f"stratum {s}: a group size is unknown"
-        elif labelled[inside].sum() == 0:
-            note = f"stratum {s}: no item has a label, so it cannot stand for its posts"
-        else:
-            known = inside & labelled
-            weight[known] = g[known] / pi[known] * inside.sum() / labelled[inside].sum()
+    weight, notes = ht_weights(y, g, pi, stratum)
+    note = list(notes.values())[-1] if notes else ""
     yz = np.where(labelled, y, 0.0)
     parts = np.stack([weight * yz, weight * yz * f, weight * f, weight * yz * is_top], axis=-1)
     counts = {"prevalence": int(labelled.sum()), "precision_flagged": int((labelled & (f > 0)).sum()),
@@ -130,6 +152,23 @@ def _is_record(queue: str) -> bool:
     return Path(queue).is_file()
 
 
+def design_items(label_store: LabelStore, queue_ids: Sequence[str] | None = None,
+                 item_labels: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:meth:`LabelStore.design` of ``queue_ids`` (all if ``None``) with each item's ``label``
+    (:meth:`LabelStore.item_labels`, or ``item_labels`` read from a view already) and its numeric
+    design columns as numbers (``NaN`` where a store written before queue records were checked
+    holds text): the frame every estimate from queues is weighted from.
+
+    >>> queues, items = design_items(LabelStore("labels.sqlite"))   # doctest: +SKIP
+    """
+    design, items = label_store.design(queue_ids)
+    labels = label_store.item_labels() if item_labels is None else item_labels
+    items = items.merge(labels[["queue_id", "item_id", "label"]], on=["queue_id", "item_id"], how="left")
+    for column in ("inclusion_probability", "group_size"):
+        items[column] = pd.to_numeric(items[column], errors="coerce")
+    return design, items
+
+
 def estimate_store(store: str | os.PathLike, queues: Sequence[str | os.PathLike] = (), n_bootstrap: int = 1000,
                    random_state: int = 0) -> dict[str, Any]:
     """:func:`ht_estimates` per review queue and overall (queues taken as separate batches:
@@ -148,15 +187,10 @@ def estimate_store(store: str | os.PathLike, queues: Sequence[str | os.PathLike]
             ids.append(label_store.register_queue(read_queue_record(queue)))
         else:
             ids.append(str(queue))
-    design, items = label_store.design(ids or None)
+    design, items = design_items(label_store, ids or None)
     if design.empty:
         raise VnflagError(f"{store}: no review queue with a design (inclusion probabilities) to estimate from; "
                           "pass the queue's .vnflag-queue.json record (--queue)")
-    labels = label_store.item_labels()
-    items = items.merge(labels[["queue_id", "item_id", "label"]], on=["queue_id", "item_id"], how="left")
-    # Stores written before queue records were checked may hold text in numeric columns: unknown then.
-    for column in ("inclusion_probability", "group_size"):
-        items[column] = pd.to_numeric(items[column], errors="coerce")
     posts = dict(zip(design["queue_id"], pd.to_numeric(design["scored_posts"], errors="coerce"), strict=True))
 
     def one(frame: pd.DataFrame, n_posts: float) -> dict[str, Any]:
