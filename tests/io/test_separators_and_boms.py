@@ -127,3 +127,16 @@ def test_sniff_separator_rule_when_the_header_decides():
     assert sniff_separator('id\ttext\n""";"\t\n', ",") == "\t"  # only a tab splits the header
     assert sniff_separator("id,a;b\n1,x;y\n2,z;w\n", ";") in {",", ";"}  # both split it: the sniffer picks
     assert sniff_separator("id,a;b\n", ",") == ","  # both split it and nothing to sniff: the format's own
+
+
+def test_the_formats_own_separator_wins_when_it_reads_every_record():
+    # a TSV file vnflag wrote with a column named "," and no rows (found by test_hostile_tables)
+    assert sniff_separator("id\t,\n", "\t") == "\t"
+    # and with rows whose cells hold commas: both read every record the same width; the format's own wins
+    assert sniff_separator("id\t,\n1\ta,b\n", "\t") == "\t"
+
+
+def test_a_separator_that_breaks_the_records_is_not_chosen():
+    # a ;-export named .csv whose header has a comma: the comma splits the header but not the rows
+    assert sniff_separator("id;Tin, nóng\n1;a\n2;b\n", ",") == ";"
+    assert sniff_separator("id,a\tb\n1,x\n", "\t") == ","

@@ -85,6 +85,7 @@ def sniff_separator(sample: str, default: str) -> str:
     >>> sniff_separator('id;text\\n1;"Tin, nóng"\\n', ","), sniff_separator("text\\nA, b; c\\n", ",")
     (';', ',')
     """
+    whole = len(sample)
     cut = sample.rfind("\n", 0, _SNIFF_CHARS)
     sample = sample[:cut + 1] if cut >= 0 else sample[:_SNIFF_CHARS]
     header = next((line for line in io.StringIO(sample, newline="") if line.strip()), "")
@@ -98,6 +99,14 @@ def sniff_separator(sample: str, default: str) -> str:
     splitting = [sep for sep in SEPARATORS if fields(sep) > 1]
     if len(splitting) <= 1:
         return splitting[0] if splitting else default
+    # Several split the header (a column named "," in a TSV file, "Tin, nóng" in a ;-file): keep those that
+    # give every complete record of the sample the header's field count, the format's own first.
+    consistent = [sep for sep in splitting if _consistent(sample, sep, fields(sep), len(sample) < whole)]
+    if default in consistent:
+        return default
+    if len(consistent) == 1:
+        return consistent[0]
+    splitting = consistent or splitting
     try:
         sniffed = csv.Sniffer().sniff(sample, delimiters="".join(splitting)).delimiter
     except csv.Error:  # the sniffer cannot tell
@@ -105,6 +114,18 @@ def sniff_separator(sample: str, default: str) -> str:
     if sniffed in splitting:
         return sniffed
     return default if default in splitting else max(splitting, key=fields)
+
+
+def _consistent(sample: str, sep: str, expected: int, cut: bool) -> bool:
+    """Whether every non-blank record of ``sample`` has ``expected`` fields with ``sep`` (the last
+    record is left out when ``cut``: the sample may end inside it)."""
+    try:
+        records = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=sep) if r]
+    except csv.Error:
+        return False
+    if cut and len(records) > 1:
+        records = records[:-1]
+    return all(len(r) == expected for r in records)
 
 
 def read_chunks(path: str | os.PathLike, name: str, fmt: str, chunksize: int | None, encoding: str,
