@@ -2,6 +2,7 @@
 back, deterministic, and honest out-of-fold margins (each fold fits its own models)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -125,3 +126,20 @@ def test_bagged_margin_is_the_mean_of_its_models_and_bootstraps_keep_class_count
     for estimator in model.estimators_:  # every model saw both classes: its classes are the data's
         np.testing.assert_array_equal(estimator.classes_, [0, 1])
     np.testing.assert_array_equal(clone(model).fit(X, y).decision_function(X), model.decision_function(X))
+
+
+def test_a_model_saved_before_the_bagging_parameters_loads_clones_and_scores_alike(flagger, tmp_path):
+    """A model directory written by the previous version has no ``second_stage_bags``: it gets the default
+    it was fitted with, so ``get_params``, ``clone`` (what a retrain does with the champion) and scoring work."""
+    import pickle
+
+    state = flagger.__getstate__()
+    for name in ("second_stage_bags", "second_stage_bagging"):
+        state.pop(name)
+    old = Flagger.__new__(Flagger)
+    old.__setstate__(state)
+    assert old.get_params()["second_stage_bags"] == 1 and old.get_params()["second_stage_bagging"] == "bootstrap"
+    assert clone(old).get_params() == clone(flagger).get_params()
+    posts = pd.DataFrame({"text": ["Uống nước chanh diệt virus, chia sẻ ngay!", "Bộ Y tế công bố số ca mắc mới"],
+                          **{column: ["3", "12"] for column in flagger.input_columns()[1:]}})
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(old)).predict_proba(posts), flagger.predict_proba(posts))

@@ -16,6 +16,7 @@ model directory's manifest.
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import NamedTuple
@@ -453,8 +454,13 @@ class Flagger(ClassifierMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
+        """Restore :meth:`__getstate__`'s state. A model saved before a parameter existed gets that
+        parameter's default (what it was fitted with), so ``get_params``, ``clone`` and a retrain from it work."""
         if isinstance(state.get("reason_terms_"), np.ndarray):
             state["reason_terms_"] = state["reason_terms_"].tobytes().decode("utf-8", "surrogatepass").split("\n")
+        defaults = inspect.signature(type(self).__init__).parameters
+        for name in self._get_param_names():
+            state.setdefault(name, defaults[name].default)
         super().__setstate__(state)
 
     # ----------------------------------------------------------------- fitting
