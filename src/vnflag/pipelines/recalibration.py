@@ -22,24 +22,22 @@ are shown to be unchanged (same ranking).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..artifacts.model_dir import check_replaceable, load_model, read_manifest, save_model
-from ..artifacts.registry import Registry, check_registry, is_registry, model_files, resolve_model_dir
+from ..artifacts.model_dir import save_model
+from ..artifacts.registry import Registry
 from ..constants import DEFAULT_ENCODING, DEFAULT_ID_COL
 from ..exceptions import VnflagError
-from ..io.files import write_json_atomic, write_text_atomic
-from ..io.tables import check_table_input, read_table
+from ..io.tables import read_table
 from ..model.inputs import check_columns
 from ..model.metrics import expected_calibration_error
 from ..review.estimation import design_items, ht_weights
 from ..review.ids import is_blank, text_fingerprint
 from ..review.store import LabelStore
-from .retraining import add_challenger
+from .retraining import open_champion, promotion_lines, publish_comparison
 
 __all__ = ["recalibrate", "recalibration_labels", "RECALIBRATION_GATE", "MIN_RECALIBRATION_LABELS",
            "MIN_RECALIBRATION_CLASS"]
@@ -243,12 +241,8 @@ def _markdown(result: dict[str, Any]) -> str:
                      f"{verdict} ({rules[gate['rule']]}) |")
     lines += ["", f"Threshold: {champion['threshold']:.4f} → {challenger['threshold']:.4f} (the same margin cut: the "
               "same posts are flagged)." if not rec["threshold_given"] else
-              f"Threshold: {champion['threshold']:.4f} → {challenger['threshold']:.4f} (asked for).",
-              "", f"**Promotable: {'yes' if result['promotable'] else 'no'}.** Promotion is a person's decision: "
-              f"`vnflag models promote {challenger['version']} --registry REGISTRY`."]
-    if result.get("warnings"):
-        lines += ["", "Warnings:"] + [f"- {w}" for w in result["warnings"]]
-    return "\n".join(lines) + "\n"
+              f"Threshold: {champion['threshold']:.4f} → {challenger['threshold']:.4f} (asked for)."]
+    return "\n".join(lines + promotion_lines(result)) + "\n"
 
 
 def recalibrate(
@@ -282,25 +276,10 @@ def recalibrate(
     >>> result = recalibrate("models", "labels.sqlite", "out/recalibrated")   # doctest: +SKIP
     >>> result["promotable"], result["gate"]["ece"]                           # doctest: +SKIP
     """
-    if registry is None and is_registry(model):
-        registry = model
-    if registry is not None and not isinstance(registry, Registry):
-        check_registry(registry)
     if threshold is not None and not 0.0 < float(threshold) < 1.0:
         raise VnflagError(f"threshold must be in (0, 1), got {threshold!r}")
-    check_replaceable(Path(output), overwrite)
-    if not isinstance(labels, LabelStore) and not Path(labels).is_file():
-        raise VnflagError(f"{labels}: no such label store")
-    if posts is not None and not isinstance(posts, pd.DataFrame):
-        check_table_input(posts, "scored posts")
-    model_dir = resolve_model_dir(model)
-    if Path(output).resolve() == model_dir.resolve():
-        raise VnflagError(f"{output}: is the champion's own directory; write the recalibrated model elsewhere")
-    manifest = read_manifest(model_dir)
-    if registry is not None:  # the champion joins the registry at the end: refused now, not after the work
-        model_files(model_dir)
-    champion = load_model(model_dir)
-    store = labels if isinstance(labels, LabelStore) else LabelStore(labels)
+    registry, model_dir, manifest, champion, store = open_champion(model, labels, output, registry, overwrite,
+                                                                   posts, "scored posts")
     cutoff, cutoff_source = _since(since, manifest)
     frame, info = recalibration_labels(store, champion, cutoff, posts, encoding)
     _check_enough(info, str(store.path))
@@ -349,8 +328,5 @@ def recalibrate(
         "recalibration": {k: v for k, v in recalibration.items() if k not in ("ids", "labels_snapshot")},
         "labels_snapshot": snapshot, "warnings": warnings, "output": str(output),
     }
-    write_json_atomic(result, Path(output) / "comparison.json", managed_ok=True)
-    write_text_atomic(_markdown(result), Path(output) / "comparison.md", managed_ok=True)
-    if registry is not None:
-        result["registry"] = add_challenger(registry, model_dir, output, manifest["model_version"], snapshot, result)
+    publish_comparison(result, _markdown(result), output, registry, model_dir, manifest["model_version"], snapshot)
     return result

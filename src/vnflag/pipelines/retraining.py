@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -165,11 +165,7 @@ def _markdown(result: dict[str, Any]) -> str:
         gate = result["gate"].get(key)
         verdict = "" if gate is None else ("passes" if gate["passes"] else "**fails**")
         lines.append(f"| {label} | {old:.3f} | {new:.3f} | {new - old:+.3f} | {verdict} |")
-    lines += ["", f"**Promotable: {'yes' if result['promotable'] else 'no'}.** Promotion is a person's decision: "
-              f"`vnflag models promote {challenger['version']} --registry REGISTRY`."]
-    if result.get("warnings"):
-        lines += ["", "Warnings:"] + [f"- {w}" for w in result["warnings"]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + promotion_lines(result)) + "\n"
 
 
 def retrain(
@@ -212,22 +208,8 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
              encoding: str, params: dict[str, Any], bar: Any) -> dict[str, Any]:
     """:func:`retrain`'s work; ``bar`` advances one stage of :data:`RETRAIN_STAGES` at a time."""
     bar.set_postfix_str("load")
-    if registry is None and is_registry(model):
-        registry = model
-    # every check before any work: a mistake answers now, not after minutes of training
-    if registry is not None and not isinstance(registry, Registry):
-        check_registry(registry)
-    check_replaceable(Path(output), overwrite=False)
-    if not isinstance(labels, LabelStore) and not Path(labels).is_file():
-        raise VnflagError(f"{labels}: no such label store")
-    if data is not None and not isinstance(data, pd.DataFrame):
-        check_table_input(data, "champion's training data")
-    model_dir = resolve_model_dir(model)
-    manifest = read_manifest(model_dir)
-    if registry is not None:  # the champion joins the registry at the end: refused now, not after training
-        model_files(model_dir)
-    champion = load_model(model_dir)
-    store = labels if isinstance(labels, LabelStore) else LabelStore(labels)
+    registry, model_dir, manifest, champion, store = open_champion(model, labels, output, registry, False,
+                                                                   data, "champion's training data")
     snapshot = store.snapshot()
     reviewed = store.training_frame()
     if reviewed.empty:
@@ -279,12 +261,68 @@ def _retrain(model, labels, data, output, margin: float, test_size: float, regis
         "training": {k: training["data"][k] for k in ("rows", "base_rows", "reviewed_rows", "replaced_rows")},
         "labels_snapshot": snapshot, "warnings": warnings, "output": str(output),
     })
-    write_json_atomic(result, Path(output) / "comparison.json", managed_ok=True)
-    write_text_atomic(_markdown(result), Path(output) / "comparison.md", managed_ok=True)
-    if registry is not None:
-        result["registry"] = add_challenger(registry, model_dir, output, manifest["model_version"], snapshot, result)
+    publish_comparison(result, _markdown(result), output, registry, model_dir, manifest["model_version"], snapshot)
     bar.update(1)
     return result
+
+
+class Champion(NamedTuple):
+    """What :func:`open_champion` opens: the registry to add to (or ``None``), the champion's
+    directory, manifest and model, and the label store."""
+
+    registry: Registry | str | os.PathLike | None
+    model_dir: Path
+    manifest: dict[str, Any]
+    model: Any
+    store: LabelStore
+
+
+def open_champion(model: str | os.PathLike, labels: LabelStore | str | os.PathLike, output: str | os.PathLike,
+                  registry: Registry | str | os.PathLike | None, overwrite: bool,
+                  table: pd.DataFrame | str | os.PathLike | None = None, table_role: str = "table") -> Champion:
+    """Every check a challenger's workflow (:func:`retrain`, :func:`~vnflag.recalibrate`) makes before its
+    work, so a mistake answers now and not after minutes of fitting, then the champion and the store.
+    ``model`` being a registry implies that registry; ``table`` (a file the workflow will read, named
+    ``table_role`` in errors) is checked as an input; ``output`` must be replaceable and not the
+    champion's own directory."""
+    if registry is None and is_registry(model):
+        registry = model
+    if registry is not None and not isinstance(registry, Registry):
+        check_registry(registry)
+    check_replaceable(Path(output), overwrite)
+    if not isinstance(labels, LabelStore) and not Path(labels).is_file():
+        raise VnflagError(f"{labels}: no such label store")
+    if table is not None and not isinstance(table, pd.DataFrame):
+        check_table_input(table, table_role)
+    model_dir = resolve_model_dir(model)
+    if Path(output).resolve() == model_dir.resolve():
+        raise VnflagError(f"{output}: is the champion's own directory; write the challenger elsewhere")
+    manifest = read_manifest(model_dir)
+    if registry is not None:  # the champion joins the registry at the end: refused now, not after the work
+        model_files(model_dir)
+    champion = load_model(model_dir)
+    store = labels if isinstance(labels, LabelStore) else LabelStore(labels)
+    return Champion(registry, model_dir, manifest, champion, store)
+
+
+def publish_comparison(result: dict[str, Any], markdown: str, output: str | os.PathLike,
+                       registry: Registry | str | os.PathLike | None, model_dir: Path, parent: str,
+                       snapshot: dict[str, Any]) -> None:
+    """Write ``comparison.json`` and ``comparison.md`` beside the challenger in ``output`` and, with a
+    registry, add champion and challenger to it (``result["registry"]`` is then its path)."""
+    write_json_atomic(result, Path(output) / "comparison.json", managed_ok=True)
+    write_text_atomic(markdown, Path(output) / "comparison.md", managed_ok=True)
+    if registry is not None:
+        result["registry"] = add_challenger(registry, model_dir, output, parent, snapshot, result)
+
+
+def promotion_lines(result: dict[str, Any]) -> list[str]:
+    """The end of a ``comparison.md``: whether the challenger is promotable, how to promote it, warnings."""
+    lines = ["", f"**Promotable: {'yes' if result['promotable'] else 'no'}.** Promotion is a person's decision: "
+             f"`vnflag models promote {result['challenger']['version']} --registry REGISTRY`."]
+    if result.get("warnings"):
+        lines += ["", "Warnings:"] + [f"- {w}" for w in result["warnings"]]
+    return lines
 
 
 def add_challenger(registry: Registry | str | os.PathLike, champion_dir: Path, output: str | os.PathLike,
