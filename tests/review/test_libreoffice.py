@@ -34,18 +34,23 @@ NOTES = ["'tin đồn' là sai", "=1+1 không phải công thức", "nguồn: b�
 DECISIONS = ["misleading", "ok", "unsure", "ok", "misleading", "ok"]
 
 
+def _calc(home: Path) -> tuple[str, dict[str, str], str]:
+    """LibreOffice's program, an environment with ``home`` as HOME and the option that keeps its user
+    profile under ``home`` (so no run touches the machine's own profile); skips when it is not installed."""
+    program = shutil.which("soffice")
+    if program is None:
+        pytest.skip("LibreOffice (soffice) is not installed; scripts/integration/libreoffice.sh installs it")
+    home.mkdir(parents=True, exist_ok=True)
+    return program, {**os.environ, "HOME": str(home)}, f"-env:UserInstallation={(home / 'profile').as_uri()}"
+
+
 def soffice(source: Path, to: str, outdir: Path, infilter: str | None = None) -> Path:
     """``source`` opened by LibreOffice headless with its default import options (or ``infilter``)
     and saved as ``to`` in ``outdir`` (``csv`` or ``xlsx``, or with export options:
     ``csv:<filter>:<options>``), with a temporary HOME and user profile."""
-    program = shutil.which("soffice")
-    if program is None:
-        pytest.skip("LibreOffice (soffice) is not installed; scripts/integration/libreoffice.sh installs it")
-    home = outdir / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "HOME": str(home)}
+    program, env, profile = _calc(outdir / "home")
     done = subprocess.run(
-        [program, "--headless", "--norestore", f"-env:UserInstallation={(home / 'profile').as_uri()}",
+        [program, "--headless", "--norestore", profile,
          *([f"--infilter={infilter}"] if infilter else []), "--convert-to", to, "--outdir", str(outdir), str(source)],
         env=env, capture_output=True, text=True, timeout=180, check=False)
     target = outdir / f"{source.name.split('.')[0]}.{to.split(':')[0]}"
@@ -87,13 +92,8 @@ End Sub
 def calc_type(path: Path, cells: dict[str, str], work: Path) -> None:
     """Type ``cells`` (``{"M2": "text"}``) into ``path`` in LibreOffice Calc, headless, as a reviewer
     types them, and save it (a Basic macro in a temporary user profile)."""
-    program = shutil.which("soffice")
-    if program is None:
-        pytest.skip("LibreOffice (soffice) is not installed; scripts/integration/libreoffice.sh installs it")
     home = work / "typing"
-    home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "HOME": str(home)}
-    profile = f"-env:UserInstallation={(home / 'profile').as_uri()}"
+    program, env, profile = _calc(home)
     done = subprocess.run([program, "--headless", "--norestore", profile, "--terminate_after_init"],
                           env=env, capture_output=True, text=True, timeout=180, check=False)
     module = home / "profile" / "user" / "basic" / "Standard" / "Module1.xba"
