@@ -17,20 +17,11 @@ MARKER = "<!-- cli-reference -->"
 WIDTH = "100"
 
 
-def parsers(parser: argparse.ArgumentParser | None = None) -> Iterator[argparse.ArgumentParser]:
+def parsers() -> Iterator[argparse.ArgumentParser]:
     """``vnflag``'s parser and every sub-command's, depth first, in the order ``--help`` lists them."""
-    if parser is None:
-        from vnflag.cli import build_parser
+    from vnflag.cli import build_parser, iter_parsers
 
-        parser = build_parser()
-    yield parser
-    seen: set[int] = set()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for child in action.choices.values():
-                if id(child) not in seen:  # an alias maps to the same parser
-                    seen.add(id(child))
-                    yield from parsers(child)
+    return iter_parsers(build_parser())
 
 
 def cli_reference() -> str:

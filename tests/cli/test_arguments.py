@@ -13,7 +13,7 @@ from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vnflag.cli import build_parser
+from vnflag.cli import build_parser, iter_parsers
 from vnflag.cli.common import column_list
 
 UNLABELLED = "data/posts_unlabelled.csv"
@@ -59,17 +59,9 @@ def test_argument_mistakes_are_one_line(argv):
         return
 
 
-def _parsers(parser: argparse.ArgumentParser):
-    yield parser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for child in dict.fromkeys(action.choices.values()):
-                yield from _parsers(child)
-
-
 def test_every_help_text_prints_literally():
     """argparse %-formats argument help but not descriptions: "95%%" in a description printed as is."""
-    texts = {parser.prog: parser.format_help() for parser in _parsers(build_parser())}
+    texts = {parser.prog: parser.format_help() for parser in iter_parsers(build_parser())}
     assert len(texts) >= 20  # vnflag, its commands and their sub-commands
     for prog, text in texts.items():
         assert "%%" not in text and "%(" not in text, prog

@@ -14,12 +14,12 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..exceptions import ExitStatus, VnflagError
 from ..version import __version__
 
-__all__ = ["main", "build_parser", "COMMANDS"]
+__all__ = ["main", "build_parser", "iter_parsers", "COMMANDS"]
 
 #: Sub-command → module (in this package) with ``parser(subparsers)`` and ``run(args)``, in help order.
 COMMANDS = {
@@ -44,6 +44,20 @@ class OneLineErrorParser(argparse.ArgumentParser):
         command = self.prog.removeprefix("vnflag").strip()
         where, message = f"{command}: " if command else "", " ".join(message.split())
         self.exit(ExitStatus.USER_ERROR, f"vnflag: error: {where}{message} (see {self.prog} --help)\n")
+
+
+def iter_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and every sub-command's parser below it, depth first, in the order ``--help`` lists them
+    (an alias, which maps to the same parser, once): what the CLI reference and the help tests walk.
+
+    >>> [p.prog for p in iter_parsers(build_parser())][:2]
+    ['vnflag', 'vnflag train']
+    """
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                yield from iter_parsers(child)
 
 
 def build_parser() -> argparse.ArgumentParser:
